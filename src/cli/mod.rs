@@ -1,0 +1,7 @@
+//! The command line: raw clap [`Args`] ([`args`]) and the validated [`config::Config`] built from them.
+
+pub mod args;
+pub mod config;
+
+pub use args::Args;
+pub use config::{Config, ConfigError};

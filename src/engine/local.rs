@@ -1,0 +1,286 @@
+//! The offline engine: libespeak-ng on a thread of its own, speaking fragments as they come.
+//!
+//! The thread owns the library for the life of the engine (espeak-ng has global state). Audio is
+//! sent in the chunks espeak produces (about [`CHUNK_MS`] each), so the first sound is ready
+//! long before the sentence is done.
+
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread;
+
+use super::espeak_ffi::{Espeak, EspeakError, Flow, Param};
+use super::{EngineError, EngineEvent, Synthesis};
+use crate::audio::SampleRate;
+use crate::cancel::CancelToken;
+
+/// Length of each audio chunk espeak delivers.
+pub const CHUNK_MS: u32 = 20;
+/// espeak's rate at 1.0x, in words per minute.
+const NORMAL_WPM: f32 = 175.0;
+/// Audio chunks queued between the engine and the sink (about a second).
+const QUEUED_CHUNKS: usize = 50;
+/// Voice used for text that is mostly Chinese when no voice was asked for.
+const CHINESE_VOICE: &str = "cmn";
+/// Voice used otherwise when no voice was asked for.
+const DEFAULT_VOICE: &str = "en-us";
+
+/// How the offline engine speaks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalParams {
+    /// An espeak-ng voice (`en-us`, `cmn`, `en-gb+f3`); `None` picks by the text's script.
+    pub voice: Option<String>,
+    /// Speaking rate, 0.5 to 2.0.
+    pub rate: f32,
+    /// Pitch, 0.5 to 2.0.
+    pub pitch: f32,
+    /// Volume, 0 to 100 (50 normal).
+    pub volume: u8,
+}
+
+impl Default for LocalParams {
+    fn default() -> Self {
+        Self {
+            voice: None,
+            rate: 1.0,
+            pitch: 1.0,
+            volume: 50,
+        }
+    }
+}
+
+impl LocalParams {
+    /// espeak's words per minute: linear, so 2.0x really halves the duration.
+    fn wpm(&self) -> i32 {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "0.5..=2.0 x 175 fits in i32"
+        )]
+        let wpm = (NORMAL_WPM * self.rate).round() as i32;
+        wpm
+    }
+
+    /// espeak's pitch scale is 0..=100 around 50.
+    fn espeak_pitch(&self) -> i32 {
+        #[allow(clippy::cast_possible_truncation, reason = "clamped to 0..=100")]
+        let pitch = (50.0 * self.pitch).round().clamp(0.0, 100.0) as i32;
+        pitch
+    }
+
+    /// espeak's amplitude is 0..=200 around 100.
+    fn espeak_volume(&self) -> i32 {
+        i32::from(self.volume) * 2
+    }
+}
+
+/// An engine thread that is initialising; [`Starting::ready`] waits for it.
+pub struct Starting {
+    ready: Receiver<Result<SampleRate, EngineError>>,
+    fragments: SyncSender<String>,
+    events: Receiver<EngineEvent>,
+}
+
+impl Starting {
+    /// Wait until espeak is loaded and the voice is known.
+    pub fn ready(self) -> Result<Synthesis, EngineError> {
+        let sample_rate = self.ready.recv().map_err(|_| EngineError::Gone)??;
+        Ok(Synthesis {
+            fragments: Some(self.fragments),
+            events: self.events,
+            sample_rate,
+        })
+    }
+}
+
+/// Start the engine thread; it loads espeak while the caller does other set-up.
+pub fn start(params: LocalParams, cancel: CancelToken) -> Result<Starting, EngineError> {
+    let (fragment_tx, fragment_rx) = mpsc::sync_channel::<String>(64);
+    let (event_tx, event_rx) = mpsc::sync_channel::<EngineEvent>(QUEUED_CHUNKS);
+    let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<SampleRate, EngineError>>(1);
+    thread::Builder::new()
+        .name("espeak".into())
+        .spawn(move || run(&params, &cancel, &fragment_rx, &event_tx, &ready_tx))
+        .map_err(|_| EngineError::Gone)?;
+    Ok(Starting {
+        ready: ready_rx,
+        fragments: fragment_tx,
+        events: event_rx,
+    })
+}
+
+fn run(
+    params: &LocalParams,
+    cancel: &CancelToken,
+    fragments: &Receiver<String>,
+    events: &SyncSender<EngineEvent>,
+    ready: &SyncSender<Result<SampleRate, EngineError>>,
+) {
+    let mut speaker = match Speaker::new(params) {
+        Ok(speaker) => speaker,
+        Err(err) => {
+            let _ = ready.send(Err(err));
+            return;
+        }
+    };
+    let _ = ready.send(Ok(speaker.sample_rate));
+    while let Ok(fragment) = fragments.recv() {
+        if cancel.is_cancelled() {
+            return;
+        }
+        let spoken = speaker.speak(&fragment, &mut |samples| {
+            if cancel.is_cancelled() || events.send(EngineEvent::Pcm(samples.to_vec())).is_err() {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
+        });
+        if let Err(err) = spoken {
+            let _ = events.send(EngineEvent::Failed(err));
+            return;
+        }
+    }
+    let _ = events.send(EngineEvent::Done);
+}
+
+/// The library plus the voice state it is in.
+struct Speaker {
+    espeak: Espeak,
+    params: LocalParams,
+    sample_rate: SampleRate,
+    current_voice: Option<&'static str>,
+}
+
+impl Speaker {
+    fn new(params: &LocalParams) -> Result<Self, EngineError> {
+        let mut espeak = Espeak::init(CHUNK_MS)?;
+        let sample_rate = SampleRate::new(espeak.sample_rate()).ok_or(EngineError::Gone)?;
+        if let Some(voice) = &params.voice {
+            match espeak.set_voice(voice) {
+                Ok(()) => {}
+                Err(EspeakError::VoiceNotFound) => {
+                    return Err(EngineError::UnknownVoice {
+                        voice: voice.clone(),
+                        suggestions: suggest(&espeak, voice),
+                    });
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        let mut speaker = Self {
+            espeak,
+            params: params.clone(),
+            sample_rate,
+            current_voice: None,
+        };
+        speaker.apply_params()?;
+        Ok(speaker)
+    }
+
+    /// espeak resets some parameters with a voice change, so they are applied after each one.
+    fn apply_params(&mut self) -> Result<(), EngineError> {
+        self.espeak.set_param(Param::Rate, self.params.wpm())?;
+        self.espeak
+            .set_param(Param::Pitch, self.params.espeak_pitch())?;
+        self.espeak
+            .set_param(Param::Volume, self.params.espeak_volume())?;
+        Ok(())
+    }
+
+    fn speak(
+        &mut self,
+        text: &str,
+        on_audio: &mut dyn FnMut(&[i16]) -> Flow,
+    ) -> Result<(), EngineError> {
+        if self.params.voice.is_none() {
+            let wanted = if is_mostly_han(text) {
+                CHINESE_VOICE
+            } else {
+                DEFAULT_VOICE
+            };
+            if self.current_voice != Some(wanted) {
+                self.espeak.set_voice(wanted)?;
+                self.apply_params()?;
+                self.current_voice = Some(wanted);
+            }
+        }
+        self.espeak.synth(text, on_audio)?;
+        Ok(())
+    }
+}
+
+/// Whether Han characters outnumber Latin letters: such text goes to the Mandarin voice.
+fn is_mostly_han(text: &str) -> bool {
+    let (mut han, mut latin) = (0usize, 0usize);
+    for c in text.chars() {
+        if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+        {
+            han += 1;
+        } else if c.is_ascii_alphabetic() {
+            latin += 1;
+        }
+    }
+    han > latin
+}
+
+/// A few voice names close to `wanted`, or common ones when nothing is close.
+fn suggest(espeak: &Espeak, wanted: &str) -> String {
+    let base = wanted
+        .split('+')
+        .next()
+        .unwrap_or(wanted)
+        .to_ascii_lowercase();
+    let prefix: String = base.chars().take(2).collect();
+    let mut names: Vec<String> = espeak
+        .list_voices()
+        .into_iter()
+        .filter_map(|v| v.languages.into_iter().next())
+        .filter(|lang| !prefix.is_empty() && lang.starts_with(&prefix))
+        .take(5)
+        .collect();
+    if names.is_empty() {
+        names = ["en-us", "en-gb", "cmn", "de", "fr"]
+            .map(String::from)
+            .to_vec();
+    }
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_maps_linearly_onto_words_per_minute() {
+        let at = |rate| {
+            LocalParams {
+                rate,
+                ..LocalParams::default()
+            }
+            .wpm()
+        };
+        assert_eq!(at(1.0), 175);
+        assert_eq!(at(2.0), 350);
+        assert_eq!(at(0.5), 88);
+    }
+
+    #[test]
+    fn pitch_and_volume_map_onto_espeak_scales() {
+        let p = LocalParams {
+            pitch: 2.0,
+            volume: 100,
+            ..LocalParams::default()
+        };
+        assert_eq!((p.espeak_pitch(), p.espeak_volume()), (100, 200));
+        let p = LocalParams {
+            pitch: 0.5,
+            volume: 0,
+            ..LocalParams::default()
+        };
+        assert_eq!((p.espeak_pitch(), p.espeak_volume()), (25, 0));
+    }
+
+    #[test]
+    fn chinese_text_is_detected() {
+        assert!(is_mostly_han("你好，世界。"));
+        assert!(is_mostly_han("我喜欢 Rust 语言和编程"));
+        assert!(!is_mostly_han("Hello, 世界"));
+    }
+}

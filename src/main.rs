@@ -1,0 +1,158 @@
+//! The `tts` binary: parse, run, print one error line, map the outcome to an exit code.
+#![allow(
+    clippy::print_stderr,
+    reason = "main reports errors, notices and timings on stderr"
+)]
+#![allow(clippy::exit, reason = "only main decides how the process ends")]
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use tts::cancel::CancelToken;
+use tts::cli::config::{CommandConfig, SayConfig, Verbosity};
+use tts::cli::{Args, Config, ConfigError};
+use tts::output::OutputError;
+use tts::pipeline;
+use tts::text::source::Input;
+
+/// Exit codes (documented in the README).
+mod code {
+    pub(crate) const FAILURE: u8 = 1;
+    pub(crate) const USAGE: u8 = 2;
+    pub(crate) const INTERRUPTED: u8 = 130;
+}
+
+fn main() -> ExitCode {
+    let started = Instant::now();
+    let args = Args::parse();
+    match run(args, started) {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("tts: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+fn run(args: Args, started: Instant) -> Result<ExitCode> {
+    let config = Config::try_from(args)?;
+    init_logging(config.verbosity);
+    let cancel = CancelToken::new();
+    let handler_cancel = cancel.clone();
+    ctrlc::set_handler(move || {
+        if handler_cancel.is_cancelled() {
+            // A second Ctrl-C: the user means it.
+            std::process::exit(i32::from(code::INTERRUPTED));
+        }
+        handler_cancel.cancel();
+    })?;
+    match &config.command {
+        CommandConfig::Say(say) => run_say(say, config.verbosity, &cancel, started),
+    }
+}
+
+fn run_say(
+    say: &SayConfig,
+    verbosity: Verbosity,
+    cancel: &CancelToken,
+    started: Instant,
+) -> Result<ExitCode> {
+    if verbosity != Verbosity::Quiet {
+        if let Some(notice) = &say.engine_notice {
+            eprintln!("tts: {notice}");
+        }
+        if say.inputs.contains(&Input::Stdin) && std::io::stdin().is_terminal() {
+            eprintln!("tts: reading text from the terminal; press Ctrl-D to finish");
+        }
+    }
+    let outcome = pipeline::say(say, cancel)?;
+    let report = &outcome.report;
+    tracing::info!(
+        seconds = report.seconds,
+        underruns = report.underruns,
+        "done"
+    );
+    if report.underruns > 0 && verbosity == Verbosity::Verbose {
+        eprintln!("tts: {} underrun(s) while playing", report.underruns);
+    }
+    if say.timing {
+        let ms = |t: Instant| t.duration_since(started).as_secs_f64() * 1000.0;
+        let mut line = format!(
+            "tts: timing: engine ready {:.1} ms",
+            ms(outcome.engine_ready)
+        );
+        if let Some(first) = report.first_audio {
+            let unix = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|now| now.as_secs_f64() - first.elapsed().as_secs_f64())
+                .unwrap_or_default();
+            line.push_str(&format!(
+                ", first audio {:.1} ms (unix {unix:.6})",
+                ms(first)
+            ));
+        }
+        line.push_str(&format!(
+            ", done {:.1} ms, {:.2} s of audio",
+            ms(Instant::now()),
+            report.seconds
+        ));
+        eprintln!("{line}");
+    }
+    if outcome.interrupted {
+        if verbosity != Verbosity::Quiet {
+            match &outcome.file {
+                Some(file) => eprintln!(
+                    "tts: interrupted; {file} keeps the {:.1} s written so far",
+                    report.seconds
+                ),
+                None => eprintln!("tts: interrupted"),
+            }
+        }
+        return Ok(ExitCode::from(code::INTERRUPTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_logging(verbosity: Verbosity) {
+    let level = match verbosity {
+        Verbosity::Quiet => "error",
+        Verbosity::Normal => "warn",
+        Verbosity::Verbose => "tts=debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("TTS_LOG").unwrap_or_else(|_| EnvFilter::new(level)),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .without_time()
+        .with_target(false)
+        .init();
+}
+
+/// The one place errors become exit codes.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|cause| cause.is::<ConfigError>()) {
+        return code::USAGE;
+    }
+    code::FAILURE
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<OutputError>(),
+            Some(OutputError::BrokenPipe)
+        ) || cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

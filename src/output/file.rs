@@ -1,0 +1,484 @@
+//! Audio files and standard output: WAV and raw PCM, written as chunks arrive.
+//!
+//! A new file is written under a temporary name beside the target and renamed when complete, so
+//! a failure never leaves a half-written file in its place. A WAV's header is brought up to date
+//! every half second of audio and at the end, so even an interrupted run leaves a valid file,
+//! which Ctrl-C keeps. `--append` extends an existing file in place after checking it matches.
+//! Runs on the pipeline thread.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use super::{AudioSink, OutputError, SinkReport};
+use crate::audio::resample::StreamResampler;
+use crate::audio::{AudioFormat, SampleRate, f32_to_i16, i16_to_f32};
+
+/// Where the file sink writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A file path.
+    Path(PathBuf),
+    /// Standard output (`-o -`).
+    Stdout,
+}
+
+/// A file sink's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileOptions {
+    /// Where to write.
+    pub target: Target,
+    /// [`AudioFormat::Wav`] or [`AudioFormat::Pcm`].
+    pub format: AudioFormat,
+    /// The rate to write at; `None` keeps the engine's rate.
+    pub sample_rate: Option<SampleRate>,
+    /// Add to an existing file instead of replacing it.
+    pub append: bool,
+}
+
+/// How often (in seconds of audio) a WAV header is rewritten while writing.
+const HEADER_EVERY_SECONDS: u32 = 1;
+
+enum Writer {
+    Wav(hound::WavWriter<BufWriter<File>>),
+    Pcm(BufWriter<File>),
+    Stdout(BufWriter<io::Stdout>),
+}
+
+/// Where the bytes end up once complete.
+enum Landing {
+    /// Rename the temporary file onto the target.
+    Rename {
+        temp: tempfile::TempPath,
+        target: PathBuf,
+    },
+    /// Written in place (append) or to stdout.
+    InPlace,
+}
+
+/// Writes mono 16-bit audio as WAV or raw PCM.
+pub struct FileSink {
+    writer: Writer,
+    landing: Landing,
+    label: String,
+    resampler: StreamResampler,
+    rate: u32,
+    frames: u64,
+    frames_since_header: u64,
+    floats: Vec<f32>,
+    resampled: Vec<f32>,
+    samples: Vec<i16>,
+}
+
+impl FileSink {
+    /// Open the target for audio arriving at `input_rate`.
+    pub fn open(options: &FileOptions, input_rate: SampleRate) -> Result<Self, OutputError> {
+        let rate = options.sample_rate.unwrap_or(input_rate);
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: rate.get(),
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let (writer, landing, label) = match &options.target {
+            Target::Stdout => {
+                let mut out = BufWriter::new(io::stdout());
+                if options.format == AudioFormat::Wav {
+                    write_stream_header(&mut out, rate.get()).map_err(stdout_error)?;
+                }
+                (
+                    Writer::Stdout(out),
+                    Landing::InPlace,
+                    "standard output".to_owned(),
+                )
+            }
+            Target::Path(path) if options.append && path.exists() => {
+                let label = path.display().to_string();
+                let writer = open_append(path, options.format, spec, &label)?;
+                (writer, Landing::InPlace, label)
+            }
+            Target::Path(path) => {
+                let label = path.display().to_string();
+                let io_err = |source| OutputError::Io {
+                    path: label.clone(),
+                    source,
+                };
+                let dir = match path.parent() {
+                    Some(dir) if !dir.as_os_str().is_empty() => dir,
+                    _ => Path::new("."),
+                };
+                let name = path
+                    .file_name()
+                    .map_or_else(|| "out".into(), |n| n.to_string_lossy());
+                let temp = tempfile::Builder::new()
+                    .prefix(&format!(".{name}."))
+                    .suffix(".part")
+                    .tempfile_in(dir)
+                    .map_err(io_err)?;
+                let (file, temp) = temp.into_parts();
+                let writer = match options.format {
+                    AudioFormat::Wav => {
+                        Writer::Wav(hound::WavWriter::new(BufWriter::new(file), spec).map_err(
+                            |source| OutputError::Wav {
+                                path: label.clone(),
+                                source,
+                            },
+                        )?)
+                    }
+                    _ => Writer::Pcm(BufWriter::new(file)),
+                };
+                (
+                    writer,
+                    Landing::Rename {
+                        temp,
+                        target: path.clone(),
+                    },
+                    label,
+                )
+            }
+        };
+        Ok(Self {
+            writer,
+            landing,
+            label,
+            resampler: StreamResampler::new(input_rate, rate)?,
+            rate: rate.get(),
+            frames: 0,
+            frames_since_header: 0,
+            floats: Vec::new(),
+            resampled: Vec::new(),
+            samples: Vec::new(),
+        })
+    }
+
+    fn write_samples(&mut self, samples: &[i16]) -> Result<(), OutputError> {
+        let label = &self.label;
+        match &mut self.writer {
+            Writer::Wav(w) => {
+                let mut writer = w.get_i16_writer(u32::try_from(samples.len()).unwrap_or(u32::MAX));
+                for &s in samples {
+                    writer.write_sample(s);
+                }
+                writer.flush().map_err(|source| OutputError::Wav {
+                    path: label.clone(),
+                    source,
+                })?;
+            }
+            Writer::Pcm(w) => {
+                w.write_all(&le_bytes(samples))
+                    .map_err(|source| OutputError::Io {
+                        path: label.clone(),
+                        source,
+                    })?;
+            }
+            Writer::Stdout(w) => w.write_all(&le_bytes(samples)).map_err(stdout_error)?,
+        }
+        self.frames += samples.len() as u64;
+        self.frames_since_header += samples.len() as u64;
+        if self.frames_since_header >= u64::from(self.rate * HEADER_EVERY_SECONDS) {
+            self.frames_since_header = 0;
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Make what was written so far valid and on disk (a WAV's header counts every sample).
+    fn sync(&mut self) -> Result<(), OutputError> {
+        let label = &self.label;
+        match &mut self.writer {
+            Writer::Wav(w) => w.flush().map_err(|source| OutputError::Wav {
+                path: label.clone(),
+                source,
+            }),
+            Writer::Pcm(w) => w.flush().map_err(|source| OutputError::Io {
+                path: label.clone(),
+                source,
+            }),
+            Writer::Stdout(w) => w.flush().map_err(stdout_error),
+        }
+    }
+
+    /// Close the writer (final header) and move the file into place.
+    fn close(self) -> Result<SinkReport, OutputError> {
+        let label = self.label;
+        match self.writer {
+            Writer::Wav(w) => w.finalize().map_err(|source| OutputError::Wav {
+                path: label.clone(),
+                source,
+            })?,
+            Writer::Pcm(mut w) => w.flush().map_err(|source| OutputError::Io {
+                path: label.clone(),
+                source,
+            })?,
+            Writer::Stdout(mut w) => w.flush().map_err(stdout_error)?,
+        }
+        if let Landing::Rename { temp, target } = self.landing {
+            let io_err = |source| OutputError::Io {
+                path: label.clone(),
+                source,
+            };
+            set_readable(&temp).map_err(io_err)?;
+            temp.persist(&target).map_err(|e| io_err(e.error))?;
+        }
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "frame counts stay far below 2^52"
+        )]
+        let seconds = self.frames as f64 / f64::from(self.rate);
+        Ok(SinkReport {
+            seconds,
+            ..SinkReport::default()
+        })
+    }
+}
+
+impl AudioSink for FileSink {
+    fn write(&mut self, samples: &[i16]) -> Result<(), OutputError> {
+        self.floats.clear();
+        i16_to_f32(samples, &mut self.floats);
+        let mut resampled = std::mem::take(&mut self.resampled);
+        resampled.clear();
+        self.resampler.process(&self.floats, &mut resampled)?;
+        let mut converted = std::mem::take(&mut self.samples);
+        converted.clear();
+        f32_to_i16(&resampled, &mut converted);
+        let written = self.write_samples(&converted);
+        self.resampled = resampled;
+        self.samples = converted;
+        written
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<SinkReport, OutputError> {
+        let mut tail = Vec::new();
+        self.resampler.finish(&mut tail)?;
+        let mut converted = Vec::new();
+        f32_to_i16(&tail, &mut converted);
+        self.write_samples(&converted)?;
+        self.close()
+    }
+
+    /// Ctrl-C: keep what was written, as a valid file.
+    fn interrupt(self: Box<Self>) -> Result<SinkReport, OutputError> {
+        self.close()
+    }
+}
+
+fn open_append(
+    path: &Path,
+    format: AudioFormat,
+    spec: hound::WavSpec,
+    label: &str,
+) -> Result<Writer, OutputError> {
+    let mismatch = |found: String, hint: &str| OutputError::AppendMismatch {
+        path: label.to_owned(),
+        found,
+        wanted: describe(format, spec.sample_rate),
+        hint: hint.to_owned(),
+    };
+    let is_riff = starts_with_riff(path).map_err(|source| OutputError::Io {
+        path: label.to_owned(),
+        source,
+    })?;
+    match format {
+        AudioFormat::Wav => {
+            if !is_riff {
+                return Err(mismatch(
+                    "no WAV header".into(),
+                    "; append to a .wav file written by tts, or drop --append",
+                ));
+            }
+            let writer = hound::WavWriter::append(path).map_err(|source| match source {
+                hound::Error::IoError(source) => OutputError::Io {
+                    path: label.to_owned(),
+                    source,
+                },
+                other => mismatch(
+                    format!("a WAV file tts cannot extend ({other})"),
+                    "; drop --append",
+                ),
+            })?;
+            let found = writer.spec();
+            if found != spec {
+                let hint = if found.channels == 1
+                    && found.bits_per_sample == 16
+                    && found.sample_format == hound::SampleFormat::Int
+                {
+                    format!("; add --sample-rate {}", found.sample_rate)
+                } else {
+                    "; drop --append".to_owned()
+                };
+                return Err(mismatch(
+                    format!(
+                        "{} Hz, {} channel(s), {}-bit audio",
+                        found.sample_rate, found.channels, found.bits_per_sample
+                    ),
+                    &hint,
+                ));
+            }
+            Ok(Writer::Wav(writer))
+        }
+        _ => {
+            if is_riff {
+                return Err(mismatch("WAV data".into(), "; use --format wav"));
+            }
+            let file = OpenOptions::new()
+                .append(true)
+                .open(path)
+                .map_err(|source| OutputError::Io {
+                    path: label.to_owned(),
+                    source,
+                })?;
+            let len = file
+                .metadata()
+                .map_err(|source| OutputError::Io {
+                    path: label.to_owned(),
+                    source,
+                })?
+                .len();
+            if len % 2 != 0 {
+                return Err(mismatch(
+                    "an odd number of bytes, so not 16-bit samples".into(),
+                    "; drop --append",
+                ));
+            }
+            Ok(Writer::Pcm(BufWriter::new(file)))
+        }
+    }
+}
+
+fn describe(format: AudioFormat, rate: u32) -> String {
+    match format {
+        AudioFormat::Wav => format!("{rate} Hz, 1 channel(s), 16-bit audio"),
+        other => format!("{other} at {rate} Hz"),
+    }
+}
+
+fn starts_with_riff(path: &Path) -> io::Result<bool> {
+    let mut magic = [0u8; 4];
+    let mut file = File::open(path)?;
+    let read = file.read(&mut magic)?;
+    file.rewind()?;
+    Ok(read == 4 && &magic == b"RIFF")
+}
+
+/// A WAV header for a stream of unknown length: the sizes say "as long as it goes", which
+/// players reading a pipe accept. The data size stays a whole number of 2-byte samples, as
+/// strict readers check.
+fn write_stream_header(out: &mut impl Write, rate: u32) -> io::Result<()> {
+    const DATA_SIZE: u32 = (u32::MAX - 36) & !1;
+    let mut header = Vec::with_capacity(44);
+    header.extend_from_slice(b"RIFF");
+    header.extend_from_slice(&(DATA_SIZE + 36).to_le_bytes());
+    header.extend_from_slice(b"WAVEfmt ");
+    header.extend_from_slice(&16u32.to_le_bytes());
+    header.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    header.extend_from_slice(&1u16.to_le_bytes()); // mono
+    header.extend_from_slice(&rate.to_le_bytes());
+    header.extend_from_slice(&(rate * 2).to_le_bytes()); // bytes per second
+    header.extend_from_slice(&2u16.to_le_bytes()); // block align
+    header.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
+    header.extend_from_slice(b"data");
+    header.extend_from_slice(&DATA_SIZE.to_le_bytes());
+    out.write_all(&header)
+}
+
+fn le_bytes(samples: &[i16]) -> Vec<u8> {
+    samples.iter().flat_map(|s| s.to_le_bytes()).collect()
+}
+
+fn stdout_error(source: io::Error) -> OutputError {
+    if source.kind() == io::ErrorKind::BrokenPipe {
+        OutputError::BrokenPipe
+    } else {
+        OutputError::Io {
+            path: "standard output".into(),
+            source,
+        }
+    }
+}
+
+/// Temporary files are created private; a finished audio file is as readable as any other.
+fn set_readable(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o644))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate(hz: u32) -> SampleRate {
+        SampleRate::new(hz).expect("non-zero")
+    }
+
+    fn options(path: &Path, format: AudioFormat, append: bool) -> FileOptions {
+        FileOptions {
+            target: Target::Path(path.to_owned()),
+            format,
+            sample_rate: None,
+            append,
+        }
+    }
+
+    #[test]
+    fn nothing_appears_at_the_target_until_finish() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("out.wav");
+        let mut sink = Box::new(
+            FileSink::open(&options(&path, AudioFormat::Wav, false), rate(16000)).expect("open"),
+        );
+        sink.write(&[1000; 1600]).expect("write");
+        assert!(!path.exists(), "the target must not exist before finish");
+        sink.finish().expect("finish");
+        let reader = hound::WavReader::open(&path).expect("valid wav");
+        assert_eq!(reader.len(), 1600);
+        assert_eq!(
+            fs::read_dir(dir.path()).expect("dir").count(),
+            1,
+            "no temporary file left"
+        );
+    }
+
+    #[test]
+    fn appending_to_another_rate_names_the_fix() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("out.wav");
+        let sink = Box::new(
+            FileSink::open(&options(&path, AudioFormat::Wav, false), rate(16000)).expect("open"),
+        );
+        sink.finish().expect("finish");
+        let err = FileSink::open(&options(&path, AudioFormat::Wav, true), rate(22050))
+            .err()
+            .expect("mismatch");
+        assert!(err.to_string().contains("add --sample-rate 16000"), "{err}");
+    }
+
+    #[test]
+    fn pcm_append_refuses_a_wav() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("out.pcm");
+        let sink = Box::new(
+            FileSink::open(&options(&path, AudioFormat::Wav, false), rate(16000)).expect("open"),
+        );
+        sink.finish().expect("finish");
+        let err = FileSink::open(&options(&path, AudioFormat::Pcm, true), rate(16000))
+            .err()
+            .expect("mismatch");
+        assert!(err.to_string().contains("holds WAV data"), "{err}");
+    }
+
+    #[test]
+    fn stream_header_is_a_valid_wav_start() {
+        let mut header = Vec::new();
+        write_stream_header(&mut header, 22050).expect("header");
+        header.extend_from_slice(&[0; 8]);
+        let reader = hound::WavReader::new(io::Cursor::new(header)).expect("parses");
+        assert_eq!(reader.spec().sample_rate, 22050);
+    }
+}

@@ -1,0 +1,4 @@
+//! Text in: where it comes from ([`source`]) and how it is cut into fragments ([`segment`]).
+
+pub mod segment;
+pub mod source;

@@ -1,0 +1,148 @@
+//! The fragmenter: cuts a stream of text into whole sentences, as soon as each one is complete.
+//!
+//! Sentence ends follow Unicode's sentence rules (UAX #29), which know CJK full stops as well as
+//! Latin ones, and a line break always ends a sentence, so line-by-line input is spoken line by
+//! line. A run-on "sentence" is cut at a space or comma once it passes [`MAX_FRAGMENT_CHARS`], so
+//! text without punctuation still starts speaking.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// The longest fragment handed to an engine, in characters.
+pub const MAX_FRAGMENT_CHARS: usize = 500;
+
+/// Buffers text and yields complete sentences.
+#[derive(Debug, Default)]
+pub struct Segmenter {
+    buffer: String,
+}
+
+impl Segmenter {
+    /// An empty fragmenter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add text; return every sentence it completes, in order, trimmed, blank ones dropped.
+    pub fn push(&mut self, text: &str) -> Vec<String> {
+        self.buffer.push_str(text);
+        let mut complete = Vec::new();
+        let mut consumed = 0;
+        let bounds: Vec<(usize, &str)> = self.buffer.split_sentence_bound_indices().collect();
+        for (i, (start, sentence)) in bounds.iter().enumerate() {
+            let is_last = i + 1 == bounds.len();
+            // The last piece may still grow, unless a line break closed it.
+            if is_last && !sentence.ends_with(['\n', '\r']) {
+                break;
+            }
+            push_trimmed(&mut complete, sentence);
+            consumed = start + sentence.len();
+        }
+        self.buffer.drain(..consumed);
+        while self.buffer.chars().count() > MAX_FRAGMENT_CHARS {
+            let cut = run_on_cut(&self.buffer);
+            let head: String = self.buffer.drain(..cut).collect();
+            push_trimmed(&mut complete, &head);
+        }
+        complete
+    }
+
+    /// End of input: whatever is buffered is the last sentence.
+    pub fn finish(&mut self) -> Option<String> {
+        let rest = std::mem::take(&mut self.buffer);
+        let rest = rest.trim();
+        (!rest.is_empty()).then(|| rest.to_owned())
+    }
+}
+
+fn push_trimmed(out: &mut Vec<String>, sentence: &str) {
+    let trimmed = sentence.trim();
+    if !trimmed.is_empty() {
+        out.push(trimmed.to_owned());
+    }
+}
+
+/// Byte index to cut an over-long run at: after the last comma or space within the limit,
+/// or at the limit itself when there is none.
+fn run_on_cut(text: &str) -> usize {
+    let limit = text
+        .char_indices()
+        .nth(MAX_FRAGMENT_CHARS)
+        .map_or(text.len(), |(i, _)| i);
+    let head = &text[..limit];
+    head.rfind([',', '，', '、', ';', ' '])
+        .map(|i| i + head[i..].chars().next().map_or(1, char::len_utf8))
+        .filter(|&i| i > 0)
+        .unwrap_or(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(pieces: &[&str]) -> Vec<String> {
+        let mut segmenter = Segmenter::new();
+        let mut out = Vec::new();
+        for piece in pieces {
+            out.extend(segmenter.push(piece));
+        }
+        out.extend(segmenter.finish());
+        out
+    }
+
+    #[test]
+    fn sentences_complete_only_when_the_next_begins() {
+        let mut segmenter = Segmenter::new();
+        assert!(segmenter.push("Hello world.").is_empty());
+        assert_eq!(segmenter.push(" This is"), ["Hello world."]);
+        assert!(segmenter.push(" a test").is_empty());
+        assert_eq!(segmenter.finish().as_deref(), Some("This is a test"));
+    }
+
+    #[test]
+    fn a_line_break_ends_a_sentence() {
+        let mut segmenter = Segmenter::new();
+        assert_eq!(
+            segmenter.push("no punctuation here\n"),
+            ["no punctuation here"]
+        );
+        assert_eq!(segmenter.push("\n\n"), Vec::<String>::new());
+        assert_eq!(segmenter.finish(), None);
+    }
+
+    #[test]
+    fn chinese_full_stops_split() {
+        assert_eq!(
+            all(&["你好。今天天气", "很好！再见"]),
+            ["你好。", "今天天气很好！", "再见"]
+        );
+    }
+
+    #[test]
+    fn chunking_never_changes_the_words() {
+        let text = "One. Two, three! Four? Five\nsix. 七。八";
+        let whole = all(&[text]);
+        for size in 1..text.len() {
+            let bytes: Vec<char> = text.chars().collect();
+            let pieces: Vec<String> = bytes.chunks(size).map(|c| c.iter().collect()).collect();
+            let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
+            assert_eq!(all(&refs), whole, "chunk size {size}");
+        }
+    }
+
+    #[test]
+    fn run_on_text_is_cut_at_a_space_under_the_limit() {
+        let text = "word ".repeat(300);
+        let out = all(&[&text]);
+        assert!(out.len() >= 3);
+        assert!(out.iter().all(|f| f.chars().count() <= MAX_FRAGMENT_CHARS));
+        assert_eq!(out.join(" "), text.trim());
+    }
+
+    #[test]
+    fn run_on_text_without_spaces_is_cut_at_the_limit() {
+        let text = "字".repeat(1200);
+        let out = all(&[&text]);
+        assert_eq!(out.concat(), text);
+        assert!(out.iter().all(|f| f.chars().count() <= MAX_FRAGMENT_CHARS));
+    }
+}
