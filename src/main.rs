@@ -16,6 +16,7 @@ use tracing_subscriber::EnvFilter;
 use tts::cancel::CancelToken;
 use tts::cli::config::{CommandConfig, SayConfig, Verbosity};
 use tts::cli::{Args, Config, ConfigError};
+use tts::engine::EngineError;
 use tts::output::OutputError;
 use tts::pipeline;
 use tts::text::source::Input;
@@ -140,7 +141,14 @@ fn init_logging(verbosity: Verbosity) {
 
 /// The one place errors become exit codes.
 fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|cause| cause.is::<ConfigError>()) {
+    let bad_input = |cause: &(dyn std::error::Error + 'static)| {
+        cause.is::<ConfigError>()
+            || matches!(
+                cause.downcast_ref::<EngineError>(),
+                Some(EngineError::UnknownVoice { .. })
+            )
+    };
+    if err.chain().any(bad_input) {
         return code::USAGE;
     }
     code::FAILURE

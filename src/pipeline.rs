@@ -40,12 +40,13 @@ pub struct SayOutcome {
 pub fn say(config: &SayConfig, cancel: &CancelToken) -> Result<SayOutcome> {
     let starting = local::start(config.local.clone(), cancel.clone())
         .context("starting the offline engine")?;
-    // The device opens while espeak loads its data.
+    // The device opens while espeak loads its data; a bad voice is reported before a bad device.
     let device = match &config.sink {
-        SinkConfig::Device(options) => Some(Player::open(options, cancel.clone())?),
+        SinkConfig::Device(options) => Some(Player::open(options, cancel.clone())),
         SinkConfig::File(_) => None,
     };
     let mut synthesis = starting.ready()?;
+    let device = device.transpose()?;
     let engine_ready = Instant::now();
     let rate = synthesis.sample_rate();
     let (mut sink, file): (Box<dyn AudioSink>, Option<String>) = match (&config.sink, device) {

@@ -18,6 +18,9 @@ const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
 const ESPEAK_INITIALIZE_DONT_EXIT: c_int = 0x8000;
 const POS_CHARACTER: c_int = 1;
 const ESPEAK_CHARS_UTF8: c_uint = 1;
+/// Add the sentence-final pause: fragments are spoken one call at a time and must not run
+/// together.
+const ESPEAK_ENDPAUSE: c_uint = 0x1000;
 const EE_OK: c_int = 0;
 const EE_NOT_FOUND: c_int = 2;
 
@@ -277,7 +280,7 @@ impl Espeak {
                 0,
                 POS_CHARACTER,
                 0,
-                ESPEAK_CHARS_UTF8,
+                ESPEAK_CHARS_UTF8 | ESPEAK_ENDPAUSE,
                 ptr::null_mut(),
                 ptr::from_mut(&mut context).cast(),
             )

@@ -1,0 +1,139 @@
+//! The test harness shared by the integration binaries: a scrubbed `tts` command, real ALSA
+//! playback captured to a WAV file (see shared/testing/PLAYBACK.md), and signal measurements.
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+/// A `tts` command with a clean environment: no API key, no user config, no audio server.
+pub fn tts(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tts"));
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        if key.starts_with("TTS_") || key.starts_with("DASHSCOPE_") || key.starts_with("ALSA_") {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_RUNTIME_DIR", "/nonexistent")
+        .env("PULSE_SERVER", "unix:/nonexistent");
+    cmd
+}
+
+/// Where ALSA's `default` device writes everything played, as a 48 kHz stereo WAV.
+pub struct Capture {
+    dir: TempDir,
+}
+
+impl Capture {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wav = dir.path().join("capture.wav");
+        let conf = format!(
+            "pcm.!default {{\n    type plug\n    slave {{ pcm \"capfile\"; format S16_LE; rate 48000; channels 2 }}\n}}\n\
+             pcm.capfile {{\n    type file\n    slave.pcm \"null\"\n    file \"{}\"\n    format \"wav\"\n}}\n",
+            wav.display()
+        );
+        std::fs::write(dir.path().join("asound.conf"), conf).expect("write asound.conf");
+        Self { dir }
+    }
+
+    /// The value for `ALSA_CONFIG_PATH`: the stock config first, then ours.
+    pub fn alsa_config_path(&self) -> String {
+        format!(
+            "/usr/share/alsa/alsa.conf:{}",
+            self.dir.path().join("asound.conf").display()
+        )
+    }
+
+    /// Route a command's playback into this capture.
+    pub fn apply<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
+        cmd.env("ALSA_CONFIG_PATH", self.alsa_config_path())
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("capture.wav")
+    }
+
+    /// The left channel of what was played, and the device rate.
+    pub fn read(&self) -> (u32, Vec<i16>) {
+        let mut reader = hound::WavReader::open(self.path()).expect("the capture is a valid WAV");
+        let spec = reader.spec();
+        assert_eq!(spec.channels, 2, "the capture device is stereo");
+        let samples: Vec<i16> = reader
+            .samples::<i16>()
+            .map(|s| s.expect("sample"))
+            .collect();
+        let left = samples.chunks_exact(2).map(|frame| frame[0]).collect();
+        (spec.sample_rate, left)
+    }
+}
+
+/// The null device is not paced, so a slower producer leaves runs of exact zeros between
+/// chunks: drop runs of 16 or more to keep only what was really played.
+pub fn non_silent(samples: &[i16]) -> Vec<i16> {
+    let mut out = Vec::with_capacity(samples.len());
+    let mut zeros = 0usize;
+    for &s in samples {
+        if s == 0 {
+            zeros += 1;
+            continue;
+        }
+        if zeros > 0 && zeros < 16 {
+            out.extend(std::iter::repeat_n(0, zeros));
+        }
+        zeros = 0;
+        out.push(s);
+    }
+    if zeros > 0 && zeros < 16 {
+        out.extend(std::iter::repeat_n(0, zeros));
+    }
+    out
+}
+
+pub fn rms(samples: &[i16]) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let sum: f64 = samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
+    (sum / samples.len() as f64).sqrt()
+}
+
+/// The frequency of a clean tone, from its rising zero crossings.
+pub fn frequency(samples: &[i16], rate: u32) -> f64 {
+    let crossings = samples.windows(2).filter(|w| w[0] < 0 && w[1] >= 0).count();
+    crossings as f64 * f64::from(rate) / samples.len() as f64
+}
+
+/// Duration of a WAV file in seconds, after checking its header agrees with its size.
+pub fn wav_seconds(path: &Path) -> (u32, f64) {
+    let reader = hound::WavReader::open(path).expect("a valid WAV");
+    let spec = reader.spec();
+    assert_eq!(
+        (spec.channels, spec.bits_per_sample),
+        (1, 16),
+        "mono 16-bit"
+    );
+    let frames = reader.len();
+    let size = std::fs::metadata(path).expect("metadata").len();
+    assert_eq!(
+        size,
+        44 + u64::from(frames) * 2,
+        "the header's length agrees with the file size"
+    );
+    let read = reader.into_samples::<i16>().count();
+    assert_eq!(
+        read, frames as usize,
+        "every sample the header counts is readable"
+    );
+    (
+        spec.sample_rate,
+        f64::from(frames) / f64::from(spec.sample_rate),
+    )
+}

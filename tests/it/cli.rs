@@ -1,0 +1,152 @@
+//! The command line as a user meets it: help, refusals, exit codes, notices.
+
+use std::process::Output;
+
+use crate::common::tts;
+
+fn run(args: &[&str]) -> Output {
+    let home = tempfile::tempdir().expect("tempdir");
+    tts(home.path()).args(args).output().expect("tts runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn say_help_lists_every_flag_and_ends_with_examples() {
+    let output = run(&["say", "--help"]);
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--file",
+        "--voice",
+        "--rate",
+        "--pitch",
+        "--volume",
+        "--output",
+        "--format",
+        "--sample-rate",
+        "--append",
+        "--device",
+        "--engine",
+        "--quiet",
+        "--verbose",
+        "--timing",
+    ] {
+        assert!(help.contains(flag), "say --help lacks {flag}");
+    }
+    assert!(
+        help.trim_end().ends_with("stream WAV to another program"),
+        "examples come last:\n{help}"
+    );
+}
+
+#[test]
+fn out_of_range_values_are_refused_before_any_work() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["say", "-r", "2.5", "hi"],
+            "tts: --rate 2.5 is out of range: use a value from 0.5 to 2.0",
+        ),
+        (
+            &["say", "--pitch", "0", "hi"],
+            "tts: --pitch 0 is out of range: use a value from 0.5 to 2.0",
+        ),
+        (
+            &["say", "--volume", "150", "hi"],
+            "tts: --volume 150 is out of range: use a whole number from 0 to 100",
+        ),
+        (
+            &["say", "--sample-rate", "11025", "-o", "x.wav", "hi"],
+            "tts: --sample-rate 11025 is not supported",
+        ),
+    ];
+    for (args, start) in cases {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let err = stderr(&output);
+        assert!(err.starts_with(start), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(!err.contains("panicked"));
+    }
+}
+
+#[test]
+fn an_unknown_local_voice_lists_valid_ones() {
+    // Playing, not writing: the voice is reported even though this machine has no device.
+    let output = run(&["say", "-e", "local", "-v", "zz", "hi"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("tts: unknown local voice 'zz'; try en-us, en-gb, cmn"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_close_voice_name_gets_close_suggestions() {
+    let output = run(&["say", "-e", "local", "-v", "en-xx", "-o", "x.wav", "hi"]);
+    let err = stderr(&output);
+    assert!(err.contains("try en"), "{err}");
+}
+
+#[test]
+fn mp3_and_opus_files_are_refused_with_the_alternative() {
+    for ext in ["mp3", "opus"] {
+        let output = run(&["say", "-o", &format!("x.{ext}"), "hi"]);
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            stderr(&output),
+            format!("tts: {ext} output is not available yet; use --format wav or --format pcm\n")
+        );
+    }
+}
+
+#[test]
+fn verbs_not_built_yet_say_so() {
+    for verb in ["convert", "serve", "voices", "devices", "completions"] {
+        let output = run(&[verb]);
+        assert_eq!(output.status.code(), Some(2), "{verb}");
+        assert_eq!(
+            stderr(&output),
+            format!("tts: `tts {verb}` is not available yet\n")
+        );
+    }
+}
+
+#[test]
+fn auto_engine_without_a_key_says_it_uses_the_offline_engine_once() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = home.path().join("x.wav");
+    let output = tts(home.path())
+        .args(["say", "-o"])
+        .arg(&out)
+        .arg("hi")
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("speaking with the offline engine"), "{err}");
+
+    let quiet = tts(home.path())
+        .args(["say", "-q", "-o"])
+        .arg(&out)
+        .arg("hi")
+        .output()
+        .expect("runs");
+    assert!(quiet.status.success());
+    assert_eq!(stderr(&quiet), "", "--quiet prints nothing");
+}
+
+#[test]
+fn an_unreadable_input_file_is_named() {
+    let output = run(&["say", "-f", "/nonexistent/chapter.txt"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "tts: cannot read input file /nonexistent/chapter.txt: entity not found\n"
+    );
+}

@@ -1,0 +1,337 @@
+//! `-o FILE`: WAV and PCM at every rate, speaking rate, `--append`, stdout, and Ctrl-C.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{tts, wav_seconds};
+
+const HELLO: &str = "Hello world, this is a test";
+const PARAGRAPH: &str = "The quick brown fox jumps over the lazy dog. It was the best of times, it was the \
+    worst of times. Speech synthesis turns written text into sound, one sentence at a time, and a good tool \
+    makes that feel instant.";
+const RATES: [u32; 6] = [8000, 16000, 22050, 24000, 44100, 48000];
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn say(&self, args: &[&str]) {
+        let output = tts(self.dir.path())
+            .args(["say", "-q", "-e", "local"])
+            .args(args)
+            .output()
+            .expect("tts runs");
+        assert!(
+            output.status.success(),
+            "tts {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// What espeak-ng's own command-line tool makes of the same text.
+fn espeak_seconds(env: &Env, text: &str) -> f64 {
+    let reference = env.path("reference.wav");
+    let status = Command::new("espeak-ng")
+        .arg("-w")
+        .arg(&reference)
+        .arg(text)
+        .status()
+        .expect("espeak-ng (Debian package espeak-ng) is installed for the tests");
+    assert!(status.success());
+    wav_seconds(&reference).1
+}
+
+#[test]
+fn wav_at_every_rate_has_a_true_header_and_the_duration_of_the_speech() {
+    let env = Env::new();
+    let expected = espeak_seconds(&env, HELLO);
+    for rate in RATES {
+        let path = env.path(&format!("hello-{rate}.wav"));
+        env.say(&[
+            "-o",
+            path.to_str().expect("utf-8"),
+            "--sample-rate",
+            &rate.to_string(),
+            HELLO,
+        ]);
+        let (got_rate, seconds) = wav_seconds(&path);
+        assert_eq!(got_rate, rate);
+        assert!(
+            (seconds - expected).abs() / expected < 0.05,
+            "{rate} Hz: {seconds:.3} s against espeak-ng's {expected:.3} s"
+        );
+    }
+}
+
+#[test]
+fn pcm_at_every_rate_holds_the_same_samples_as_the_wav() {
+    let env = Env::new();
+    for rate in RATES {
+        let wav = env.path(&format!("a-{rate}.wav"));
+        let pcm = env.path(&format!("a-{rate}.pcm"));
+        let rate_arg = rate.to_string();
+        env.say(&[
+            "-o",
+            wav.to_str().expect("utf-8"),
+            "--sample-rate",
+            &rate_arg,
+            HELLO,
+        ]);
+        env.say(&[
+            "-o",
+            pcm.to_str().expect("utf-8"),
+            "--sample-rate",
+            &rate_arg,
+            HELLO,
+        ]);
+        let wav_bytes = std::fs::read(&wav).expect("wav");
+        let pcm_bytes = std::fs::read(&pcm).expect("pcm");
+        assert!(!pcm_bytes.is_empty());
+        assert_eq!(
+            &wav_bytes[44..],
+            &pcm_bytes[..],
+            "{rate} Hz: raw PCM is the WAV's data"
+        );
+    }
+}
+
+#[test]
+fn rate_two_halves_and_rate_half_doubles_the_duration() {
+    let env = Env::new();
+    let seconds_at = |rate: &str| {
+        let path = env.path(&format!("rate-{rate}.wav"));
+        env.say(&["-r", rate, "-o", path.to_str().expect("utf-8"), PARAGRAPH]);
+        wav_seconds(&path).1
+    };
+    let normal = seconds_at("1.0");
+    let fast = seconds_at("2.0") / normal;
+    let slow = seconds_at("0.5") / normal;
+    assert!(
+        (0.42..=0.58).contains(&fast),
+        "2.0x takes {fast:.2} of the time"
+    );
+    assert!(
+        (1.8..=2.2).contains(&slow),
+        "0.5x takes {slow:.2} of the time"
+    );
+}
+
+#[test]
+fn append_doubles_the_length_and_keeps_the_file_valid() {
+    let env = Env::new();
+    for name in ["twice.wav", "twice.pcm"] {
+        let path = env.path(name);
+        let target = path.to_str().expect("utf-8");
+        env.say(&["-o", target, HELLO]);
+        let once = std::fs::metadata(&path).expect("file").len();
+        env.say(&["--append", "-o", target, HELLO]);
+        let twice = std::fs::metadata(&path).expect("file").len();
+        if name.ends_with(".wav") {
+            assert_eq!(twice - 44, 2 * (once - 44), "{name}");
+            let (_, seconds) = wav_seconds(&path);
+            assert!(seconds > 3.0, "{seconds}");
+        } else {
+            assert_eq!(twice, 2 * once, "{name}");
+        }
+    }
+}
+
+#[test]
+fn append_to_a_file_of_another_rate_is_refused_and_leaves_it_alone() {
+    let env = Env::new();
+    let path = env.path("a.wav");
+    let target = path.to_str().expect("utf-8");
+    env.say(&["-o", target, "--sample-rate", "16000", HELLO]);
+    let before = std::fs::read(&path).expect("file");
+    let output = tts(env.dir.path())
+        .args(["say", "-q", "--append", "-o", target, HELLO])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("holds 16000 Hz") && err.contains("add --sample-rate 16000"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&path).expect("file"),
+        before,
+        "the file is untouched"
+    );
+}
+
+#[test]
+fn stdout_carries_the_same_audio_as_a_file() {
+    let env = Env::new();
+    let pcm = env.path("a.pcm");
+    env.say(&["-o", pcm.to_str().expect("utf-8"), HELLO]);
+    let file_bytes = std::fs::read(&pcm).expect("pcm");
+
+    let raw = tts(env.dir.path())
+        .args(["say", "-q", "-o", "-", "--format", "pcm", HELLO])
+        .output()
+        .expect("runs");
+    assert!(raw.status.success());
+    assert_eq!(raw.stdout, file_bytes);
+
+    let wav = tts(env.dir.path())
+        .args(["say", "-q", "-o", "-", HELLO])
+        .output()
+        .expect("runs");
+    assert!(wav.status.success());
+    let reader =
+        hound::WavReader::new(std::io::Cursor::new(&wav.stdout[..44])).expect("a WAV header");
+    assert_eq!(reader.spec().sample_rate, 22050);
+    assert_eq!(&wav.stdout[44..], &file_bytes[..]);
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    let env = Env::new();
+    let mut child = tts(env.dir.path())
+        .args(["say", "-q", "-o", "-", PARAGRAPH])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("exits");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn part_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "part"))
+        .collect()
+}
+
+#[test]
+fn sigint_while_writing_leaves_a_valid_wav() {
+    let env = Env::new();
+    let path = env.path("interrupted.wav");
+    let mut child = tts(env.dir.path())
+        .args(["say", "-e", "local", "-o"])
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(b"The first sentence arrives, and the writer then goes quiet.\n")
+        .expect("write");
+    stdin.flush().expect("flush");
+    // Wait until audio is being written: the temporary file has grown past its header.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !part_files(env.dir.path())
+        .iter()
+        .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 44))
+    {
+        assert!(Instant::now() < deadline, "no audio was written");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        !path.exists(),
+        "the target appears only when complete or interrupted"
+    );
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("exits");
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(130));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("interrupted;") && err.contains("keeps the"),
+        "{err}"
+    );
+    let (rate, seconds) = wav_seconds(&path);
+    assert_eq!(rate, 22050);
+    assert!(
+        seconds > 1.0,
+        "the sentence spoken so far is kept: {seconds:.2} s"
+    );
+    assert!(
+        part_files(env.dir.path()).is_empty(),
+        "no temporary file is left"
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_no_file_behind() {
+    let env = Env::new();
+    let path = env.path("never.wav");
+    let output = tts(env.dir.path())
+        .args(["say", "-e", "local", "-v", "nope", "-o"])
+        .arg(&path)
+        .arg(HELLO)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(!path.exists());
+    assert!(part_files(env.dir.path()).is_empty());
+}
+
+#[test]
+fn text_from_files_and_stdin_is_spoken_in_full() {
+    let env = Env::new();
+    let text = env.path("chapter.txt");
+    std::fs::write(&text, format!("{PARAGRAPH}\n")).expect("write");
+    let from_file = env.path("file.wav");
+    env.say(&[
+        "-f",
+        text.to_str().expect("utf-8"),
+        "-o",
+        from_file.to_str().expect("utf-8"),
+    ]);
+
+    let from_stdin = env.path("stdin.wav");
+    let mut child = tts(env.dir.path())
+        .args(["say", "-q", "-e", "local", "-o"])
+        .arg(&from_stdin)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // Uneven pieces, split mid-word, as a streaming writer sends them.
+    for piece in PARAGRAPH.as_bytes().chunks(7) {
+        stdin.write_all(piece).expect("write");
+    }
+    stdin.write_all(b"\n").expect("write");
+    drop(stdin);
+    assert!(child.wait().expect("exits").success());
+    let (_, file_seconds) = wav_seconds(&from_file);
+    let (_, stdin_seconds) = wav_seconds(&from_stdin);
+    assert!(file_seconds > 10.0, "{file_seconds}");
+    assert!(
+        (file_seconds - stdin_seconds).abs() < 0.05,
+        "{file_seconds} vs {stdin_seconds}"
+    );
+}

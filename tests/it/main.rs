@@ -1,0 +1,8 @@
+//! End-to-end tests of the `tts` binary: command line, files, and real playback.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod file_output;
+mod playback;

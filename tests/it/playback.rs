@@ -1,0 +1,153 @@
+//! Real playback: `tts say` through cpal into ALSA's file plugin, read back as a WAV.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{Capture, non_silent, rms, tts};
+
+#[test]
+fn spoken_text_reaches_the_device() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let capture = Capture::new();
+    let output = capture
+        .apply(&mut tts(home.path()))
+        .args(["say", "-e", "local", "Hello world, this is a test"])
+        .output()
+        .expect("tts runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "no ALSA noise: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (rate, left) = capture.read();
+    assert_eq!(rate, 48000);
+    let speech = non_silent(&left);
+    let seconds = speech.len() as f64 / f64::from(rate);
+    assert!(seconds >= 0.5, "only {seconds:.2} s of sound was played");
+    assert!(seconds < 2.5, "{seconds:.2} s is longer than the sentence");
+    let level = rms(&speech);
+    assert!(level > 1000.0, "speech is quiet: rms {level:.0}");
+}
+
+#[test]
+fn lines_on_stdin_are_all_played() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let capture = Capture::new();
+    let mut child = capture
+        .apply(&mut tts(home.path()))
+        .args(["say", "-q", "-e", "local"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("tts runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    for line in [
+        "One sentence arrives.",
+        "Then another one, a moment later.",
+        "And the last.",
+    ] {
+        writeln!(stdin, "{line}").expect("write");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(stdin);
+    assert!(child.wait().expect("exits").success());
+    let (rate, left) = capture.read();
+    let seconds = non_silent(&left).len() as f64 / f64::from(rate);
+    // Three sentences: well over what the first alone would give.
+    assert!(seconds > 2.5, "only {seconds:.2} s was played");
+}
+
+#[test]
+fn no_device_gives_one_clean_line() {
+    let home = tempfile::tempdir().expect("tempdir");
+    // A configuration in which ALSA knows no `default` device at all.
+    let empty = home.path().join("empty.conf");
+    std::fs::write(&empty, "").expect("write");
+    let output = tts(home.path())
+        .env("ALSA_CONFIG_PATH", &empty)
+        .args(["say", "-q", "-e", "local", "hello"])
+        .output()
+        .expect("tts runs");
+    assert_eq!(output.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(err.lines().count(), 1, "one line, no ALSA noise: {err}");
+    assert!(
+        err.starts_with("tts: no audio output device (ALSA: "),
+        "{err}"
+    );
+    assert!(
+        err.trim_end()
+            .ends_with("use -o FILE to write a file instead"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_device_name_lists_the_devices() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let capture = Capture::new();
+    let output = capture
+        .apply(&mut tts(home.path()))
+        .args([
+            "say",
+            "-q",
+            "-e",
+            "local",
+            "--device",
+            "no-such-device",
+            "hello",
+        ])
+        .output()
+        .expect("tts runs");
+    assert_eq!(output.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("tts: no output device named 'no-such-device'; available: "),
+        "{err}"
+    );
+    assert!(err.contains("default"), "{err}");
+}
+
+#[test]
+fn ctrl_c_while_speaking_exits_130() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let capture = Capture::new();
+    let mut child = capture
+        .apply(&mut tts(home.path()))
+        .args(["say", "-e", "local"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tts runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(
+        stdin,
+        "This sentence is playing when the user presses Control C."
+    )
+    .expect("write");
+    stdin.flush().expect("flush");
+    // Wait until sound reaches the device, then interrupt with the writer still open.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::metadata(capture.path()).map_or(0, |m| m.len()) < 48_000 {
+        assert!(Instant::now() < deadline, "nothing was played");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("exits");
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(130));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "tts: interrupted\n"
+    );
+}
