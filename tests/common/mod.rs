@@ -11,7 +11,7 @@ use std::process::Command;
 use tempfile::TempDir;
 
 /// A `tts` command with a clean environment: no API key, no user config, no audio server.
-pub fn tts(home: &Path) -> Command {
+pub(crate) fn tts(home: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tts"));
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().into_owned();
@@ -27,12 +27,12 @@ pub fn tts(home: &Path) -> Command {
 }
 
 /// Where ALSA's `default` device writes everything played, as a 48 kHz stereo WAV.
-pub struct Capture {
+pub(crate) struct Capture {
     dir: TempDir,
 }
 
 impl Capture {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let wav = dir.path().join("capture.wav");
         let conf = format!(
@@ -45,7 +45,7 @@ impl Capture {
     }
 
     /// The value for `ALSA_CONFIG_PATH`: the stock config first, then ours.
-    pub fn alsa_config_path(&self) -> String {
+    pub(crate) fn alsa_config_path(&self) -> String {
         format!(
             "/usr/share/alsa/alsa.conf:{}",
             self.dir.path().join("asound.conf").display()
@@ -53,16 +53,16 @@ impl Capture {
     }
 
     /// Route a command's playback into this capture.
-    pub fn apply<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
+    pub(crate) fn apply<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
         cmd.env("ALSA_CONFIG_PATH", self.alsa_config_path())
     }
 
-    pub fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         self.dir.path().join("capture.wav")
     }
 
     /// The left channel of what was played, and the device rate.
-    pub fn read(&self) -> (u32, Vec<i16>) {
+    pub(crate) fn read(&self) -> (u32, Vec<i16>) {
         let mut reader = hound::WavReader::open(self.path()).expect("the capture is a valid WAV");
         let spec = reader.spec();
         assert_eq!(spec.channels, 2, "the capture device is stereo");
@@ -77,7 +77,7 @@ impl Capture {
 
 /// The null device is not paced, so a slower producer leaves runs of exact zeros between
 /// chunks: drop runs of 16 or more to keep only what was really played.
-pub fn non_silent(samples: &[i16]) -> Vec<i16> {
+pub(crate) fn non_silent(samples: &[i16]) -> Vec<i16> {
     let mut out = Vec::with_capacity(samples.len());
     let mut zeros = 0usize;
     for &s in samples {
@@ -97,7 +97,7 @@ pub fn non_silent(samples: &[i16]) -> Vec<i16> {
     out
 }
 
-pub fn rms(samples: &[i16]) -> f64 {
+pub(crate) fn rms(samples: &[i16]) -> f64 {
     if samples.is_empty() {
         return 0.0;
     }
@@ -106,13 +106,13 @@ pub fn rms(samples: &[i16]) -> f64 {
 }
 
 /// The frequency of a clean tone, from its rising zero crossings.
-pub fn frequency(samples: &[i16], rate: u32) -> f64 {
+pub(crate) fn frequency(samples: &[i16], rate: u32) -> f64 {
     let crossings = samples.windows(2).filter(|w| w[0] < 0 && w[1] >= 0).count();
     crossings as f64 * f64::from(rate) / samples.len() as f64
 }
 
 /// Duration of a WAV file in seconds, after checking its header agrees with its size.
-pub fn wav_seconds(path: &Path) -> (u32, f64) {
+pub(crate) fn wav_seconds(path: &Path) -> (u32, f64) {
     let reader = hound::WavReader::open(path).expect("a valid WAV");
     let spec = reader.spec();
     assert_eq!(
