@@ -105,6 +105,9 @@ fn run_say(
             ms(Instant::now()),
             report.seconds
         ));
+        if let Some(kb) = peak_memory_kb() {
+            line.push_str(&format!(", peak memory {:.1} MB", kb as f64 / 1024.0));
+        }
         eprintln!("{line}");
     }
     if outcome.interrupted {
@@ -120,6 +123,14 @@ fn run_say(
         return Ok(ExitCode::from(code::INTERRUPTED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), measured after exec, unlike
+/// `ru_maxrss`, which also counts the parent's pages that a fork carried in before exec.
+fn peak_memory_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn init_logging(verbosity: Verbosity) {
