@@ -156,7 +156,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         cause.is::<ConfigError>()
             || matches!(
                 cause.downcast_ref::<EngineError>(),
-                Some(EngineError::UnknownVoice { .. })
+                Some(EngineError::UnknownVoice { .. } | EngineError::UnknownVariant { .. })
             )
     };
     if err.chain().any(bad_input) {

@@ -75,6 +75,7 @@ unsafe extern "C" {
         user_data: *mut c_void,
     ) -> c_int;
     fn espeak_Terminate() -> c_int;
+    fn espeak_Info(path_data: *mut *const c_char) -> *const c_char;
 }
 
 /// Set while an [`Espeak`] exists: the library cannot be initialised twice at once.
@@ -215,6 +216,16 @@ impl Espeak {
     /// The sample rate of every chunk, in Hz (22050 for the standard voices).
     pub fn sample_rate(&self) -> u32 {
         self.sample_rate
+    }
+
+    /// The espeak-ng-data directory the library reads.
+    pub fn data_path(&self) -> std::path::PathBuf {
+        let mut path: *const c_char = ptr::null();
+        // SAFETY: espeak_Info writes a pointer to its static path string into `path`.
+        unsafe {
+            espeak_Info(&raw mut path);
+            c_string(path).into()
+        }
     }
 
     /// Select a voice by name, identifier or language, with an optional `+variant`.

@@ -153,16 +153,7 @@ impl Speaker {
         let mut espeak = Espeak::init(CHUNK_MS)?;
         let sample_rate = SampleRate::new(espeak.sample_rate()).ok_or(EngineError::Gone)?;
         if let Some(voice) = &params.voice {
-            match espeak.set_voice(voice) {
-                Ok(()) => {}
-                Err(EspeakError::VoiceNotFound) => {
-                    return Err(EngineError::UnknownVoice {
-                        voice: voice.clone(),
-                        suggestions: suggest(&espeak, voice),
-                    });
-                }
-                Err(err) => return Err(err.into()),
-            }
+            select_voice(&mut espeak, voice)?;
         }
         let mut speaker = Self {
             espeak,
@@ -220,6 +211,54 @@ fn is_mostly_han(text: &str) -> bool {
     han > latin
 }
 
+/// Select a voice by espeak name or identifier, or else by language code (`en-gb` lives in
+/// the voice file `gmw/en`), keeping any `+variant`.
+fn select_voice(espeak: &mut Espeak, wanted: &str) -> Result<(), EngineError> {
+    let (base, variant) = match wanted.split_once('+') {
+        Some((base, variant)) => (base, Some(variant)),
+        None => (wanted, None),
+    };
+    // espeak quietly ignores a variant it does not have; a typo should not pass unnoticed.
+    if let Some(variant) = variant {
+        let variants = espeak.data_path().join("voices").join("!v");
+        if !variants.join(variant).is_file() {
+            return Err(EngineError::UnknownVariant {
+                variant: variant.to_owned(),
+                voice: base.to_owned(),
+            });
+        }
+    }
+    match espeak.set_voice(wanted) {
+        Err(EspeakError::VoiceNotFound) => {}
+        other => return other.map_err(EngineError::from),
+    }
+    let by_language = espeak
+        .list_voices()
+        .into_iter()
+        // MBROLA voices need separately installed diphone data.
+        .filter(|v| !v.identifier.starts_with("mb/"))
+        .find(|v| {
+            v.languages
+                .first()
+                .is_some_and(|l| l.eq_ignore_ascii_case(base))
+        });
+    let unknown = |espeak: &Espeak| EngineError::UnknownVoice {
+        voice: wanted.to_owned(),
+        suggestions: suggest(espeak, wanted),
+    };
+    let Some(voice) = by_language else {
+        return Err(unknown(espeak));
+    };
+    let name = match variant {
+        Some(variant) => format!("{}+{variant}", voice.identifier),
+        None => voice.identifier,
+    };
+    match espeak.set_voice(&name) {
+        Err(EspeakError::VoiceNotFound) => Err(unknown(espeak)),
+        other => other.map_err(EngineError::from),
+    }
+}
+
 /// A few voice names close to `wanted`, or common ones when nothing is close.
 fn suggest(espeak: &Espeak, wanted: &str) -> String {
     let base = wanted
@@ -231,6 +270,7 @@ fn suggest(espeak: &Espeak, wanted: &str) -> String {
     let mut names: Vec<String> = espeak
         .list_voices()
         .into_iter()
+        .filter(|v| !v.identifier.starts_with("mb/"))
         .filter_map(|v| v.languages.into_iter().next())
         .filter(|lang| !prefix.is_empty() && lang.starts_with(&prefix))
         .take(5)

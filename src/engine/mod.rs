@@ -35,6 +35,16 @@ pub enum EngineError {
         /// A few valid names, comma-separated.
         suggestions: String,
     },
+    /// A `voice+variant` name whose variant espeak-ng does not have.
+    #[error(
+        "unknown voice variant '{variant}' in '{voice}+{variant}'; try f1 to f5, m1 to m7, klatt or whisper"
+    )]
+    UnknownVariant {
+        /// The variant asked for.
+        variant: String,
+        /// The voice before the `+`.
+        voice: String,
+    },
     /// libespeak-ng failed.
     #[error("the offline engine failed")]
     Espeak(#[from] espeak_ffi::EspeakError),

@@ -150,3 +150,44 @@ fn an_unreadable_input_file_is_named() {
         "tts: cannot read input file /nonexistent/chapter.txt: entity not found\n"
     );
 }
+
+#[test]
+fn language_codes_and_variants_select_distinct_voices() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut outputs = Vec::new();
+    for voice in ["en-us", "en-gb", "en-gb+f3", "cmn"] {
+        let path = home.path().join(format!("{voice}.wav"));
+        let output = tts(home.path())
+            .args(["say", "-q", "-e", "local", "-v", voice, "-o"])
+            .arg(&path)
+            .arg("Hello there")
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{voice}: {}", stderr(&output));
+        outputs.push(std::fs::read(&path).expect("file"));
+    }
+    for (i, a) in outputs.iter().enumerate() {
+        for b in &outputs[i + 1..] {
+            assert_ne!(a, b, "two voices gave identical audio");
+        }
+    }
+}
+
+#[test]
+fn an_unknown_variant_is_refused_not_ignored() {
+    let output = run(&[
+        "say",
+        "-e",
+        "local",
+        "-v",
+        "en-gb+nonsense",
+        "-o",
+        "x.wav",
+        "hi",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "tts: unknown voice variant 'nonsense' in 'en-gb+nonsense'; try f1 to f5, m1 to m7, klatt or whisper\n"
+    );
+}
