@@ -96,7 +96,7 @@ impl Player {
         let (stream, producer, shared, errors, device_rate, epoch) =
             open_stream(options, &alsa_log)?;
         let prebuffer_frames = frames_in(options.prebuffer, device_rate);
-        tracing::debug!(device_rate, prebuffer_frames, "output device open");
+        tracing::debug!(device_rate, prebuffer_frames, period = ?stream.buffer_size(), "output device open");
         Ok(Device {
             stream,
             producer,
