@@ -12,4 +12,5 @@ pub mod cli;
 pub mod engine;
 pub mod output;
 pub mod pipeline;
+pub mod protocol;
 pub mod text;
