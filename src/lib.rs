@@ -13,4 +13,5 @@ pub mod engine;
 pub mod output;
 pub mod pipeline;
 pub mod protocol;
+pub mod session;
 pub mod text;

@@ -1,4 +1,5 @@
 //! Text in: where it comes from ([`source`]) and how it is cut into fragments ([`segment`]).
 
+pub mod count;
 pub mod segment;
 pub mod source;

@@ -1,0 +1,500 @@
+//! The CosyVoice client session: one tokio task owns the WebSocket and runs a `select!` over
+//! the socket, the text coming in, its deadlines and the Ctrl-C flag; [`state::Machine`]
+//! decides what each event means.
+//!
+//! Runs on the engine's own thread, on a current-thread runtime (see `engine::cosyvoice`).
+
+pub mod state;
+
+use std::fmt;
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+use crate::cancel::CancelToken;
+use crate::protocol::{Parameters, ServerMessage};
+use state::{Action, Input, Machine, Report, State};
+
+/// An API key. Its `Debug` and `Display` never show it.
+#[derive(Clone)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wrap a key.
+    pub fn new(key: String) -> Self {
+        Self(key)
+    }
+
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<hidden>)")
+    }
+}
+
+/// Where the key came from, for messages (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// The `DASHSCOPE_API_KEY` variable.
+    Environment,
+    /// `api_key` in the config file.
+    ConfigFile(String),
+    /// The output of `api_key_command` in the config file.
+    Command(String),
+}
+
+impl fmt::Display for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Environment => f.write_str("DASHSCOPE_API_KEY"),
+            Self::ConfigFile(path) => write!(f, "api_key in {path}"),
+            Self::Command(path) => write!(f, "the output of api_key_command in {path}"),
+        }
+    }
+}
+
+/// How long to wait for what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// TCP, TLS and WebSocket upgrade.
+    pub connect: Duration,
+    /// run-task to task-started.
+    pub start: Duration,
+    /// Silence from the server while tts waits for it (after finish-task).
+    pub progress: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            start: Duration::from_secs(10),
+            progress: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Everything a session needs.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// `wss://…/api-ws/v1/inference` (or `ws://` on loopback).
+    pub url: String,
+    /// The key, sent as `Authorization: Bearer`.
+    pub api_key: ApiKey,
+    /// Where the key came from.
+    pub key_source: KeySource,
+    /// `X-DashScope-WorkSpace`, when set.
+    pub workspace: Option<String>,
+    /// The model of every task.
+    pub model: String,
+    /// The run-task parameters.
+    pub parameters: Parameters,
+    /// Deadlines.
+    pub timeouts: Timeouts,
+}
+
+/// What the session tells its caller.
+#[derive(Debug)]
+pub enum SessionEvent {
+    /// The WebSocket is open, after this long.
+    Connected(Duration),
+    /// Progress from the machine.
+    Report(Report),
+    /// Audio bytes in the requested format.
+    Audio(Vec<u8>),
+    /// Every task finished.
+    Done,
+    /// The session failed.
+    Failed(SessionError),
+}
+
+/// Text in.
+#[derive(Debug)]
+pub enum Command {
+    /// A fragment to speak.
+    Text(String),
+    /// Speak what is held back.
+    Flush,
+}
+
+/// Why a session failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The endpoint could not be reached. Retrying may help.
+    #[error("cannot connect to {url}")]
+    Connect {
+        /// The endpoint.
+        url: String,
+        /// The transport error.
+        #[source]
+        source: Box<tungstenite::Error>,
+    },
+    /// The connection was not up within the connect timeout. Retrying may help.
+    #[error("no connection to {url} within {seconds} s")]
+    ConnectTimeout {
+        /// The endpoint.
+        url: String,
+        /// The timeout.
+        seconds: u64,
+    },
+    /// The upgrade was refused with 401/403: the key is wrong.
+    #[error(
+        "the service refused the API key from {key_source} (HTTP {status}); check the key in the DashScope console"
+    )]
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// Where the key came from.
+        key_source: KeySource,
+    },
+    /// The upgrade was refused with another status.
+    #[error("the service refused the connection to {url} (HTTP {status})")]
+    Refused {
+        /// The endpoint.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// task-failed.
+    #[error(
+        "the service failed task {task_id}: {code}: {message}{}",
+        hint(code, message)
+    )]
+    TaskFailed {
+        /// The service's code.
+        code: String,
+        /// The service's message.
+        message: String,
+        /// The task.
+        task_id: String,
+    },
+    /// task-started did not come.
+    #[error("the service did not start task {task_id} within the start timeout")]
+    StartTimeout {
+        /// The task.
+        task_id: String,
+    },
+    /// The server went quiet while tts waited for it.
+    #[error("the service stopped sending audio for task {task_id} (no progress timeout)")]
+    Stalled {
+        /// The task.
+        task_id: String,
+    },
+    /// The connection closed before the task finished.
+    #[error("the connection closed before task {task_id} finished{}", close_detail(*code, reason))]
+    Closed {
+        /// The close code.
+        code: Option<u16>,
+        /// The close reason.
+        reason: String,
+        /// The task.
+        task_id: String,
+    },
+    /// The server broke the protocol.
+    #[error("protocol error in task {task_id}: {detail}")]
+    Protocol {
+        /// What happened.
+        detail: String,
+        /// The task.
+        task_id: String,
+    },
+    /// Reading or writing the socket failed mid-task.
+    #[error("the connection failed")]
+    Transport(#[source] Box<tungstenite::Error>),
+}
+
+impl PartialEq for SessionError {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+/// What kind of failure, for exit codes and retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The service said no (task-failed, bad key).
+    Service,
+    /// The network (connect, close, timeouts).
+    Network,
+}
+
+impl SessionError {
+    /// Classify for exit codes and retries.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Rejected { .. }
+            | Self::Refused { .. }
+            | Self::TaskFailed { .. }
+            | Self::Protocol { .. } => ErrorKind::Service,
+            _ => ErrorKind::Network,
+        }
+    }
+}
+
+fn close_detail(code: Option<u16>, reason: &str) -> String {
+    match (code, reason.is_empty()) {
+        (None, _) => " (no close frame)".to_owned(),
+        (Some(code), true) => format!(" (close code {code})"),
+        (Some(code), false) => format!(" (close code {code}: {reason})"),
+    }
+}
+
+/// What to do about the documented failures.
+fn hint(code: &str, message: &str) -> &'static str {
+    if message.contains("418") {
+        "; the voice does not exist or does not fit the model: check -v VOICE and -m MODEL"
+    } else if message.contains("SSML text is not supported") {
+        "; SSML needs cosyvoice-v3-flash or cosyvoice-v3-plus and a voice that supports it"
+    } else if message.contains("Text request limit violated") {
+        "; SSML must arrive in one message: pass it as TEXT or -f FILE"
+    } else if message.contains("23 seconds") {
+        "; tts sent nothing for 23 s: the input went quiet mid-task"
+    } else if code == "DataInspectionFailed" {
+        "; the service's content check refused the text"
+    } else if code == "Arrearage" {
+        "; the account behind this API key is in arrears: check billing in the DashScope console"
+    } else if message.contains("input text is valid") {
+        "; the text was empty or not valid UTF-8"
+    } else {
+        ""
+    }
+}
+
+/// Send an event without blocking the runtime: when the consumer is behind, wait here, which
+/// also stops reading the socket (backpressure), and give up when it is gone.
+async fn emit(
+    events: &SyncSender<SessionEvent>,
+    mut event: SessionEvent,
+    cancel: &CancelToken,
+) -> bool {
+    loop {
+        match events.try_send(event) {
+            Ok(()) => return true,
+            Err(TrySendError::Disconnected(_)) => return false,
+            Err(TrySendError::Full(back)) => {
+                if cancel.is_cancelled() {
+                    return false;
+                }
+                event = back;
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+    }
+}
+
+/// Run a session to its end: connect, run tasks for the text that comes, report everything.
+pub async fn run(
+    options: SessionOptions,
+    mut commands: mpsc::Receiver<Command>,
+    events: SyncSender<SessionEvent>,
+    cancel: CancelToken,
+) {
+    let mut machine = Machine::new(
+        &options.model,
+        options.parameters.clone(),
+        Box::new(|| uuid::Uuid::new_v4().simple().to_string()),
+    );
+    let started = Instant::now();
+    let mut socket = match connect(&options).await {
+        Ok(socket) => socket,
+        Err(error) => {
+            emit(&events, SessionEvent::Failed(error), &cancel).await;
+            return;
+        }
+    };
+    if !emit(&events, SessionEvent::Connected(started.elapsed()), &cancel).await {
+        return;
+    }
+    let mut pending = machine.handle(Input::Connected);
+    let mut input_open = true;
+    let mut start_deadline = tokio::time::Instant::now() + options.timeouts.start;
+    let mut last_heard = tokio::time::Instant::now();
+    let mut cancel_check = tokio::time::interval(Duration::from_millis(20));
+    loop {
+        for action in pending.drain(..) {
+            match action {
+                Action::Send(message) => {
+                    if matches!(machine.state(), State::Starting) {
+                        start_deadline = tokio::time::Instant::now() + options.timeouts.start;
+                    }
+                    let Ok(json) = serde_json::to_string(&message) else {
+                        continue;
+                    };
+                    tracing::trace!(%json, "sending");
+                    if let Err(error) = socket.send(Message::text(json)).await {
+                        emit(
+                            &events,
+                            SessionEvent::Failed(SessionError::Transport(Box::new(error))),
+                            &cancel,
+                        )
+                        .await;
+                        return;
+                    }
+                }
+                Action::Audio(bytes) => {
+                    if !emit(&events, SessionEvent::Audio(bytes), &cancel).await {
+                        return;
+                    }
+                }
+                Action::Report(report) => {
+                    if !emit(&events, SessionEvent::Report(report), &cancel).await {
+                        return;
+                    }
+                }
+                Action::Close => {
+                    let _ = socket.close(None).await;
+                }
+                Action::Finished => {
+                    emit(&events, SessionEvent::Done, &cancel).await;
+                    return;
+                }
+                Action::Fail(error) => {
+                    let _ = socket.close(None).await;
+                    emit(&events, SessionEvent::Failed(error), &cancel).await;
+                    return;
+                }
+            }
+        }
+        let deadline = match machine.state() {
+            State::Starting => Some(start_deadline),
+            State::Finishing { .. } => Some(last_heard + options.timeouts.progress),
+            _ => None,
+        };
+        tokio::select! {
+            frame = socket.next() => {
+                last_heard = tokio::time::Instant::now();
+                pending = match frame {
+                    Some(Ok(Message::Text(text))) => match ServerMessage::parse(text.as_str()) {
+                        Ok(message) => machine.handle(Input::Event(message)),
+                        Err(error) => {
+                            tracing::warn!(%error, "ignoring a text frame that is not a server event");
+                            Vec::new()
+                        }
+                    },
+                    Some(Ok(Message::Binary(bytes))) => machine.handle(Input::Audio(bytes.to_vec())),
+                    Some(Ok(Message::Close(frame))) => machine.handle(closed(frame.as_ref())),
+                    Some(Ok(_)) => Vec::new(),
+                    Some(Err(error)) => {
+                        tracing::debug!(%error, "socket error");
+                        machine.handle(Input::Closed { code: None, reason: error.to_string() })
+                    }
+                    None => machine.handle(Input::Closed { code: None, reason: String::new() }),
+                };
+            }
+            command = commands.recv(), if input_open => {
+                pending = match command {
+                    Some(Command::Text(text)) => machine.handle(Input::Text(text)),
+                    Some(Command::Flush) => machine.handle(Input::Flush),
+                    None => {
+                        input_open = false;
+                        machine.handle(Input::EndOfInput)
+                    }
+                };
+            }
+            () = sleep_until(deadline), if deadline.is_some() => {
+                pending = match machine.state() {
+                    State::Starting => machine.handle(Input::StartTimeout),
+                    _ => machine.handle(Input::ProgressTimeout),
+                };
+            }
+            _ = cancel_check.tick() => {
+                if cancel.is_cancelled() {
+                    pending = machine.handle(Input::Cancel);
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    if let Some(deadline) = deadline {
+        tokio::time::sleep_until(deadline).await;
+    }
+}
+
+fn closed(frame: Option<&CloseFrame>) -> Input {
+    Input::Closed {
+        code: frame.map(|f| u16::from(f.code)),
+        reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
+    }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(options: &SessionOptions) -> Result<Socket, SessionError> {
+    // tokio-tungstenite's rustls needs a process-wide crypto provider; a second install fails
+    // harmlessly.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut request = options
+        .url
+        .as_str()
+        .into_client_request()
+        .map_err(|source| SessionError::Connect {
+            url: options.url.clone(),
+            source: Box::new(source),
+        })?;
+    let headers = request.headers_mut();
+    let bearer = HeaderValue::from_str(&format!("Bearer {}", options.api_key.expose()));
+    if let Ok(mut bearer) = bearer {
+        bearer.set_sensitive(true);
+        headers.insert("Authorization", bearer);
+    }
+    if let Ok(agent) = HeaderValue::from_str(&user_agent()) {
+        headers.insert("user-agent", agent);
+    }
+    if let Some(workspace) = &options.workspace {
+        if let Ok(value) = HeaderValue::from_str(workspace) {
+            headers.insert("X-DashScope-WorkSpace", value);
+        }
+    }
+    let connecting = tokio_tungstenite::connect_async(request);
+    let outcome = tokio::time::timeout(options.timeouts.connect, connecting)
+        .await
+        .map_err(|_| SessionError::ConnectTimeout {
+            url: options.url.clone(),
+            seconds: options.timeouts.connect.as_secs(),
+        })?;
+    match outcome {
+        Ok((socket, _response)) => Ok(socket),
+        Err(tungstenite::Error::Http(response)) => {
+            let status = response.status().as_u16();
+            if status == 401 || status == 403 {
+                Err(SessionError::Rejected {
+                    status,
+                    key_source: options.key_source.clone(),
+                })
+            } else {
+                Err(SessionError::Refused {
+                    url: options.url.clone(),
+                    status,
+                })
+            }
+        }
+        Err(source) => Err(SessionError::Connect {
+            url: options.url.clone(),
+            source: Box::new(source),
+        }),
+    }
+}
+
+/// `tts/VERSION; rust; platform/OS-ARCH`, in the shape of the SDK's user agent.
+pub fn user_agent() -> String {
+    format!(
+        "tts/{}; rust; platform/{}-{}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}

@@ -1,0 +1,370 @@
+//! The session's pure state machine: for each thing that happens, what to send and report.
+//!
+//! No I/O and no clock: the worker feeds it inputs (including timeouts it measured) and carries
+//! out the actions it returns, so every transition is unit-tested without tokio.
+
+use std::collections::VecDeque;
+
+use super::SessionError;
+use crate::protocol::{ClientMessage, Event, Parameters, ServerMessage, Word};
+use crate::text::count;
+
+/// Something that happened.
+#[derive(Debug)]
+pub enum Input {
+    /// The WebSocket is open.
+    Connected,
+    /// A text frame from the server.
+    Event(ServerMessage),
+    /// A binary frame: audio.
+    Audio(Vec<u8>),
+    /// A fragment of text to speak.
+    Text(String),
+    /// Speak what the server holds back now.
+    Flush,
+    /// No more text will come.
+    EndOfInput,
+    /// Ctrl-C: stop now.
+    Cancel,
+    /// The server closed the connection (or it dropped).
+    Closed {
+        /// The close code, if a close frame came.
+        code: Option<u16>,
+        /// Its reason.
+        reason: String,
+    },
+    /// task-started did not come in time.
+    StartTimeout,
+    /// Nothing came from the server for too long while waiting for it.
+    ProgressTimeout,
+}
+
+/// What the worker must do, in order.
+#[derive(Debug, PartialEq)]
+pub enum Action {
+    /// Send this message.
+    Send(ClientMessage),
+    /// Hand audio bytes on.
+    Audio(Vec<u8>),
+    /// Tell the caller something.
+    Report(Report),
+    /// Close the socket normally.
+    Close,
+    /// Everything is done; stop.
+    Finished,
+    /// The session failed; close and stop.
+    Fail(SessionError),
+}
+
+/// Progress worth telling the caller about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// The service accepted a task.
+    TaskStarted {
+        /// Its id.
+        task_id: String,
+    },
+    /// A sentence event.
+    Sentence {
+        /// `sentence-begin`, `sentence-synthesis` or `sentence-end`.
+        kind: String,
+        /// Index in the task.
+        index: u32,
+        /// The sentence's text, when the event carries it.
+        text: Option<String>,
+        /// Word timings, when asked for.
+        words: Vec<Word>,
+    },
+    /// A task ended well.
+    TaskFinished {
+        /// Its id.
+        task_id: String,
+        /// Billed characters, when reported.
+        characters: Option<u64>,
+    },
+}
+
+/// Where the session is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Opening the WebSocket.
+    Connecting,
+    /// run-task sent; waiting for task-started.
+    Starting,
+    /// Text may be sent.
+    Streaming,
+    /// finish-task sent; waiting for task-finished.
+    Finishing {
+        /// Whether text is waiting for a new task (the 200,000 rollover).
+        roll_over: bool,
+    },
+    /// Every task finished (or was cancelled).
+    Done,
+    /// A failure ended the session.
+    Failed,
+}
+
+/// Text waiting to be sent.
+#[derive(Debug)]
+enum Pending {
+    Text(String),
+    Flush,
+}
+
+/// The machine.
+pub struct Machine {
+    state: State,
+    model: String,
+    parameters: Parameters,
+    ssml: bool,
+    new_task_id: Box<dyn FnMut() -> String + Send>,
+    task_id: String,
+    queue: VecDeque<Pending>,
+    task_chars: usize,
+    texts_in_task: usize,
+    texts_sent: usize,
+    input_ended: bool,
+}
+
+impl Machine {
+    /// A machine for tasks of `model` with `parameters`; `new_task_id` makes each task's id.
+    pub fn new(
+        model: &str,
+        parameters: Parameters,
+        new_task_id: Box<dyn FnMut() -> String + Send>,
+    ) -> Self {
+        Self {
+            state: State::Connecting,
+            model: model.to_owned(),
+            ssml: parameters.enable_ssml == Some(true),
+            parameters,
+            new_task_id,
+            task_id: String::new(),
+            queue: VecDeque::new(),
+            task_chars: 0,
+            texts_in_task: 0,
+            texts_sent: 0,
+            input_ended: false,
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The current task's id (empty before the first).
+    pub fn task_id(&self) -> &str {
+        &self.task_id
+    }
+
+    /// Advance on `input`.
+    pub fn handle(&mut self, input: Input) -> Vec<Action> {
+        let mut actions = Vec::new();
+        if matches!(self.state, State::Done | State::Failed) {
+            return actions;
+        }
+        match input {
+            Input::Connected => {
+                if self.state == State::Connecting {
+                    self.start_task(&mut actions);
+                }
+            }
+            Input::Text(text) => {
+                self.queue.push_back(Pending::Text(text));
+                self.pump(&mut actions);
+            }
+            Input::Flush => {
+                self.queue.push_back(Pending::Flush);
+                self.pump(&mut actions);
+            }
+            Input::EndOfInput => {
+                self.input_ended = true;
+                self.pump(&mut actions);
+            }
+            Input::Audio(bytes) => {
+                if !matches!(self.state, State::Connecting) {
+                    actions.push(Action::Audio(bytes));
+                }
+            }
+            Input::Event(message) => self.on_event(message, &mut actions),
+            Input::Cancel => {
+                if matches!(
+                    self.state,
+                    State::Starting | State::Streaming | State::Finishing { .. }
+                ) {
+                    actions.push(Action::Send(ClientMessage::cancel_task(&self.task_id)));
+                }
+                actions.push(Action::Close);
+                actions.push(Action::Finished);
+                self.state = State::Done;
+            }
+            Input::Closed { code, reason } => {
+                self.fail(
+                    SessionError::Closed {
+                        code,
+                        reason,
+                        task_id: self.task_id.clone(),
+                    },
+                    &mut actions,
+                );
+            }
+            Input::StartTimeout => {
+                if self.state == State::Starting {
+                    self.fail(
+                        SessionError::StartTimeout {
+                            task_id: self.task_id.clone(),
+                        },
+                        &mut actions,
+                    );
+                }
+            }
+            Input::ProgressTimeout => {
+                if matches!(self.state, State::Finishing { .. }) {
+                    self.fail(
+                        SessionError::Stalled {
+                            task_id: self.task_id.clone(),
+                        },
+                        &mut actions,
+                    );
+                }
+            }
+        }
+        actions
+    }
+
+    fn on_event(&mut self, message: ServerMessage, actions: &mut Vec<Action>) {
+        match message.header.event {
+            Event::TaskStarted => {
+                if self.state == State::Starting {
+                    self.state = State::Streaming;
+                    actions.push(Action::Report(Report::TaskStarted {
+                        task_id: self.task_id.clone(),
+                    }));
+                    self.pump(actions);
+                }
+            }
+            Event::ResultGenerated => {
+                let output = message.payload.output.unwrap_or_default();
+                let sentence = output.sentence.unwrap_or_default();
+                actions.push(Action::Report(Report::Sentence {
+                    kind: output.kind.unwrap_or_default(),
+                    index: sentence.index,
+                    text: output.original_text,
+                    words: sentence.words,
+                }));
+            }
+            Event::TaskFinished => match self.state {
+                State::Finishing { roll_over } => {
+                    actions.push(Action::Report(Report::TaskFinished {
+                        task_id: self.task_id.clone(),
+                        characters: message.characters(),
+                    }));
+                    if roll_over {
+                        self.start_task(actions);
+                    } else {
+                        self.state = State::Done;
+                        actions.push(Action::Close);
+                        actions.push(Action::Finished);
+                    }
+                }
+                _ => self.fail(
+                    SessionError::Protocol {
+                        detail: "the service ended the task before tts finished sending text"
+                            .into(),
+                        task_id: self.task_id.clone(),
+                    },
+                    actions,
+                ),
+            },
+            Event::TaskFailed => {
+                let error = SessionError::TaskFailed {
+                    code: message
+                        .header
+                        .error_code
+                        .unwrap_or_else(|| "unknown".into()),
+                    message: message.header.error_message.unwrap_or_default(),
+                    task_id: if message.header.task_id.is_empty() {
+                        self.task_id.clone()
+                    } else {
+                        message.header.task_id
+                    },
+                };
+                self.fail(error, actions);
+            }
+            Event::Unknown => {}
+        }
+    }
+
+    /// Send what can be sent in the current state; finish when input has ended.
+    fn pump(&mut self, actions: &mut Vec<Action>) {
+        while self.state == State::Streaming {
+            let Some(next) = self.queue.pop_front() else {
+                break;
+            };
+            match next {
+                Pending::Flush => {
+                    actions.push(Action::Send(ClientMessage::flush(
+                        &self.task_id,
+                        &self.model,
+                    )));
+                }
+                Pending::Text(text) => {
+                    let chars = if self.ssml {
+                        count::billed_ssml(&text)
+                    } else {
+                        count::billed(&text)
+                    };
+                    if self.texts_in_task > 0
+                        && (self.ssml || self.task_chars + chars > count::MAX_PER_TASK)
+                    {
+                        // This task is full: finish it and carry on in a new one.
+                        self.queue.push_front(Pending::Text(text));
+                        actions.push(Action::Send(ClientMessage::finish_task(&self.task_id)));
+                        self.state = State::Finishing { roll_over: true };
+                        return;
+                    }
+                    self.task_chars += chars;
+                    self.texts_in_task += 1;
+                    self.texts_sent += 1;
+                    actions.push(Action::Send(ClientMessage::continue_task(
+                        &self.task_id,
+                        &self.model,
+                        &text,
+                    )));
+                }
+            }
+        }
+        if self.state == State::Streaming && self.input_ended && self.queue.is_empty() {
+            if self.texts_sent == 0 {
+                // Nothing to say: no finish-task, which the service would refuse.
+                self.state = State::Done;
+                actions.push(Action::Close);
+                actions.push(Action::Finished);
+            } else {
+                actions.push(Action::Send(ClientMessage::finish_task(&self.task_id)));
+                self.state = State::Finishing { roll_over: false };
+            }
+        }
+    }
+
+    fn start_task(&mut self, actions: &mut Vec<Action>) {
+        self.task_id = (self.new_task_id)();
+        self.task_chars = 0;
+        self.texts_in_task = 0;
+        self.state = State::Starting;
+        actions.push(Action::Send(ClientMessage::run_task(
+            &self.task_id,
+            &self.model,
+            self.parameters.clone(),
+        )));
+    }
+
+    fn fail(&mut self, error: SessionError, actions: &mut Vec<Action>) {
+        self.state = State::Failed;
+        actions.push(Action::Fail(error));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,282 @@
+//! Every state against every input that matters, without tokio.
+
+use super::*;
+use crate::protocol::Action as Verb;
+
+fn parameters() -> Parameters {
+    serde_json::from_value(serde_json::json!({
+        "voice": "longanyang", "volume": 50, "text_type": "PlainText", "sample_rate": 22050,
+        "rate": 1.0, "format": "pcm", "pitch": 1.0, "seed": 0, "type": 0
+    }))
+    .expect("parameters")
+}
+
+fn machine() -> Machine {
+    let mut n = 0;
+    Machine::new(
+        "cosyvoice-v3-flash",
+        parameters(),
+        Box::new(move || {
+            n += 1;
+            format!("task{n}")
+        }),
+    )
+}
+
+fn event(name: &str) -> Input {
+    Input::Event(
+        ServerMessage::parse(&format!(
+            r#"{{"header":{{"event":"{name}"}},"payload":{{}}}}"#
+        ))
+        .expect("event"),
+    )
+}
+
+/// The actions of the messages sent, as (verb, task id, text).
+fn sent(actions: &[Action]) -> Vec<(Verb, String, Option<String>)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send(m) => Some((
+                m.header.action,
+                m.header.task_id.clone(),
+                m.payload.input.text.clone(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn started() -> Machine {
+    let mut m = machine();
+    m.handle(Input::Connected);
+    m.handle(event("task-started"));
+    m
+}
+
+#[test]
+fn connect_sends_run_task_then_waits() {
+    let mut m = machine();
+    let actions = m.handle(Input::Connected);
+    assert_eq!(sent(&actions), [(Verb::RunTask, "task1".into(), None)]);
+    assert_eq!(m.state(), &State::Starting);
+}
+
+#[test]
+fn text_waits_for_task_started_then_flows_in_order() {
+    let mut m = machine();
+    m.handle(Input::Connected);
+    assert!(
+        sent(&m.handle(Input::Text("one.".into()))).is_empty(),
+        "no text before task-started"
+    );
+    assert!(sent(&m.handle(Input::Flush)).is_empty());
+    let actions = m.handle(event("task-started"));
+    assert!(matches!(
+        actions[0],
+        Action::Report(Report::TaskStarted { .. })
+    ));
+    let verbs = sent(&actions);
+    assert_eq!(
+        verbs[0],
+        (Verb::ContinueTask, "task1".into(), Some("one.".into()))
+    );
+    assert_eq!(verbs[1].0, Verb::ContinueTask, "the flush");
+    assert_eq!(
+        sent(&m.handle(Input::Text("two.".into()))),
+        [(Verb::ContinueTask, "task1".into(), Some("two.".into()))]
+    );
+}
+
+#[test]
+fn end_of_input_finishes_and_task_finished_closes() {
+    let mut m = started();
+    m.handle(Input::Text("one.".into()));
+    assert_eq!(
+        sent(&m.handle(Input::EndOfInput)),
+        [(Verb::FinishTask, "task1".into(), None)]
+    );
+    assert_eq!(m.state(), &State::Finishing { roll_over: false });
+    let actions = m.handle(event("task-finished"));
+    assert!(matches!(
+        actions[0],
+        Action::Report(Report::TaskFinished { .. })
+    ));
+    assert_eq!(actions[1..], [Action::Close, Action::Finished]);
+    assert_eq!(m.state(), &State::Done);
+}
+
+#[test]
+fn end_of_input_before_task_started_finishes_after_the_queue() {
+    let mut m = machine();
+    m.handle(Input::Connected);
+    m.handle(Input::Text("one.".into()));
+    m.handle(Input::EndOfInput);
+    let verbs = sent(&m.handle(event("task-started")));
+    assert_eq!(
+        verbs.iter().map(|v| v.0).collect::<Vec<_>>(),
+        [Verb::ContinueTask, Verb::FinishTask]
+    );
+}
+
+#[test]
+fn no_text_at_all_ends_without_finish_task() {
+    let mut m = started();
+    let actions = m.handle(Input::EndOfInput);
+    assert!(sent(&actions).is_empty());
+    assert_eq!(actions, [Action::Close, Action::Finished]);
+}
+
+#[test]
+fn audio_and_sentences_pass_through() {
+    let mut m = started();
+    assert_eq!(
+        m.handle(Input::Audio(vec![1, 2])),
+        [Action::Audio(vec![1, 2])]
+    );
+    let sentence = ServerMessage::parse(
+        r#"{"header":{"event":"result-generated"},"payload":{"output":{"type":"sentence-begin","sentence":{"index":3},"original_text":"Hi."}}}"#,
+    )
+    .expect("event");
+    let actions = m.handle(Input::Event(sentence));
+    assert_eq!(
+        actions,
+        [Action::Report(Report::Sentence {
+            kind: "sentence-begin".into(),
+            index: 3,
+            text: Some("Hi.".into()),
+            words: vec![]
+        })]
+    );
+    assert!(
+        m.handle(event("something-new")).is_empty(),
+        "unknown events are ignored"
+    );
+}
+
+#[test]
+fn task_failed_at_any_stage_fails_with_the_service_error() {
+    for stage in 0..3 {
+        let mut m = machine();
+        m.handle(Input::Connected);
+        if stage >= 1 {
+            m.handle(event("task-started"));
+            m.handle(Input::Text("x".into()));
+        }
+        if stage >= 2 {
+            m.handle(Input::EndOfInput);
+        }
+        let failed = ServerMessage::parse(
+            r#"{"header":{"task_id":"task1","event":"task-failed","error_code":"InvalidParameter","error_message":"[tts:]Engine return error code: 418"},"payload":{}}"#,
+        )
+        .expect("event");
+        let actions = m.handle(Input::Event(failed));
+        let Some(Action::Fail(error)) = actions.last() else {
+            panic!("stage {stage}: {actions:?}")
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains("InvalidParameter")
+                && text.contains("task1")
+                && text.contains("check -v VOICE"),
+            "{text}"
+        );
+        assert_eq!(m.state(), &State::Failed);
+        assert!(
+            m.handle(Input::Text("more".into())).is_empty(),
+            "nothing after a failure"
+        );
+    }
+}
+
+#[test]
+fn a_close_before_task_finished_is_an_error() {
+    let mut m = started();
+    m.handle(Input::Text("x".into()));
+    m.handle(Input::EndOfInput);
+    let actions = m.handle(Input::Closed {
+        code: Some(1011),
+        reason: "boom".into(),
+    });
+    let Some(Action::Fail(error)) = actions.last() else {
+        panic!("{actions:?}")
+    };
+    assert_eq!(
+        error.to_string(),
+        "the connection closed before task task1 finished (close code 1011: boom)"
+    );
+}
+
+#[test]
+fn timeouts_apply_only_where_tts_waits_for_the_server() {
+    let mut m = machine();
+    m.handle(Input::Connected);
+    assert!(matches!(
+        m.handle(Input::StartTimeout).last(),
+        Some(Action::Fail(SessionError::StartTimeout { .. }))
+    ));
+
+    let mut m = started();
+    assert!(m.handle(Input::StartTimeout).is_empty(), "already started");
+    assert!(
+        m.handle(Input::ProgressTimeout).is_empty(),
+        "streaming: the input may be slow"
+    );
+    m.handle(Input::Text("x".into()));
+    m.handle(Input::EndOfInput);
+    assert!(matches!(
+        m.handle(Input::ProgressTimeout).last(),
+        Some(Action::Fail(SessionError::Stalled { .. }))
+    ));
+}
+
+#[test]
+fn cancel_sends_the_cancel_directive_and_stops() {
+    let mut m = started();
+    m.handle(Input::Text("x".into()));
+    let actions = m.handle(Input::Cancel);
+    let Action::Send(message) = &actions[0] else {
+        panic!("{actions:?}")
+    };
+    assert_eq!(message.header.action, Verb::FinishTask);
+    assert_eq!(message.payload.input.directive.as_deref(), Some("cancel"));
+    assert_eq!(actions[1..], [Action::Close, Action::Finished]);
+}
+
+#[test]
+fn a_task_rolls_over_before_two_hundred_thousand_characters() {
+    let mut m = started();
+    let sentence = "a".repeat(19_000);
+    for _ in 0..10 {
+        let verbs = sent(&m.handle(Input::Text(sentence.clone())));
+        assert_eq!(verbs.len(), 1);
+        assert_eq!(verbs[0].0, Verb::ContinueTask);
+    }
+    // 190,000 sent; the next would pass 200,000: finish this task, start another.
+    let verbs = sent(&m.handle(Input::Text(sentence.clone())));
+    assert_eq!(verbs, [(Verb::FinishTask, "task1".into(), None)]);
+    assert!(
+        sent(&m.handle(Input::Text("next".into()))).is_empty(),
+        "waits for the new task"
+    );
+    let verbs = sent(&m.handle(event("task-finished")));
+    assert_eq!(verbs, [(Verb::RunTask, "task2".into(), None)]);
+    let verbs = sent(&m.handle(event("task-started")));
+    assert_eq!(
+        verbs,
+        [
+            (Verb::ContinueTask, "task2".into(), Some(sentence)),
+            (Verb::ContinueTask, "task2".into(), Some("next".into()))
+        ]
+    );
+}
+
+#[test]
+fn task_finished_while_streaming_is_a_protocol_error() {
+    let mut m = started();
+    m.handle(Input::Text("x".into()));
+    assert!(matches!(
+        m.handle(event("task-finished")).last(),
+        Some(Action::Fail(SessionError::Protocol { .. }))
+    ));
+}
