@@ -42,8 +42,8 @@ pub enum Input {
 /// What the worker must do, in order.
 #[derive(Debug, PartialEq)]
 pub enum Action {
-    /// Send this message.
-    Send(ClientMessage),
+    /// Send this message (boxed: run-task carries every parameter).
+    Send(Box<ClientMessage>),
     /// Hand audio bytes on.
     Audio(Vec<u8>),
     /// Tell the caller something.
@@ -193,7 +193,9 @@ impl Machine {
                     self.state,
                     State::Starting | State::Streaming | State::Finishing { .. }
                 ) {
-                    actions.push(Action::Send(ClientMessage::cancel_task(&self.task_id)));
+                    actions.push(Action::Send(Box::new(ClientMessage::cancel_task(
+                        &self.task_id,
+                    ))));
                 }
                 actions.push(Action::Close);
                 actions.push(Action::Finished);
@@ -304,10 +306,10 @@ impl Machine {
             };
             match next {
                 Pending::Flush => {
-                    actions.push(Action::Send(ClientMessage::flush(
+                    actions.push(Action::Send(Box::new(ClientMessage::flush(
                         &self.task_id,
                         &self.model,
-                    )));
+                    ))));
                 }
                 Pending::Text(text) => {
                     let chars = if self.ssml {
@@ -320,18 +322,20 @@ impl Machine {
                     {
                         // This task is full: finish it and carry on in a new one.
                         self.queue.push_front(Pending::Text(text));
-                        actions.push(Action::Send(ClientMessage::finish_task(&self.task_id)));
+                        actions.push(Action::Send(Box::new(ClientMessage::finish_task(
+                            &self.task_id,
+                        ))));
                         self.state = State::Finishing { roll_over: true };
                         return;
                     }
                     self.task_chars += chars;
                     self.texts_in_task += 1;
                     self.texts_sent += 1;
-                    actions.push(Action::Send(ClientMessage::continue_task(
+                    actions.push(Action::Send(Box::new(ClientMessage::continue_task(
                         &self.task_id,
                         &self.model,
                         &text,
-                    )));
+                    ))));
                 }
             }
         }
@@ -342,7 +346,9 @@ impl Machine {
                 actions.push(Action::Close);
                 actions.push(Action::Finished);
             } else {
-                actions.push(Action::Send(ClientMessage::finish_task(&self.task_id)));
+                actions.push(Action::Send(Box::new(ClientMessage::finish_task(
+                    &self.task_id,
+                ))));
                 self.state = State::Finishing { roll_over: false };
             }
         }
@@ -353,11 +359,11 @@ impl Machine {
         self.task_chars = 0;
         self.texts_in_task = 0;
         self.state = State::Starting;
-        actions.push(Action::Send(ClientMessage::run_task(
+        actions.push(Action::Send(Box::new(ClientMessage::run_task(
             &self.task_id,
             &self.model,
             self.parameters.clone(),
-        )));
+        ))));
     }
 
     fn fail(&mut self, error: SessionError, actions: &mut Vec<Action>) {
