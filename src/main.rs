@@ -19,12 +19,17 @@ use tts::cli::{Args, Config, ConfigError};
 use tts::engine::EngineError;
 use tts::output::OutputError;
 use tts::pipeline;
+use tts::session::{ErrorKind, SessionError};
 use tts::text::source::Input;
+use tts::text::source::SourceError;
 
 /// Exit codes (documented in the README).
 mod code {
     pub(crate) const FAILURE: u8 = 1;
     pub(crate) const USAGE: u8 = 2;
+    pub(crate) const SERVICE: u8 = 3;
+    pub(crate) const NETWORK: u8 = 4;
+    pub(crate) const DEVICE: u8 = 5;
     pub(crate) const INTERRUPTED: u8 = 130;
 }
 
@@ -85,44 +90,75 @@ fn run_say(
         eprintln!("tts: {} underrun(s) while playing", report.underruns);
     }
     if say.timing {
-        let ms = |t: Instant| t.duration_since(started).as_secs_f64() * 1000.0;
-        let mut line = format!(
-            "tts: timing: engine ready {:.1} ms",
-            ms(outcome.engine_ready)
-        );
-        if let Some(first) = report.first_audio {
-            let unix = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|now| now.as_secs_f64() - first.elapsed().as_secs_f64())
-                .unwrap_or_default();
-            line.push_str(&format!(
-                ", first audio {:.1} ms (unix {unix:.6})",
-                ms(first)
-            ));
-        }
-        line.push_str(&format!(
-            ", done {:.1} ms, {:.2} s of audio",
-            ms(Instant::now()),
-            report.seconds
-        ));
-        if let Some(kb) = peak_memory_kb() {
-            line.push_str(&format!(", peak memory {:.1} MB", kb as f64 / 1024.0));
-        }
-        eprintln!("{line}");
+        eprintln!("{}", timing_line(&outcome, started));
     }
     if outcome.interrupted {
         if verbosity != Verbosity::Quiet {
             match &outcome.file {
-                Some(file) => eprintln!(
-                    "tts: interrupted; {file} keeps the {:.1} s written so far",
-                    report.seconds
-                ),
+                Some(file) if report.seconds > 0.0 => {
+                    eprintln!(
+                        "tts: interrupted; {file} keeps the {:.1} s written so far",
+                        report.seconds
+                    );
+                }
+                Some(file) => eprintln!("tts: interrupted; {file} was not written"),
                 None => eprintln!("tts: interrupted"),
             }
         }
         return Ok(ExitCode::from(code::INTERRUPTED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--timing`: when each stage was reached, from the start of `main`.
+fn timing_line(outcome: &pipeline::SayOutcome, started: Instant) -> String {
+    let ms = |t: Instant| t.duration_since(started).as_secs_f64() * 1000.0;
+    let since_engine = |d: std::time::Duration| ms(outcome.engine_started + d);
+    let stats = &outcome.stats;
+    let mut parts = Vec::new();
+    if let Some(connected) = stats.connected {
+        parts.push(format!(
+            "connected {:.1} ms (connect took {:.1} ms)",
+            since_engine(connected),
+            connected.as_secs_f64() * 1000.0
+        ));
+    } else {
+        parts.push(format!("engine ready {:.1} ms", ms(outcome.engine_ready)));
+    }
+    if let Some(task_started) = stats.task_started {
+        parts.push(format!("task started {:.1} ms", since_engine(task_started)));
+    }
+    if let Some(first) = stats.first_audio {
+        // The SDK's first-package delay: task start (before connecting) to the first audio frame.
+        parts.push(format!(
+            "first package {:.1} ms after the task began",
+            first.as_secs_f64() * 1000.0
+        ));
+    }
+    if let Some(first) = outcome.report.first_audio {
+        let unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|now| now.as_secs_f64() - first.elapsed().as_secs_f64())
+            .unwrap_or_default();
+        parts.push(format!("first audio {:.1} ms (unix {unix:.6})", ms(first)));
+    }
+    parts.push(format!("done {:.1} ms", ms(Instant::now())));
+    if outcome.report.seconds > 0.0 {
+        parts.push(format!("{:.2} s of audio", outcome.report.seconds));
+    }
+    if !stats.task_ids.is_empty() {
+        parts.push(format!(
+            "{} bytes, {} characters billed, task {}",
+            stats.bytes,
+            stats.characters,
+            stats.task_ids.join(" ")
+        ));
+    }
+    if let Some(kb) = peak_memory_kb() {
+        #[allow(clippy::cast_precision_loss, reason = "kilobytes of a process")]
+        parts.push(format!("peak memory {:.1} MB", kb as f64 / 1024.0));
+    }
+    format!("tts: timing: {}", parts.join(", "))
 }
 
 /// The process's peak resident memory (Linux `VmHWM`), measured after exec, unlike
@@ -152,15 +188,39 @@ fn init_logging(verbosity: Verbosity) {
 
 /// The one place errors become exit codes.
 fn exit_code(err: &anyhow::Error) -> u8 {
-    let bad_input = |cause: &(dyn std::error::Error + 'static)| {
-        cause.is::<ConfigError>()
+    for cause in err.chain() {
+        if cause.is::<ConfigError>()
             || matches!(
-                cause.downcast_ref::<EngineError>(),
-                Some(EngineError::UnknownVoice { .. } | EngineError::UnknownVariant { .. })
+                cause.downcast_ref::<SourceError>(),
+                Some(SourceError::Empty)
             )
-    };
-    if err.chain().any(bad_input) {
-        return code::USAGE;
+        {
+            return code::USAGE;
+        }
+        if let Some(engine) = cause.downcast_ref::<EngineError>() {
+            if matches!(
+                engine,
+                EngineError::UnknownVoice { .. } | EngineError::UnknownVariant { .. }
+            ) {
+                return code::USAGE;
+            }
+        }
+        if let Some(session) = cause.downcast_ref::<SessionError>() {
+            return match session.kind() {
+                ErrorKind::Service => code::SERVICE,
+                ErrorKind::Network => code::NETWORK,
+            };
+        }
+        if let Some(output) = cause.downcast_ref::<OutputError>() {
+            if matches!(
+                output,
+                OutputError::NoDevice { .. }
+                    | OutputError::UnknownDevice { .. }
+                    | OutputError::Device { .. }
+            ) {
+                return code::DEVICE;
+            }
+        }
     }
     code::FAILURE
 }

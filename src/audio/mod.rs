@@ -83,9 +83,45 @@ pub fn f32_to_i16(samples: &[f32], out: &mut Vec<i16>) {
     );
 }
 
+/// Turns a stream of little-endian 16-bit PCM bytes, cut anywhere, into samples: a sample
+/// split across two network frames is carried over.
+#[derive(Debug, Default)]
+pub struct PcmBytes {
+    carry: Option<u8>,
+}
+
+impl PcmBytes {
+    /// Append the samples `bytes` completes to `out`.
+    pub fn push(&mut self, bytes: &[u8], out: &mut Vec<i16>) {
+        let mut rest = bytes;
+        if let (Some(low), Some((&high, tail))) = (self.carry, rest.split_first()) {
+            out.push(i16::from_le_bytes([low, high]));
+            self.carry = None;
+            rest = tail;
+        }
+        let pairs = rest.chunks_exact(2);
+        self.carry = pairs.remainder().first().copied();
+        out.extend(pairs.map(|pair| i16::from_le_bytes([pair[0], pair[1]])));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pcm_bytes_survive_any_cut() {
+        let samples: Vec<i16> = (0..100).map(|i| i * 300 - 15000).collect();
+        let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+        for cut in 1..7 {
+            let mut assembler = PcmBytes::default();
+            let mut out = Vec::new();
+            for piece in bytes.chunks(cut) {
+                assembler.push(piece, &mut out);
+            }
+            assert_eq!(out, samples, "pieces of {cut} bytes");
+        }
+    }
 
     #[test]
     fn formats_come_from_extensions() {

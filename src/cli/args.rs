@@ -32,7 +32,7 @@ pub struct Args {
 pub enum Command {
     /// Speak text from arguments, files or stdin.
     #[command(after_help = SAY_EXAMPLES)]
-    Say(SayArgs),
+    Say(Box<SayArgs>),
     /// Convert text files to audio files (not built yet).
     Convert(PendingArgs),
     /// Serve the CosyVoice WebSocket protocol on the offline engine (not built yet).
@@ -61,7 +61,8 @@ pub struct SayArgs {
     /// Read text from FILE ('-' is stdin); repeatable.
     #[arg(short, long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Voice: a local espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by script].
+    /// Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng
+    /// voice such as en-us, en-gb, cmn or en-us+f3 [default: by script].
     #[arg(short, long, value_name = "VOICE")]
     pub voice: Option<String>,
     /// Speaking rate, 0.5 to 2.0 [default: 1.0].
@@ -94,6 +95,81 @@ pub struct SayArgs {
     /// Print when the engine was ready, the first audio played and the end, on stderr.
     #[arg(long)]
     pub timing: bool,
+    #[command(flatten)]
+    pub cosyvoice: CosyVoiceArgs,
+}
+
+/// The CosyVoice engine's options.
+#[derive(Debug, Default, clap::Args)]
+#[command(next_help_heading = "CosyVoice engine")]
+pub struct CosyVoiceArgs {
+    /// Model [default: cosyvoice-v3-flash].
+    #[arg(short, long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Opus bit rate in kbps, 6 to 510 (opus only) [default: 32].
+    #[arg(long, value_name = "KBPS", allow_negative_numbers = true)]
+    pub bit_rate: Option<i64>,
+    /// Random seed, 0 to 65535 [default: 0].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub seed: Option<i64>,
+    /// Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi.
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<String>,
+    /// A style instruction, 100 characters at most (v3 models).
+    #[arg(long, value_name = "TEXT")]
+    pub instruction: Option<String>,
+    /// Ask for word begin and end times.
+    #[arg(long)]
+    pub word_timestamps: bool,
+    /// Ask for phoneme times.
+    #[arg(long)]
+    pub phoneme_timestamps: bool,
+    /// Let the service strip Markdown (#, *, code, links) before speaking.
+    #[arg(long)]
+    pub markdown_filter: bool,
+    /// Pronunciation and replacement tables, a JSON file:
+    /// {"pronunciation": [{"草地": "cao3 di4"}], "replace": [{"草地": "草弟"}]}
+    #[arg(long, value_name = "FILE")]
+    pub hot_fix: Option<PathBuf>,
+    /// Add the AIGC watermark tag.
+    #[arg(long)]
+    pub aigc_tag: bool,
+    /// AIGC propagator name.
+    #[arg(long, value_name = "NAME")]
+    pub aigc_propagator: Option<String>,
+    /// AIGC propagation id.
+    #[arg(long, value_name = "ID")]
+    pub aigc_propagate_id: Option<String>,
+    /// The text is SSML (one message; not with streaming stdin).
+    #[arg(long)]
+    pub ssml: bool,
+    /// Service region [default: intl].
+    #[arg(long, value_enum, value_name = "REGION")]
+    pub region: Option<RegionArg>,
+    /// WebSocket URL of the service (ws:// only on loopback) [env: DASHSCOPE_WEBSOCKET_BASE_URL].
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// DashScope workspace id [env: DASHSCOPE_WORKSPACE_ID].
+    #[arg(long, value_name = "ID")]
+    pub workspace: Option<String>,
+    /// Seconds to connect [default: 5].
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<f64>,
+    /// Seconds for the service to start a task [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub start_timeout: Option<f64>,
+    /// Seconds of silence from the service before giving up, once all text is sent [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub progress_timeout: Option<f64>,
+}
+
+/// `--region` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegionArg {
+    /// International (Singapore): dashscope-intl.aliyuncs.com.
+    Intl,
+    /// Mainland China (Beijing): dashscope.aliyuncs.com.
+    Cn,
 }
 
 /// `--format` values.

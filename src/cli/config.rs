@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use super::args::{Args, Command, EngineArg, FormatArg, SayArgs};
+use super::credentials;
+use super::remote::{self, FileFormat, Prosody, RemoteConfig};
 use crate::audio::{AudioFormat, SUPPORTED_RATES, SampleRate};
 use crate::engine::local::LocalParams;
 use crate::output::device::PlayerOptions;
@@ -42,14 +44,23 @@ pub enum CommandConfig {
 pub struct SayConfig {
     /// Text sources, in the order they are spoken.
     pub inputs: Vec<Input>,
-    /// The offline engine's voice and prosody.
-    pub local: LocalParams,
+    /// Which engine speaks, and how.
+    pub engine: EngineConfig,
     /// Where the audio goes.
     pub sink: SinkConfig,
     /// Print timings on stderr.
     pub timing: bool,
     /// A one-line notice about the engine choice, for stderr.
     pub engine_notice: Option<String>,
+}
+
+/// The engine and its settings.
+#[derive(Debug)]
+pub enum EngineConfig {
+    /// The embedded espeak-ng engine.
+    Local(LocalParams),
+    /// The DashScope CosyVoice service.
+    CosyVoice(Box<RemoteConfig>),
 }
 
 /// Where audio goes.
@@ -64,15 +75,30 @@ pub enum SinkConfig {
 /// Facts from outside the command line that the configuration depends on.
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
-    /// A DashScope API key is configured.
-    pub has_api_key: bool,
+    /// `DASHSCOPE_API_KEY`.
+    pub api_key: Option<String>,
+    /// `DASHSCOPE_WEBSOCKET_BASE_URL`: the SDK's endpoint override.
+    pub websocket_url: Option<String>,
+    /// `DASHSCOPE_WORKSPACE_ID`.
+    pub workspace: Option<String>,
+    /// The config file (`$TTS_CONFIG` or `~/.config/tts/config.toml`).
+    pub config_file: Option<PathBuf>,
 }
 
 impl Environment {
-    /// Read the process environment (never keeping the key itself).
+    /// Read the process environment.
     pub fn from_process() -> Self {
-        let has_api_key = std::env::var_os("DASHSCOPE_API_KEY").is_some_and(|k| !k.is_empty());
-        Self { has_api_key }
+        let var = |name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v: &String| !v.trim().is_empty())
+        };
+        Self {
+            api_key: var("DASHSCOPE_API_KEY"),
+            websocket_url: var("DASHSCOPE_WEBSOCKET_BASE_URL"),
+            workspace: var("DASHSCOPE_WORKSPACE_ID"),
+            config_file: credentials::config_path(),
+        }
     }
 }
 
@@ -112,8 +138,10 @@ pub enum ConfigError {
         /// The output file.
         path: PathBuf,
     },
-    /// MP3 and Opus files are not written yet.
-    #[error("{format} output is not available yet; use --format wav or --format pcm")]
+    /// MP3 and Opus files are not written by the offline engine yet.
+    #[error(
+        "{format} output from the offline engine is not available yet; use --format wav or --format pcm"
+    )]
     FormatNotBuilt {
         /// The format asked for.
         format: AudioFormat,
@@ -138,9 +166,97 @@ pub enum ConfigError {
     /// `tts say ""`.
     #[error("nothing to say: TEXT is empty")]
     EmptyText,
-    /// An engine that is not part of this build yet.
-    #[error("the cosyvoice engine is not available yet; use --engine local")]
-    EngineNotBuilt,
+    /// `--engine cosyvoice` with no key anywhere.
+    #[error(
+        "no DashScope API key: set DASHSCOPE_API_KEY, or api_key in {config}; or use --engine local"
+    )]
+    NoApiKey {
+        /// The config file looked at.
+        config: String,
+    },
+    /// The config file cannot be read or parsed.
+    #[error("cannot read {}: {reason}", path.display())]
+    ConfigFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// `api_key_command` failed.
+    #[error("api_key_command in {path} failed: {reason}")]
+    KeyCommand {
+        /// The config file.
+        path: String,
+        /// Why (never the command's output).
+        reason: String,
+    },
+    /// `--language` not in the list.
+    #[error(
+        "--language {value} is not supported: use one of zh, en, fr, de, ja, ko, ru, pt, th, id, vi"
+    )]
+    UnknownLanguage {
+        /// The value given.
+        value: String,
+    },
+    /// `--instruction` over 100 characters.
+    #[error("--instruction is {chars} characters long: use 100 at most")]
+    InstructionTooLong {
+        /// Its length.
+        chars: usize,
+    },
+    /// `--bit-rate` without opus.
+    #[error(
+        "--bit-rate applies to opus only: add --format opus (or -o FILE.opus), or drop --bit-rate"
+    )]
+    BitRateNeedsOpus,
+    /// An opus rate the service does not offer.
+    #[error("--sample-rate {value} is not offered for opus: use 8000, 16000, 24000 or 48000")]
+    OpusRate {
+        /// The value given.
+        value: u32,
+    },
+    /// `--hot-fix FILE` unreadable or malformed.
+    #[error("cannot use --hot-fix {}: {reason}", path.display())]
+    HotFix {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A bad `--endpoint` (or `DASHSCOPE_WEBSOCKET_BASE_URL`).
+    #[error("cannot use the endpoint {url}: {reason}")]
+    Endpoint {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// `--ssml` with streaming stdin.
+    #[error("--ssml needs the whole document at once: pass it as TEXT or -f FILE, not on stdin")]
+    SsmlFromStdin,
+    /// An SSML document over one message's limit.
+    #[error("the SSML document counts {chars} characters; one message holds 20000 at most")]
+    SsmlTooLong {
+        /// Its billed length.
+        chars: usize,
+    },
+    /// `--ssml` with the offline engine.
+    #[error("--ssml needs the cosyvoice engine (--engine cosyvoice and an API key)")]
+    SsmlNeedsCosyVoice,
+    /// Playing a compressed format.
+    #[error(
+        "playing --format {format} is not available yet; drop --format (tts asks the service for PCM when playing)"
+    )]
+    PlaybackFormat {
+        /// The format asked for.
+        format: AudioFormat,
+    },
+    /// `--append` of a format the remote engine cannot extend yet.
+    #[error("--append with the cosyvoice engine works for pcm and mp3 files; {format} comes later")]
+    AppendRemote {
+        /// The format asked for.
+        format: AudioFormat,
+    },
     /// A verb that is not built yet.
     #[error("`tts {verb}` is not available yet")]
     VerbNotBuilt {
@@ -166,7 +282,7 @@ impl Config {
             (false, false) => Verbosity::Normal,
         };
         let command = match args.command {
-            Command::Say(say) => CommandConfig::Say(say_config(say, env)?),
+            Command::Say(say) => CommandConfig::Say(say_config(*say, env)?),
             Command::Convert(_) => return Err(ConfigError::VerbNotBuilt { verb: "convert" }),
             Command::Serve(_) => return Err(ConfigError::VerbNotBuilt { verb: "serve" }),
             Command::Voices(_) => return Err(ConfigError::VerbNotBuilt { verb: "voices" }),
@@ -185,7 +301,6 @@ fn say_config(args: SayArgs, env: &Environment) -> Result<SayConfig, ConfigError
     let rate = ranged_f64(
         "--rate",
         args.rate,
-        1.0,
         0.5,
         2.0,
         "a value from 0.5 to 2.0 (1.0 is normal speed)",
@@ -193,7 +308,6 @@ fn say_config(args: SayArgs, env: &Environment) -> Result<SayConfig, ConfigError
     let pitch = ranged_f64(
         "--pitch",
         args.pitch,
-        1.0,
         0.5,
         2.0,
         "a value from 0.5 to 2.0 (1.0 is normal pitch)",
@@ -219,48 +333,97 @@ fn say_config(args: SayArgs, env: &Environment) -> Result<SayConfig, ConfigError
                 .ok_or(ConfigError::UnsupportedRate { value: hz })
         })
         .transpose()?;
-    let sink = sink_config(&args, sample_rate)?;
-    let inputs = inputs(&args)?;
-    let engine_notice = match (args.engine, env.has_api_key) {
-        (EngineArg::Cosyvoice, _) => return Err(ConfigError::EngineNotBuilt),
-        (EngineArg::Local, _) => None,
-        (EngineArg::Auto, true) => {
-            Some("the CosyVoice engine is not available yet; speaking with the offline engine".to_owned())
+    let found = match args.engine {
+        EngineArg::Local => None,
+        EngineArg::Auto | EngineArg::Cosyvoice => {
+            credentials::find(env.api_key.as_deref(), env.config_file.as_deref())?
         }
-        (EngineArg::Auto, false) => Some(
-            "no DashScope API key (DASHSCOPE_API_KEY); speaking with the offline engine (--engine local hides this)"
-                .to_owned(),
-        ),
+    };
+    let remote = match (args.engine, found) {
+        (EngineArg::Cosyvoice, None) => {
+            let config = env
+                .config_file
+                .as_ref()
+                .map_or_else(|| "the config file".into(), |p| p.display().to_string());
+            return Err(ConfigError::NoApiKey { config });
+        }
+        (EngineArg::Local, _) | (EngineArg::Auto, None) => None,
+        (_, Some(credentials)) => Some(credentials),
+    };
+    let engine_notice = (args.engine == EngineArg::Auto && remote.is_none()).then(|| {
+        "no DashScope API key (DASHSCOPE_API_KEY); speaking with the offline engine (--engine local hides this)"
+            .to_owned()
+    });
+    let sink = sink_config(&args, sample_rate, remote.is_some())?;
+    let inputs = inputs(&args)?;
+    if args.cosyvoice.ssml && remote.is_none() {
+        return Err(ConfigError::SsmlNeedsCosyVoice);
+    }
+    let engine = match remote {
+        None => EngineConfig::Local(LocalParams {
+            voice: args.voice,
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "range-checked to 0.5..=2.0"
+            )]
+            rate: rate as f32,
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "range-checked to 0.5..=2.0"
+            )]
+            pitch: pitch as f32,
+            volume,
+        }),
+        Some(credentials) => {
+            if args.cosyvoice.ssml {
+                let text = inputs.iter().find_map(|i| match i {
+                    Input::Text(text) => Some(text.as_str()),
+                    _ => None,
+                });
+                remote::check_ssml(text, inputs.contains(&Input::Stdin))?;
+            }
+            let file = match &sink {
+                SinkConfig::File(file) => Some(FileFormat {
+                    format: file.format,
+                    sample_rate: file.sample_rate,
+                }),
+                SinkConfig::Device(_) => None,
+            };
+            let prosody = Prosody {
+                rate,
+                pitch,
+                volume,
+            };
+            let config = remote::remote_config(
+                &args.cosyvoice,
+                args.voice.as_deref(),
+                &prosody,
+                file.as_ref(),
+                credentials,
+                env,
+            )?;
+            EngineConfig::CosyVoice(Box::new(config))
+        }
     };
     Ok(SayConfig {
         inputs,
-        local: LocalParams {
-            voice: args.voice,
-            rate,
-            pitch,
-            volume,
-        },
+        engine,
         sink,
         timing: args.timing,
         engine_notice,
     })
 }
 
-#[allow(
-    clippy::cast_possible_truncation,
-    reason = "range-checked to 0.5..=2.0 first"
-)]
 fn ranged_f64(
     flag: &'static str,
     value: Option<f64>,
-    default: f32,
     min: f64,
     max: f64,
     range: &'static str,
-) -> Result<f32, ConfigError> {
+) -> Result<f64, ConfigError> {
     match value {
-        None => Ok(default),
-        Some(v) if (min..=max).contains(&v) => Ok(v as f32),
+        None => Ok(1.0),
+        Some(v) if (min..=max).contains(&v) => Ok(v),
         Some(v) => Err(ConfigError::OutOfRange {
             flag,
             value: v.to_string(),
@@ -269,7 +432,11 @@ fn ranged_f64(
     }
 }
 
-fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkConfig, ConfigError> {
+fn sink_config(
+    args: &SayArgs,
+    sample_rate: Option<SampleRate>,
+    remote: bool,
+) -> Result<SinkConfig, ConfigError> {
     let format = args.format.map(|f| match f {
         FormatArg::Pcm => AudioFormat::Pcm,
         FormatArg::Wav => AudioFormat::Wav,
@@ -282,6 +449,9 @@ fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkCo
         }
         if sample_rate.is_some() {
             return Err(ConfigError::RateNeedsFile);
+        }
+        if let Some(format) = format.filter(|f| remote && *f != AudioFormat::Pcm) {
+            return Err(ConfigError::PlaybackFormat { format });
         }
         return Ok(SinkConfig::Device(PlayerOptions {
             device: args.device.clone(),
@@ -312,8 +482,12 @@ fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkCo
         };
         (Target::Path(output.clone()), format)
     };
-    if matches!(format, AudioFormat::Mp3 | AudioFormat::Opus) {
+    // The service's mp3 and opus pass through unchanged; the offline engine has no encoder yet.
+    if !remote && matches!(format, AudioFormat::Mp3 | AudioFormat::Opus) {
         return Err(ConfigError::FormatNotBuilt { format });
+    }
+    if remote && args.append && matches!(format, AudioFormat::Wav | AudioFormat::Opus) {
+        return Err(ConfigError::AppendRemote { format });
     }
     Ok(SinkConfig::File(FileOptions {
         target,
@@ -371,6 +545,13 @@ mod tests {
         }
     }
 
+    fn local(config: &SayConfig) -> (f32, f32, u8) {
+        match &config.engine {
+            EngineConfig::Local(p) => (p.rate, p.pitch, p.volume),
+            EngineConfig::CosyVoice(_) => panic!("the offline engine was expected"),
+        }
+    }
+
     fn message(argv: &[&str]) -> String {
         say(argv).expect_err("must be refused").to_string()
     }
@@ -385,7 +566,7 @@ mod tests {
     fn defaults_are_normal_speech_on_the_default_device() {
         let config = say(&["hello", "world"]).expect("valid");
         assert_eq!(config.inputs, [Input::Text("hello world".into())]);
-        assert_eq!(config.local, LocalParams::default());
+        assert!(matches!(&config.engine, EngineConfig::Local(p) if *p == LocalParams::default()));
         assert!(matches!(
             config.sink,
             SinkConfig::Device(PlayerOptions { device: None, .. })
@@ -426,10 +607,7 @@ mod tests {
     #[test]
     fn edge_values_are_accepted() {
         let config = say(&["-r", "0.5", "--pitch", "2", "--volume", "0", "x"]).expect("valid");
-        assert_eq!(
-            (config.local.rate, config.local.pitch, config.local.volume),
-            (0.5, 2.0, 0)
-        );
+        assert_eq!(local(&config), (0.5, 2.0, 0));
     }
 
     #[test]
@@ -447,7 +625,10 @@ mod tests {
                 .contains("does not match the extension")
         );
         assert!(message(&["-o", "a.xyz", "x"]).contains("add --format wav"));
-        assert!(message(&["-o", "a.mp3", "x"]).contains("mp3 output is not available yet"));
+        assert!(
+            message(&["-o", "a.mp3", "x"])
+                .contains("mp3 output from the offline engine is not available yet")
+        );
     }
 
     #[test]
@@ -486,5 +667,140 @@ mod tests {
                 .is_none()
         );
         assert!(message(&["-e", "cosyvoice", "x"]).contains("--engine local"));
+    }
+
+    fn remote(argv: &[&str]) -> Result<RemoteConfig, ConfigError> {
+        let mut full = vec!["tts", "say"];
+        full.extend_from_slice(argv);
+        let args = Args::try_parse_from(full).expect("parses");
+        let env = Environment {
+            api_key: Some("sk-test".into()),
+            ..Environment::default()
+        };
+        let CommandConfig::Say(say) = Config::new(args, &env)?.command;
+        assert!(
+            say.engine_notice.is_none(),
+            "no notice when the key is there"
+        );
+        match say.engine {
+            EngineConfig::CosyVoice(remote) => Ok(*remote),
+            EngineConfig::Local(_) => panic!("cosyvoice expected"),
+        }
+    }
+
+    fn remote_message(argv: &[&str]) -> String {
+        remote(argv).expect_err("must be refused").to_string()
+    }
+
+    #[test]
+    fn a_key_makes_auto_choose_cosyvoice_with_the_documented_defaults() {
+        let config = remote(&["hello"]).expect("valid");
+        let session = &config.session;
+        assert_eq!(session.model, "cosyvoice-v3-flash");
+        assert_eq!(
+            session.url,
+            "wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference"
+        );
+        let p = &session.parameters;
+        assert_eq!(
+            (
+                p.voice.as_str(),
+                p.format.as_str(),
+                p.volume,
+                p.rate,
+                p.pitch
+            ),
+            ("longanyang", "pcm", 50, 1.0, 1.0)
+        );
+        assert_eq!((p.seed, p.bit_rate, p.enable_ssml), (0, None, None));
+    }
+
+    #[test]
+    fn file_formats_and_rates_go_on_the_wire() {
+        let p = remote(&["-o", "a.mp3", "x"])
+            .expect("valid")
+            .session
+            .parameters;
+        assert_eq!(
+            (p.format.as_str(), p.sample_rate, p.bit_rate),
+            ("mp3", 22050, None)
+        );
+        let p = remote(&["-o", "a.opus", "--bit-rate", "64", "x"])
+            .expect("valid")
+            .session
+            .parameters;
+        assert_eq!(
+            (p.format.as_str(), p.sample_rate, p.bit_rate),
+            ("opus", 24000, Some(64))
+        );
+        let p = remote(&["-o", "a.wav", "--sample-rate", "8000", "x"])
+            .expect("valid")
+            .session
+            .parameters;
+        assert_eq!((p.format.as_str(), p.sample_rate), ("wav", 8000));
+    }
+
+    #[test]
+    fn every_remote_value_is_checked_before_connecting() {
+        assert!(
+            remote_message(&["--seed", "70000", "x"]).starts_with("--seed 70000 is out of range")
+        );
+        assert!(remote_message(&["--language", "xx", "x"]).contains("use one of zh, en"));
+        assert!(
+            remote_message(&["--instruction", &"a".repeat(101), "x"])
+                .contains("101 characters long")
+        );
+        assert!(
+            remote_message(&["--bit-rate", "32", "-o", "a.mp3", "x"])
+                .contains("applies to opus only")
+        );
+        assert!(remote_message(&["-o", "a.opus", "--bit-rate", "600", "x"]).contains("6 to 510"));
+        assert!(
+            remote_message(&["-o", "a.opus", "--sample-rate", "22050", "x"])
+                .contains("8000, 16000, 24000 or 48000")
+        );
+        assert!(remote_message(&["--format", "mp3", "x"]).contains("playing --format mp3"));
+        assert!(remote_message(&["--append", "-o", "a.wav", "x"]).contains("pcm and mp3"));
+        assert!(remote_message(&["--ssml"]).contains("not on stdin"));
+        assert!(
+            remote_message(&["--endpoint", "ws://10.1.2.3/x", "x"])
+                .contains("only allowed on this machine")
+        );
+        assert!(
+            remote_message(&["--connect-timeout", "0", "x"])
+                .contains("--connect-timeout 0 is out of range")
+        );
+        assert!(
+            remote_message(&["--hot-fix", "/nonexistent.json", "x"])
+                .starts_with("cannot use --hot-fix")
+        );
+    }
+
+    #[test]
+    fn region_and_endpoint_choose_the_url() {
+        assert_eq!(
+            remote(&["--region", "cn", "x"]).expect("valid").session.url,
+            "wss://dashscope.aliyuncs.com/api-ws/v1/inference"
+        );
+        let local = "ws://127.0.0.1:9/api-ws/v1/inference";
+        assert_eq!(
+            remote(&["--endpoint", local, "x"])
+                .expect("valid")
+                .session
+                .url,
+            local
+        );
+    }
+
+    #[test]
+    fn ssml_and_cosyvoice_go_together() {
+        assert!(
+            message(&["--ssml", "-e", "local", "<speak>x</speak>"])
+                .contains("needs the cosyvoice engine")
+        );
+        assert!(message(&["-e", "cosyvoice", "x"]).contains("no DashScope API key"));
+        let config = remote(&["--ssml", "<speak>你好</speak>"]).expect("valid");
+        assert!(config.ssml);
+        assert_eq!(config.session.parameters.enable_ssml, Some(true));
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod args;
 pub mod config;
+pub mod credentials;
+pub mod remote;
 
 pub use args::Args;
 pub use config::{Config, ConfigError};

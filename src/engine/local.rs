@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 
 use super::espeak_ffi::{Espeak, EspeakError, Flow, Param};
-use super::{EngineError, EngineEvent, Synthesis};
+use super::{EngineError, EngineEvent, EngineStats, FragmentSender, Synthesis};
 use crate::audio::SampleRate;
 use crate::cancel::CancelToken;
 
@@ -81,9 +81,12 @@ pub struct Starting {
 impl Starting {
     /// Wait until espeak is loaded and the voice is known.
     pub fn ready(self) -> Result<Synthesis, EngineError> {
-        let sample_rate = self.ready.recv().map_err(|_| EngineError::Gone)??;
+        let sample_rate = self
+            .ready
+            .recv()
+            .map_err(|_| EngineError::Gone("offline"))??;
         Ok(Synthesis {
-            fragments: Some(self.fragments),
+            fragments: Some(FragmentSender::Local(self.fragments)),
             events: self.events,
             sample_rate,
         })
@@ -98,7 +101,7 @@ pub fn start(params: LocalParams, cancel: CancelToken) -> Result<Starting, Engin
     thread::Builder::new()
         .name("espeak".into())
         .spawn(move || run(&params, &cancel, &fragment_rx, &event_tx, &ready_tx))
-        .map_err(|_| EngineError::Gone)?;
+        .map_err(|_| EngineError::Gone("offline"))?;
     Ok(Starting {
         ready: ready_rx,
         fragments: fragment_tx,
@@ -137,7 +140,7 @@ fn run(
             return;
         }
     }
-    let _ = events.send(EngineEvent::Done);
+    let _ = events.send(EngineEvent::Done(EngineStats::default()));
 }
 
 /// The library plus the voice state it is in.
@@ -151,7 +154,8 @@ struct Speaker {
 impl Speaker {
     fn new(params: &LocalParams) -> Result<Self, EngineError> {
         let mut espeak = Espeak::init(CHUNK_MS)?;
-        let sample_rate = SampleRate::new(espeak.sample_rate()).ok_or(EngineError::Gone)?;
+        let sample_rate =
+            SampleRate::new(espeak.sample_rate()).ok_or(EngineError::Gone("offline"))?;
         if let Some(voice) = &params.voice {
             select_voice(&mut espeak, voice)?;
         }

@@ -1,24 +1,47 @@
 //! Engines turn text fragments into audio; [`Synthesis`] is the handle every engine gives out.
 //!
-//! An engine runs on its own thread (or task) and talks through two channels: fragments in,
-//! [`EngineEvent`]s out. The audio channel is bounded, so a slow sink holds the engine back.
+//! An engine runs on its own thread and talks through two channels: fragments in,
+//! [`EngineEvent`]s out. The event channel is bounded, so a slow sink holds the engine back
+//! (for the remote engine, all the way to reading the socket).
 
+pub mod cosyvoice;
 pub mod espeak_ffi;
 pub mod local;
 
 use std::sync::mpsc::{Receiver, SyncSender};
+use std::time::Duration;
 
 use crate::audio::SampleRate;
+use crate::session::{self, SessionError};
 
 /// What an engine reports, in order.
 #[derive(Debug)]
 pub enum EngineEvent {
-    /// Mono signed 16-bit samples at [`Synthesis::sample_rate`].
+    /// Mono signed 16-bit samples at [`Synthesis::sample_rate`] (the local engine).
     Pcm(Vec<i16>),
+    /// Audio bytes in the format that was asked of the service, as they arrived.
+    Encoded(Vec<u8>),
     /// Every fragment was spoken; nothing follows.
-    Done,
+    Done(EngineStats),
     /// Synthesis failed; nothing follows.
     Failed(EngineError),
+}
+
+/// Figures for `--timing`, measured from the engine's start.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EngineStats {
+    /// The WebSocket was open after this long.
+    pub connected: Option<Duration>,
+    /// The first task was started after this long.
+    pub task_started: Option<Duration>,
+    /// The first audio bytes came after this long (the SDK's first-package delay).
+    pub first_audio: Option<Duration>,
+    /// Audio bytes received.
+    pub bytes: u64,
+    /// Characters billed, summed over tasks.
+    pub characters: u64,
+    /// The tasks run, in order.
+    pub task_ids: Vec<String>,
 }
 
 /// Why an engine could not start or speak.
@@ -48,26 +71,48 @@ pub enum EngineError {
     /// libespeak-ng failed.
     #[error("the offline engine failed")]
     Espeak(#[from] espeak_ffi::EspeakError),
-    /// The engine thread ended without a word (a bug).
-    #[error("the offline engine stopped unexpectedly")]
-    Gone,
+    /// The CosyVoice session failed.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The engine thread could not start or ended without a word (a bug).
+    #[error("the {0} engine stopped unexpectedly")]
+    Gone(&'static str),
+}
+
+/// Where fragments go: the espeak thread or the session worker.
+#[derive(Debug, Clone)]
+pub enum FragmentSender {
+    /// The local engine's thread.
+    Local(SyncSender<String>),
+    /// The CosyVoice session's task.
+    Remote(tokio::sync::mpsc::Sender<session::Command>),
+}
+
+impl FragmentSender {
+    /// Queue a fragment, waiting while the queue is full; `false` once the engine is gone.
+    pub fn send(&self, text: String) -> bool {
+        match self {
+            Self::Local(tx) => tx.send(text).is_ok(),
+            Self::Remote(tx) => tx.blocking_send(session::Command::Text(text)).is_ok(),
+        }
+    }
 }
 
 /// A running synthesis: send fragments, receive events.
 pub struct Synthesis {
-    fragments: Option<SyncSender<String>>,
+    fragments: Option<FragmentSender>,
     events: Receiver<EngineEvent>,
     sample_rate: SampleRate,
 }
 
 impl Synthesis {
-    /// The rate of every [`EngineEvent::Pcm`] chunk.
+    /// The rate of the audio (samples of [`EngineEvent::Pcm`], or the rate asked of the service).
     pub fn sample_rate(&self) -> SampleRate {
         self.sample_rate
     }
 
     /// A sender for fragments, for a reader thread; the input ends when every sender is dropped.
-    pub fn fragment_sender(&mut self) -> Option<SyncSender<String>> {
+    pub fn fragment_sender(&mut self) -> Option<FragmentSender> {
         self.fragments.take()
     }
 

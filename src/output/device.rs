@@ -72,6 +72,13 @@ pub struct Device {
     cancel: CancelToken,
 }
 
+impl Device {
+    /// The device's sample rate.
+    pub fn device_rate(&self) -> u32 {
+        self.device_rate
+    }
+}
+
 /// A cpal output stream fed through an SPSC ring.
 pub struct Player {
     stream: cpal::Stream,

@@ -68,9 +68,25 @@ pub struct FileSink {
     floats: Vec<f32>,
     resampled: Vec<f32>,
     samples: Vec<i16>,
+    /// Set when storing a service's encoded bytes unchanged.
+    encoded: Option<AudioFormat>,
 }
 
 impl FileSink {
+    /// Open the target to store encoded audio in `options.format` unchanged, as it arrives
+    /// (the service already speaks the format asked for). `rate` is the audio's rate.
+    pub fn passthrough(options: &FileOptions, rate: SampleRate) -> Result<Self, OutputError> {
+        // Raw bytes: the destination logic of PCM, with no header of our own.
+        let raw = FileOptions {
+            format: AudioFormat::Pcm,
+            sample_rate: Some(rate),
+            ..options.clone()
+        };
+        let mut sink = Self::open(&raw, rate)?;
+        sink.encoded = Some(options.format);
+        Ok(sink)
+    }
+
     /// Open the target for audio arriving at `input_rate`.
     pub fn open(options: &FileOptions, input_rate: SampleRate) -> Result<Self, OutputError> {
         let rate = options.sample_rate.unwrap_or(input_rate);
@@ -148,6 +164,7 @@ impl FileSink {
             floats: Vec::new(),
             resampled: Vec::new(),
             samples: Vec::new(),
+            encoded: None,
         })
     }
 
@@ -200,6 +217,7 @@ impl FileSink {
 
     /// Close the writer (final header) and move the file into place.
     fn close(self) -> Result<SinkReport, OutputError> {
+        let encoded = self.encoded;
         let label = self.label;
         match self.writer {
             Writer::Wav(w) => w.finalize().map_err(|source| OutputError::Wav {
@@ -220,11 +238,17 @@ impl FileSink {
             set_readable(&temp).map_err(io_err)?;
             temp.persist(&target).map_err(|e| io_err(e.error))?;
         }
+        // Raw PCM tells its duration by its size, WAV nearly (a 44-byte header); not the others.
+        let frames = match encoded {
+            None | Some(AudioFormat::Pcm) => self.frames,
+            Some(AudioFormat::Wav) => self.frames.saturating_sub(22),
+            Some(_) => 0,
+        };
         #[allow(
             clippy::cast_precision_loss,
             reason = "frame counts stay far below 2^52"
         )]
-        let seconds = self.frames as f64 / f64::from(self.rate);
+        let seconds = frames as f64 / f64::from(self.rate);
         Ok(SinkReport {
             seconds,
             ..SinkReport::default()
@@ -257,8 +281,30 @@ impl AudioSink for FileSink {
         self.close()
     }
 
-    /// Ctrl-C: keep what was written, as a valid file.
+    fn write_encoded(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        if self.encoded.is_none() {
+            return Err(OutputError::NotEncoded);
+        }
+        let label = &self.label;
+        match &mut self.writer {
+            Writer::Pcm(w) => w.write_all(bytes).map_err(|source| OutputError::Io {
+                path: label.clone(),
+                source,
+            })?,
+            Writer::Stdout(w) => w.write_all(bytes).map_err(stdout_error)?,
+            Writer::Wav(_) => return Err(OutputError::NotEncoded),
+        }
+        // Counted as 16-bit frames, which is right for PCM (and WAV) and unused otherwise.
+        self.frames += bytes.len() as u64 / 2;
+        Ok(())
+    }
+
+    /// Ctrl-C: keep what was written, as a valid file. A service's WAV or Ogg stream cut short
+    /// is not one, so it is dropped (with its temporary file).
     fn interrupt(self: Box<Self>) -> Result<SinkReport, OutputError> {
+        if matches!(self.encoded, Some(AudioFormat::Wav | AudioFormat::Opus)) {
+            return Ok(SinkReport::default());
+        }
         self.close()
     }
 }

@@ -24,6 +24,10 @@ pub struct SinkReport {
 pub trait AudioSink {
     /// Take mono samples at the rate the sink was opened with; may block for backpressure.
     fn write(&mut self, samples: &[i16]) -> Result<(), OutputError>;
+    /// Take encoded audio to store unchanged (a file in the service's own format).
+    fn write_encoded(&mut self, _bytes: &[u8]) -> Result<(), OutputError> {
+        Err(OutputError::NotEncoded)
+    }
     /// All audio was written: play or write it out completely.
     fn finish(self: Box<Self>) -> Result<SinkReport, OutputError>;
     /// Stop at once (Ctrl-C): silence the device, leave any file valid.
@@ -84,6 +88,9 @@ pub enum OutputError {
         #[source]
         source: hound::Error,
     },
+    /// Encoded bytes were given to a sink that takes samples (a bug).
+    #[error("this output takes samples, not encoded audio")]
+    NotEncoded,
     /// The reader of standard output went away (`tts ... -o - | head`): not a failure.
     #[error("standard output was closed")]
     BrokenPipe,

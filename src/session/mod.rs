@@ -34,6 +34,12 @@ impl ApiKey {
     fn expose(&self) -> &str {
         &self.0
     }
+
+    /// The key, for tests that check where it was read from.
+    #[cfg(test)]
+    pub(crate) fn expose_for_tests(&self) -> &str {
+        &self.0
+    }
 }
 
 impl fmt::Debug for ApiKey {

@@ -34,6 +34,9 @@ pub enum SourceError {
     /// Standard input could not be read.
     #[error("cannot read standard input")]
     Stdin(#[source] io::Error),
+    /// The input held nothing but white space.
+    #[error("nothing to say: the input was empty")]
+    Empty,
 }
 
 /// Read every input in order, handing each line (with its line break) to `on_text`.

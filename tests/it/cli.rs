@@ -99,7 +99,9 @@ fn mp3_and_opus_files_are_refused_with_the_alternative() {
         assert_eq!(output.status.code(), Some(2));
         assert_eq!(
             stderr(&output),
-            format!("tts: {ext} output is not available yet; use --format wav or --format pcm\n")
+            format!(
+                "tts: {ext} output from the offline engine is not available yet; use --format wav or --format pcm\n"
+            )
         );
     }
 }

@@ -73,7 +73,7 @@ fn no_device_gives_one_clean_line() {
         .args(["say", "-q", "-e", "local", "hello"])
         .output()
         .expect("tts runs");
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(5), "exit code 5: audio device");
     let err = String::from_utf8_lossy(&output.stderr);
     assert_eq!(err.lines().count(), 1, "one line, no ALSA noise: {err}");
     assert!(
@@ -104,7 +104,7 @@ fn an_unknown_device_name_lists_the_devices() {
         ])
         .output()
         .expect("tts runs");
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(5), "exit code 5: audio device");
     let err = String::from_utf8_lossy(&output.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(

@@ -1,0 +1,95 @@
+//! The remote engine: a CosyVoice session on a thread of its own with a current-thread tokio
+//! runtime, plus a small translator that turns session events into engine events and keeps
+//! the figures `--timing` prints.
+
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread;
+use std::time::Instant;
+
+use super::{EngineError, EngineEvent, EngineStats, FragmentSender, Synthesis};
+use crate::audio::SampleRate;
+use crate::cancel::CancelToken;
+use crate::session::state::Report;
+use crate::session::{self, SessionEvent, SessionOptions};
+
+/// Events queued between the session and the sink (audio frames are small; about a second).
+const QUEUED_EVENTS: usize = 64;
+
+/// Start a session; it connects at once, while the caller starts reading text.
+/// `sample_rate` is the rate the parameters ask for.
+pub fn start(
+    options: SessionOptions,
+    sample_rate: SampleRate,
+    cancel: CancelToken,
+) -> Result<Synthesis, EngineError> {
+    let started = Instant::now();
+    let (command_tx, command_rx) = tokio::sync::mpsc::channel(64);
+    let (session_tx, session_rx) = mpsc::sync_channel::<SessionEvent>(QUEUED_EVENTS);
+    let (event_tx, event_rx) = mpsc::sync_channel::<EngineEvent>(QUEUED_EVENTS);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|_| EngineError::Gone("cosyvoice"))?;
+    thread::Builder::new()
+        .name("cosyvoice".into())
+        .spawn(move || runtime.block_on(session::run(options, command_rx, session_tx, cancel)))
+        .map_err(|_| EngineError::Gone("cosyvoice"))?;
+    thread::Builder::new()
+        .name("cosyvoice-events".into())
+        .spawn(move || translate(&session_rx, &event_tx, started))
+        .map_err(|_| EngineError::Gone("cosyvoice"))?;
+    Ok(Synthesis {
+        fragments: Some(FragmentSender::Remote(command_tx)),
+        events: event_rx,
+        sample_rate,
+    })
+}
+
+fn translate(session: &Receiver<SessionEvent>, events: &SyncSender<EngineEvent>, started: Instant) {
+    let mut stats = EngineStats::default();
+    let mut task_characters = 0;
+    while let Ok(event) = session.recv() {
+        let forward = match event {
+            SessionEvent::Connected(after) => {
+                stats.connected = Some(after);
+                tracing::debug!(ms = after.as_millis(), "connected");
+                None
+            }
+            SessionEvent::Report(Report::TaskStarted { task_id }) => {
+                stats.task_started.get_or_insert(started.elapsed());
+                tracing::debug!(%task_id, "task started");
+                stats.task_ids.push(task_id);
+                task_characters = 0;
+                None
+            }
+            SessionEvent::Report(Report::Sentence {
+                kind, index, text, ..
+            }) => {
+                tracing::debug!(%kind, index, text = text.as_deref().unwrap_or(""), "sentence");
+                None
+            }
+            SessionEvent::Report(Report::TaskFinished {
+                task_id,
+                characters,
+            }) => {
+                // usage.characters is cumulative within a task.
+                task_characters = characters.unwrap_or(task_characters);
+                stats.characters += task_characters;
+                tracing::debug!(%task_id, characters = task_characters, "task finished");
+                None
+            }
+            SessionEvent::Audio(bytes) => {
+                stats.first_audio.get_or_insert(started.elapsed());
+                stats.bytes += bytes.len() as u64;
+                Some(EngineEvent::Encoded(bytes))
+            }
+            SessionEvent::Done => Some(EngineEvent::Done(stats.clone())),
+            SessionEvent::Failed(error) => Some(EngineEvent::Failed(error.into())),
+        };
+        if let Some(event) = forward {
+            if events.send(event).is_err() {
+                return;
+            }
+        }
+    }
+}
