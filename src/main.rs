@@ -197,15 +197,15 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         {
             return code::USAGE;
         }
-        if let Some(engine) = cause.downcast_ref::<EngineError>() {
-            if matches!(
-                engine,
-                EngineError::UnknownVoice { .. } | EngineError::UnknownVariant { .. }
-            ) {
+        let session = match cause.downcast_ref::<EngineError>() {
+            Some(EngineError::UnknownVoice { .. } | EngineError::UnknownVariant { .. }) => {
                 return code::USAGE;
             }
-        }
-        if let Some(session) = cause.downcast_ref::<SessionError>() {
+            // Transparent: the chain skips from the engine error to the session error's cause.
+            Some(EngineError::Session(session)) => Some(session),
+            _ => cause.downcast_ref::<SessionError>(),
+        };
+        if let Some(session) = session {
             return match session.kind() {
                 ErrorKind::Service => code::SERVICE,
                 ErrorKind::Network => code::NETWORK,

@@ -4,5 +4,7 @@
 mod common;
 
 mod cli;
+mod fake_server;
 mod file_output;
 mod playback;
+mod session;

@@ -1,0 +1,270 @@
+//! A scripted CosyVoice server on 127.0.0.1:0: it answers as the documentation describes (or
+//! misbehaves as a test asks) and records every handshake, frame and audio byte it sent.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+/// How the server behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Script {
+    /// As the documentation describes.
+    Happy,
+    /// task-failed in answer to this action (`run-task`, `continue-task`, `finish-task`).
+    FailOn(&'static str),
+    /// Close with 1011 instead of task-finished.
+    CloseOnFinish,
+    /// Never send task-started.
+    NeverStart,
+    /// Refuse the upgrade with this HTTP status.
+    Reject(u16),
+}
+
+/// What the server saw and sent.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Record {
+    /// Connections accepted (including refused upgrades).
+    pub(crate) connections: usize,
+    /// Each connection's upgrade headers (lower-case names).
+    pub(crate) handshakes: Vec<Vec<(String, String)>>,
+    /// Every client text frame: when it arrived, its connection, its JSON.
+    pub(crate) frames: Vec<(Duration, usize, Value)>,
+    /// Every audio byte sent, in order.
+    pub(crate) audio: Vec<u8>,
+}
+
+impl Record {
+    /// Client frames of one action.
+    pub(crate) fn actions(&self, action: &str) -> Vec<&Value> {
+        self.frames
+            .iter()
+            .map(|(_, _, f)| f)
+            .filter(|f| f["header"]["action"] == action)
+            .collect()
+    }
+}
+
+pub(crate) struct FakeServer {
+    addr: SocketAddr,
+    record: Arc<Mutex<Record>>,
+}
+
+impl FakeServer {
+    pub(crate) fn start(script: Script) -> Self {
+        let record = Arc::new(Mutex::new(Record::default()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let shared = Arc::clone(&record);
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                tx.send(listener.local_addr().expect("addr"))
+                    .expect("send addr");
+                let epoch = Instant::now();
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let conn = {
+                        let mut record = shared.lock().expect("lock");
+                        record.connections += 1;
+                        record.connections
+                    };
+                    tokio::spawn(serve(stream, conn, script, Arc::clone(&shared), epoch));
+                }
+            });
+        });
+        let addr = rx.recv().expect("the server starts");
+        Self { addr, record }
+    }
+
+    pub(crate) fn url(&self) -> String {
+        format!("ws://{}/api-ws/v1/inference", self.addr)
+    }
+
+    pub(crate) fn record(&self) -> Record {
+        self.record.lock().expect("lock").clone()
+    }
+}
+
+async fn serve(
+    stream: tokio::net::TcpStream,
+    conn: usize,
+    script: Script,
+    record: Arc<Mutex<Record>>,
+    epoch: Instant,
+) {
+    let shared = Arc::clone(&record);
+    // The signature is tungstenite's Callback trait; its error type is not ours to shrink.
+    #[allow(clippy::result_large_err)]
+    let callback = move |request: &Request,
+                         response: Response|
+          -> Result<Response, ErrorResponse> {
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_lowercase(),
+                    v.to_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        shared.lock().expect("lock").handshakes.push(headers);
+        if let Script::Reject(status) = script {
+            let mut refusal = ErrorResponse::new(Some("refused".into()));
+            *refusal.status_mut() =
+                tokio_tungstenite::tungstenite::http::StatusCode::from_u16(status).expect("status");
+            return Err(refusal);
+        }
+        Ok(response)
+    };
+    let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else {
+        return;
+    };
+    let mut task = Task::default();
+    while let Some(Ok(message)) = ws.next().await {
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let frame: Value = serde_json::from_str(text.as_str()).expect("the client sends JSON");
+        record
+            .lock()
+            .expect("lock")
+            .frames
+            .push((epoch.elapsed(), conn, frame.clone()));
+        let action = frame["header"]["action"].as_str().unwrap_or("").to_owned();
+        let task_id = frame["header"]["task_id"].as_str().unwrap_or("").to_owned();
+        if script == Script::FailOn(leak(&action)) {
+            let failed = event(&task_id, "task-failed", json!({}));
+            let mut failed = failed;
+            failed["header"]["error_code"] = json!("InvalidParameter");
+            failed["header"]["error_message"] = json!("[tts:]Engine return error code: 418");
+            let _ = ws.send(Message::text(failed.to_string())).await;
+            continue;
+        }
+        match action.as_str() {
+            "run-task" => {
+                let parameters = &frame["payload"]["parameters"];
+                task = Task {
+                    format: parameters["format"].as_str().unwrap_or("mp3").to_owned(),
+                    sample_rate: parameters["sample_rate"].as_u64().unwrap_or(22050) as u32,
+                    ..Task::default()
+                };
+                if script != Script::NeverStart {
+                    let _ = ws
+                        .send(Message::text(
+                            event(&task_id, "task-started", json!({})).to_string(),
+                        ))
+                        .await;
+                }
+            }
+            "continue-task" => {
+                let Some(text) = frame["payload"]["input"]["text"].as_str() else {
+                    continue;
+                };
+                task.characters += tts::text::count::billed(text);
+                let index = task.sentences;
+                task.sentences += 1;
+                let output = |kind: &str| json!({"output": {"type": kind, "sentence": {"index": index, "words": []}, "original_text": text}});
+                let _ = ws
+                    .send(Message::text(
+                        event(&task_id, "result-generated", output("sentence-begin")).to_string(),
+                    ))
+                    .await;
+                let _ = ws
+                    .send(Message::text(
+                        event(&task_id, "result-generated", output("sentence-synthesis"))
+                            .to_string(),
+                    ))
+                    .await;
+                let audio = task.audio(index);
+                record.lock().expect("lock").audio.extend_from_slice(&audio);
+                let _ = ws.send(Message::binary(audio)).await;
+                let mut end = output("sentence-end");
+                end["usage"] = json!({"characters": task.characters});
+                let _ = ws
+                    .send(Message::text(
+                        event(&task_id, "result-generated", end).to_string(),
+                    ))
+                    .await;
+            }
+            "finish-task" => {
+                if script == Script::CloseOnFinish {
+                    let _ = ws
+                        .send(Message::Close(Some(CloseFrame {
+                            code: CloseCode::Error,
+                            reason: "boom".into(),
+                        })))
+                        .await;
+                    return;
+                }
+                let payload = json!({"output": {}, "usage": {"characters": task.characters}});
+                let _ = ws
+                    .send(Message::text(
+                        event(&task_id, "task-finished", payload).to_string(),
+                    ))
+                    .await;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn leak(action: &str) -> &'static str {
+    match action {
+        "run-task" => "run-task",
+        "continue-task" => "continue-task",
+        "finish-task" => "finish-task",
+        _ => "",
+    }
+}
+
+fn event(task_id: &str, name: &str, payload: Value) -> Value {
+    json!({"header": {"task_id": task_id, "event": name, "attributes": {}}, "payload": payload})
+}
+
+/// One task's state on the server.
+#[derive(Debug, Default)]
+struct Task {
+    format: String,
+    sample_rate: u32,
+    characters: usize,
+    sentences: u32,
+    samples_sent: u64,
+}
+
+/// Tone frequency of the PCM the server sends.
+pub(crate) const TONE_HZ: f64 = 440.0;
+/// Milliseconds of PCM per sentence.
+pub(crate) const SENTENCE_MS: u64 = 300;
+
+impl Task {
+    /// PCM: a continuous 440 Hz tone, 300 ms a sentence. Other formats: recognisable bytes.
+    fn audio(&mut self, index: u32) -> Vec<u8> {
+        if self.format != "pcm" {
+            return format!("{}-{index};", self.format).repeat(40).into_bytes();
+        }
+        let frames = u64::from(self.sample_rate) * SENTENCE_MS / 1000;
+        let start = self.samples_sent;
+        self.samples_sent += frames;
+        (start..start + frames)
+            .flat_map(|i| {
+                let t = i as f64 / f64::from(self.sample_rate);
+                ((0.5 * 32767.0 * (2.0 * std::f64::consts::PI * TONE_HZ * t).sin()) as i16)
+                    .to_le_bytes()
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,489 @@
+//! `tts say --engine cosyvoice` against the scripted fake server: the frames it sends, the
+//! bytes it stores, and how it fails.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::common::{Capture, frequency, non_silent, tts};
+use crate::fake_server::{FakeServer, SENTENCE_MS, Script, TONE_HZ};
+
+const KEY: &str = "sk-test-secret-0123456789";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir
+            .path()
+            .join(name)
+            .to_str()
+            .expect("utf-8")
+            .to_owned()
+    }
+
+    /// `tts say --engine cosyvoice --endpoint <server>` with a key in the environment.
+    fn tts(&self, server: &FakeServer) -> Command {
+        let mut cmd = tts(self.dir.path());
+        cmd.env("DASHSCOPE_API_KEY", KEY).args([
+            "say",
+            "-e",
+            "cosyvoice",
+            "--endpoint",
+            &server.url(),
+        ]);
+        cmd
+    }
+
+    fn run(&self, server: &FakeServer, args: &[&str]) -> Output {
+        self.tts(server).args(args).output().expect("tts runs")
+    }
+
+    fn run_with_stdin(&self, server: &FakeServer, args: &[&str], input: &str) -> Output {
+        let mut child = self
+            .tts(server)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("tts runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write");
+        child.wait_with_output().expect("exits")
+    }
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn assert_ok(output: &Output) {
+    assert!(output.status.success(), "{}", stderr(output));
+}
+
+/// The SDK's client frames of a capture, one list per connection, task ids blanked.
+fn sdk_frames(scenario: &str) -> Vec<Vec<Value>> {
+    let path = format!(
+        "{}/tests/fixtures/captures/2.0.2/{scenario}.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut connections: Vec<(String, Vec<Value>)> = Vec::new();
+    for line in std::fs::read_to_string(path).expect("capture").lines() {
+        let line: Value = serde_json::from_str(line).expect("json");
+        if line["dir"] != "c2s" || line["kind"] != "text" {
+            continue;
+        }
+        let conn = line["conn"].as_str().expect("conn").to_owned();
+        if connections.last().is_none_or(|(c, _)| *c != conn) {
+            connections.push((conn, Vec::new()));
+        }
+        connections
+            .last_mut()
+            .expect("a connection")
+            .1
+            .push(blank(line["data"].clone()));
+    }
+    connections.into_iter().map(|(_, frames)| frames).collect()
+}
+
+fn blank(mut frame: Value) -> Value {
+    frame["header"]["task_id"] = json!("T");
+    frame
+}
+
+/// What tts sent, task ids blanked, after checking they are the SDK's form and constant per task.
+fn our_frames(server: &FakeServer) -> Vec<Value> {
+    let record = server.record();
+    let mut task_id = String::new();
+    record
+        .frames
+        .iter()
+        .map(|(_, _, frame)| {
+            let id = frame["header"]["task_id"].as_str().expect("task id");
+            assert!(
+                id.len() == 32
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+                "{id}"
+            );
+            if frame["header"]["action"] == "run-task" {
+                task_id = id.to_owned();
+            }
+            assert_eq!(id, task_id, "one task id per task");
+            blank(frame.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn streamed_lines_send_the_sdks_frames() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    let output = env.run_with_stdin(
+        &server,
+        &["-o", &env.path("out.pcm")],
+        "流式文本\n第二段,\n第三段。\n",
+    );
+    assert_ok(&output);
+    assert_eq!(our_frames(&server), sdk_frames("streaming")[0]);
+}
+
+#[test]
+fn every_parameter_is_sent_as_the_sdk_sends_it() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    let hot_fix = env.path("hot_fix.json");
+    std::fs::write(
+        &hot_fix,
+        r#"{"pronunciation": [{"草地": "cao3 di4"}], "replace": [{"草地": "草弟"}]}"#,
+    )
+    .expect("write");
+    let output = env.run(
+        &server,
+        &[
+            "-m",
+            "cosyvoice-v3-plus",
+            "-v",
+            "longanyang",
+            "--volume",
+            "80",
+            "--sample-rate",
+            "48000",
+            "-r",
+            "1.2",
+            "-o",
+            &env.path("out.opus"),
+            "--pitch",
+            "0.9",
+            "--seed",
+            "42",
+            "--bit-rate",
+            "32",
+            "--word-timestamps",
+            "--aigc-tag",
+            "--aigc-propagator",
+            "prop-x",
+            "--aigc-propagate-id",
+            "pid-y",
+            "--markdown-filter",
+            "--phoneme-timestamps",
+            "--hot-fix",
+            &hot_fix,
+            "--instruction",
+            "用开心的语气说话",
+            "--language",
+            "zh",
+            "草地上有**粗体**文本。",
+        ],
+    );
+    assert_ok(&output);
+    assert_eq!(our_frames(&server), sdk_frames("allparams")[0]);
+}
+
+#[test]
+fn each_format_is_asked_for_as_the_sdk_asks() {
+    let sdk = sdk_frames("formats");
+    // The SDK's first connection used its "Default" placeholder, which tts never sends.
+    let cases: [(&str, &str, &[&str]); 4] = [
+        ("wav", "8000", &[]),
+        ("mp3", "24000", &[]),
+        ("opus", "16000", &["--bit-rate", "16"]),
+        ("pcm", "48000", &[]),
+    ];
+    for (i, (format, rate, extra)) in cases.into_iter().enumerate() {
+        let env = Env::new();
+        let server = FakeServer::start(Script::Happy);
+        let out = env.path(&format!("out.{format}"));
+        let mut args = vec![
+            "-m",
+            "cosyvoice-v2",
+            "-v",
+            "longxiaochun_v2",
+            "--ssml",
+            "-o",
+            &out,
+            "--sample-rate",
+            rate,
+        ];
+        args.extend_from_slice(extra);
+        args.push("x");
+        assert_ok(&env.run(&server, &args));
+        assert_eq!(our_frames(&server), sdk[i + 1], "{format}");
+    }
+}
+
+#[test]
+fn the_handshake_carries_the_key_and_names_tts() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    assert_ok(&env.run(
+        &server,
+        &["--workspace", "ws-123", "-o", &env.path("a.pcm"), "hello"],
+    ));
+    let record = server.record();
+    let headers = &record.handshakes[0];
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(get("authorization"), Some(format!("Bearer {KEY}").as_str()));
+    assert!(
+        get("user-agent").is_some_and(|ua| ua.starts_with("tts/")),
+        "{headers:?}"
+    );
+    assert_eq!(get("x-dashscope-workspace"), Some("ws-123"));
+}
+
+#[test]
+fn files_hold_exactly_the_bytes_the_server_sent() {
+    for format in ["pcm", "wav", "mp3", "opus"] {
+        let env = Env::new();
+        let server = FakeServer::start(Script::Happy);
+        let out = env.path(&format!("out.{format}"));
+        assert_ok(&env.run(
+            &server,
+            &["-o", &out, "One sentence. Another one. And a third."],
+        ));
+        let written = std::fs::read(&out).expect("file");
+        let sent = server.record().audio;
+        assert!(!sent.is_empty());
+        assert_eq!(written, sent, "{format}");
+    }
+}
+
+#[test]
+fn task_failed_at_each_stage_names_code_message_task_and_fix() {
+    for stage in ["run-task", "continue-task", "finish-task"] {
+        let env = Env::new();
+        let server = FakeServer::start(Script::FailOn(stage));
+        let out = env.path("never.pcm");
+        let output = env.run(&server, &["-o", &out, "hello"]);
+        assert_eq!(output.status.code(), Some(3), "{stage}: service failure");
+        let err = stderr(&output);
+        let task_id = server.record().actions("run-task")[0]["header"]["task_id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("InvalidParameter: [tts:]Engine return error code: 418"),
+            "{stage}: {err}"
+        );
+        assert!(
+            err.contains(&task_id) && err.contains("check -v VOICE and -m MODEL"),
+            "{stage}: {err}"
+        );
+        assert!(
+            !std::path::Path::new(&out).exists(),
+            "{stage}: no file is left"
+        );
+        assert_eq!(
+            server.record().actions("continue-task").len(),
+            usize::from(stage != "run-task"),
+            "{stage}"
+        );
+    }
+}
+
+#[test]
+fn a_close_without_task_finished_is_a_network_error() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::CloseOnFinish);
+    let output = env.run(&server, &["-o", &env.path("a.pcm"), "hello"]);
+    assert_eq!(output.status.code(), Some(4));
+    let err = stderr(&output);
+    assert!(
+        err.contains("the connection closed before task")
+            && err.contains("(close code 1011: boom)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_server_that_never_starts_the_task_times_out() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::NeverStart);
+    let output = env.run(
+        &server,
+        &["--start-timeout", "0.3", "-o", &env.path("a.pcm"), "hello"],
+    );
+    assert_eq!(output.status.code(), Some(4));
+    assert!(
+        stderr(&output).contains("did not start task"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        server.record().actions("continue-task").is_empty(),
+        "no text before task-started"
+    );
+}
+
+#[test]
+fn a_refused_key_says_where_it_came_from_and_never_what_it_is() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Reject(401));
+    let output = env.run(&server, &["--verbose", "-o", &env.path("a.pcm"), "hello"]);
+    assert_eq!(output.status.code(), Some(3));
+    let err = stderr(&output);
+    assert!(
+        err.contains("refused the API key from DASHSCOPE_API_KEY (HTTP 401)"),
+        "{err}"
+    );
+    assert!(!err.contains(KEY) && !String::from_utf8_lossy(&output.stdout).contains(KEY));
+}
+
+#[test]
+fn the_key_never_appears_in_any_output_even_when_tracing_everything() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    let output = env
+        .tts(&server)
+        .env("TTS_LOG", "trace")
+        .args([
+            "--verbose",
+            "--timing",
+            "-o",
+            "-",
+            "--format",
+            "pcm",
+            "Hello there. Second sentence.",
+        ])
+        .output()
+        .expect("runs");
+    assert_ok(&output);
+    let err = stderr(&output);
+    assert!(err.contains("sending"), "trace logging was on: {err}");
+    let key = KEY.as_bytes();
+    assert!(!output.stdout.windows(key.len()).any(|w| w == key));
+    assert!(!err.contains(KEY), "{err}");
+    assert!(!err.contains(&KEY[..12]), "not even a prefix: {err}");
+}
+
+#[test]
+fn a_long_text_is_split_into_messages_under_the_limit_without_losing_a_word() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    // 20,001 characters with no sentence end at all.
+    let text = format!("{}x", "word ".repeat(4000));
+    assert_eq!(text.chars().count(), 20_001);
+    let input = env.path("long.txt");
+    std::fs::write(&input, &text).expect("write");
+    assert_ok(&env.run(&server, &["-f", &input, "-o", &env.path("a.pcm")]));
+    let record = server.record();
+    let sent: Vec<&str> = record
+        .actions("continue-task")
+        .iter()
+        .map(|f| f["payload"]["input"]["text"].as_str().expect("text"))
+        .collect();
+    assert!(sent.len() > 1, "split into several messages");
+    assert!(sent.iter().all(|t| t.chars().count() <= 20_000));
+    let squash = |s: &str| s.split_whitespace().collect::<String>();
+    assert_eq!(
+        squash(&sent.join(" ")),
+        squash(&text),
+        "nothing lost or reordered"
+    );
+    assert_eq!(record.actions("run-task").len(), 1, "one task");
+}
+
+#[test]
+fn chinese_counts_double_so_a_task_rolls_over_on_the_same_connection() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    // 100,001 ideographs: under 200,000 characters, but 200,002 as the service counts them.
+    let text = "字".repeat(100_001);
+    let input = env.path("chinese.txt");
+    std::fs::write(&input, &text).expect("write");
+    assert_ok(&env.run(&server, &["-f", &input, "-o", &env.path("a.pcm")]));
+    let record = server.record();
+    assert_eq!(record.connections, 1, "one connection");
+    assert_eq!(record.actions("run-task").len(), 2, "a second task");
+    let mut per_task: Vec<(String, usize)> = Vec::new();
+    for frame in record.actions("continue-task") {
+        let id = frame["header"]["task_id"].as_str().expect("id").to_owned();
+        let chars = frame["payload"]["input"]["text"]
+            .as_str()
+            .expect("text")
+            .chars()
+            .count()
+            * 2;
+        match per_task.last_mut() {
+            Some((last, total)) if *last == id => *total += chars,
+            _ => per_task.push((id, chars)),
+        }
+    }
+    assert_eq!(per_task.len(), 2);
+    assert!(
+        per_task.iter().all(|(_, billed)| *billed <= 200_000),
+        "{per_task:?}"
+    );
+    assert_eq!(
+        per_task.iter().map(|(_, b)| b).sum::<usize>(),
+        200_002,
+        "every character sent once"
+    );
+}
+
+#[test]
+fn empty_input_is_an_error_not_a_silent_success() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    let output = env.run_with_stdin(&server, &["-o", &env.path("a.pcm")], "  \n\n");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "tts: nothing to say: the input was empty\n"
+    );
+    assert!(server.record().actions("finish-task").is_empty());
+}
+
+#[test]
+fn cosyvoice_audio_plays_through_the_real_player() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    let capture = Capture::new();
+    let output = capture
+        .apply(&mut env.tts(&server))
+        .args(["One sentence. Two sentences. Three sentences."])
+        .output()
+        .expect("tts runs");
+    assert_ok(&output);
+    let record = server.record();
+    let run = record.actions("run-task")[0].clone();
+    assert_eq!(
+        run["payload"]["parameters"]["format"], "pcm",
+        "playback asks for PCM"
+    );
+    assert_eq!(
+        run["payload"]["parameters"]["sample_rate"], 48000,
+        "at the device's rate"
+    );
+    let (rate, left) = capture.read();
+    let tone = non_silent(&left);
+    let seconds = tone.len() as f64 / f64::from(rate);
+    let expected = 3.0 * SENTENCE_MS as f64 / 1000.0;
+    assert!(
+        (seconds - expected).abs() / expected < 0.03,
+        "{seconds:.3} s played, {expected} s sent"
+    );
+    let hz = frequency(&tone, rate);
+    assert!((hz - TONE_HZ).abs() < 2.0, "{hz:.1} Hz");
+}
