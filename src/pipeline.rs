@@ -23,6 +23,8 @@ use crate::text::source::{self, Input, SourceError};
 
 /// How often the pipeline looks at the Ctrl-C flag while waiting.
 const POLL: Duration = Duration::from_millis(10);
+/// How long Ctrl-C waits for the engine to stop cleanly.
+const CANCEL_GRACE: Duration = Duration::from_millis(200);
 
 /// How a `say` run ended.
 #[derive(Debug)]
@@ -91,6 +93,7 @@ pub fn say(config: &SayConfig, cancel: &CancelToken) -> Result<SayOutcome> {
     let stats = loop {
         if cancel.is_cancelled() {
             let report = sink.interrupt()?;
+            wind_down(&synthesis);
             return Ok(outcome(true, report, EngineStats::default()));
         }
         let written = match synthesis.events().recv_timeout(POLL) {
@@ -140,6 +143,18 @@ pub fn say(config: &SayConfig, cancel: &CancelToken) -> Result<SayOutcome> {
     }
     let report = sink.finish()?;
     Ok(outcome(false, report, stats))
+}
+
+/// After Ctrl-C, give the engine a moment to stop cleanly (the service's engine sends the
+/// cancel directive and closes the socket) before the process exits. The sound is already off.
+fn wind_down(synthesis: &Synthesis) {
+    let deadline = Instant::now() + CANCEL_GRACE;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match synthesis.events().recv_timeout(left) {
+            Ok(EngineEvent::Done(_) | EngineEvent::Failed(_)) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
 }
 
 /// Start the engine; when playing, the device is opened first or alongside.

@@ -487,3 +487,73 @@ fn cosyvoice_audio_plays_through_the_real_player() {
     let hz = frequency(&tone, rate);
     assert!((hz - TONE_HZ).abs() < 2.0, "{hz:.1} Hz");
 }
+
+#[test]
+fn ctrl_c_sends_the_cancel_directive_and_exits_130() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    let capture = Capture::new();
+    let mut child = capture
+        .apply(&mut env.tts(&server))
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tts runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(
+        stdin,
+        "The first sentence plays while the writer stays open."
+    )
+    .expect("write");
+    stdin.flush().expect("flush");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while server.record().audio.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no audio was sent");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("exits");
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    let record = server.record();
+    let finish = record.actions("finish-task");
+    assert_eq!(finish.len(), 1, "one finish-task");
+    assert_eq!(
+        finish[0]["payload"]["input"],
+        json!({"directive": "cancel"})
+    );
+}
+
+#[test]
+fn timing_reports_connection_task_and_billing() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    let output = env.run(
+        &server,
+        &["--timing", "-o", &env.path("a.pcm"), "你好。Hello."],
+    );
+    assert_ok(&output);
+    let err = stderr(&output);
+    let task_id = server.record().actions("run-task")[0]["header"]["task_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for part in [
+        "connected ",
+        "(connect took ",
+        "task started ",
+        "first package ",
+        "done ",
+        " bytes, ",
+        "characters billed",
+    ] {
+        assert!(err.contains(part), "missing {part:?} in {err}");
+    }
+    assert!(err.contains(&format!("task {task_id}")), "{err}");
+    // 你好 counts 4, "。" 1 and "Hello." 6, as the server billed them.
+    assert!(err.contains("11 characters billed"), "{err}");
+}
