@@ -130,7 +130,7 @@ impl Mp3 {
         builder.set_sample_rate(rate.get()).map_err(|e| setup(&e))?;
         let kbps = match rate.get() {
             ..=8000 => Bitrate::Kbps32,
-            ..=16000 => Bitrate::Kbps64,
+            8001..=16000 => Bitrate::Kbps64,
             _ => Bitrate::Kbps128,
         };
         builder.set_brate(kbps).map_err(|e| setup(&e))?;
