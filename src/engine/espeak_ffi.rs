@@ -135,10 +135,33 @@ pub enum Flow {
     Stop,
 }
 
+/// A word espeak has reached, for word timestamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordMark {
+    /// Where the word starts in the text, in characters from 0.
+    pub char_index: u32,
+    /// Its length in characters.
+    pub chars: u32,
+    /// When it starts, in milliseconds from the start of this synthesis.
+    pub ms: u32,
+}
+
+/// What a synthesis reports, in order.
+#[derive(Debug)]
+pub enum Output<'a> {
+    /// A word starts (delivered before the audio chunk it starts in).
+    Word(WordMark),
+    /// Audio.
+    Audio(&'a [i16]),
+}
+
 /// The per-call context the C callback reaches through `user_data`.
 struct CallContext<'a> {
-    on_audio: &'a mut dyn FnMut(&[i16]) -> Flow,
+    on_output: &'a mut dyn FnMut(Output<'_>) -> Flow,
 }
+
+const EVENT_LIST_TERMINATED: c_int = 0;
+const EVENT_WORD: c_int = 1;
 
 extern "C" fn synth_callback(
     wav: *mut c_short,
@@ -158,6 +181,28 @@ extern "C" fn synth_callback(
         }
         &mut *user_data.cast::<CallContext<'_>>()
     };
+    let mut cursor = events;
+    loop {
+        // SAFETY: the list is terminated by an event of type LIST_TERMINATED, and the cursor
+        // never moves past it.
+        let event = unsafe { &*cursor };
+        if event.kind == EVENT_LIST_TERMINATED {
+            break;
+        }
+        if event.kind == EVENT_WORD {
+            // espeak counts text positions from 1.
+            let mark = WordMark {
+                char_index: u32::try_from(event.text_position.saturating_sub(1)).unwrap_or(0),
+                chars: u32::try_from(event.length).unwrap_or(0),
+                ms: u32::try_from(event.audio_position).unwrap_or(0),
+            };
+            if (context.on_output)(Output::Word(mark)) == Flow::Stop {
+                return 1;
+            }
+        }
+        // SAFETY: not past the terminator, checked above.
+        cursor = unsafe { cursor.add(1) };
+    }
     let samples: &[i16] = match usize::try_from(numsamples) {
         Ok(len) if len > 0 && !wav.is_null() => {
             // SAFETY: espeak guarantees `wav` points at `numsamples` valid 16-bit samples.
@@ -168,7 +213,7 @@ extern "C" fn synth_callback(
     if samples.is_empty() {
         return 0;
     }
-    match (context.on_audio)(samples) {
+    match (context.on_output)(Output::Audio(samples)) {
         Flow::Continue => 0,
         Flow::Stop => 1,
     }
@@ -272,16 +317,17 @@ impl Espeak {
         voices
     }
 
-    /// Synthesize `text` (UTF-8), calling `on_audio` with each chunk as espeak produces it.
-    /// Returns when the whole text is spoken or `on_audio` returned [`Flow::Stop`].
+    /// Synthesize `text` (UTF-8), calling `on_output` with words and audio chunks as espeak
+    /// produces them. Returns when the whole text is spoken or `on_output` returned
+    /// [`Flow::Stop`].
     pub fn synth(
         &mut self,
         text: &str,
-        on_audio: &mut dyn FnMut(&[i16]) -> Flow,
+        on_output: &mut dyn FnMut(Output<'_>) -> Flow,
     ) -> Result<(), EspeakError> {
         let text = CString::new(text)?;
         let bytes = text.as_bytes_with_nul();
-        let mut context = CallContext { on_audio };
+        let mut context = CallContext { on_output };
         // SAFETY: synchronous mode: espeak_Synth returns only after the last callback, so the
         // text and the context pointer stay valid for every callback it makes.
         let code = unsafe {

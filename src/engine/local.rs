@@ -7,7 +7,7 @@
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 
-use super::espeak_ffi::{Espeak, EspeakError, Flow, Param};
+use super::espeak_ffi::{Espeak, EspeakError, Flow, Output, Param};
 use super::{EngineError, EngineEvent, EngineStats, FragmentSender, Synthesis};
 use crate::audio::SampleRate;
 use crate::cancel::CancelToken;
@@ -116,19 +116,28 @@ fn run(
     events: &SyncSender<EngineEvent>,
     ready: &SyncSender<Result<SampleRate, EngineError>>,
 ) {
-    let mut speaker = match Speaker::new(params) {
+    let prepared = Speaker::new().and_then(|mut speaker| {
+        if let Some(voice) = &params.voice {
+            speaker.select(voice)?;
+        }
+        Ok(speaker)
+    });
+    let mut speaker = match prepared {
         Ok(speaker) => speaker,
         Err(err) => {
             let _ = ready.send(Err(err));
             return;
         }
     };
-    let _ = ready.send(Ok(speaker.sample_rate));
+    let _ = ready.send(Ok(speaker.sample_rate()));
     while let Ok(fragment) = fragments.recv() {
         if cancel.is_cancelled() {
             return;
         }
-        let spoken = speaker.speak(&fragment, &mut |samples| {
+        let spoken = speaker.speak(params, &fragment, &mut |output| {
+            let Output::Audio(samples) = output else {
+                return Flow::Continue;
+            };
             if cancel.is_cancelled() || events.send(EngineEvent::Pcm(samples.to_vec())).is_err() {
                 Flow::Stop
             } else {
@@ -143,60 +152,68 @@ fn run(
     let _ = events.send(EngineEvent::Done(EngineStats::default()));
 }
 
-/// The library plus the voice state it is in.
-struct Speaker {
+/// libespeak-ng with the voice and prosody it is set to, so that each request changes only
+/// what differs. Owned by one thread (the library has global state).
+pub struct Speaker {
     espeak: Espeak,
-    params: LocalParams,
     sample_rate: SampleRate,
-    current_voice: Option<&'static str>,
+    voice: Option<String>,
+    prosody: Option<(i32, i32, i32)>,
 }
 
 impl Speaker {
-    fn new(params: &LocalParams) -> Result<Self, EngineError> {
-        let mut espeak = Espeak::init(CHUNK_MS)?;
+    /// Load libespeak-ng.
+    pub fn new() -> Result<Self, EngineError> {
+        let espeak = Espeak::init(CHUNK_MS)?;
         let sample_rate =
             SampleRate::new(espeak.sample_rate()).ok_or(EngineError::Gone("offline"))?;
-        if let Some(voice) = &params.voice {
-            select_voice(&mut espeak, voice)?;
-        }
-        let mut speaker = Self {
+        Ok(Self {
             espeak,
-            params: params.clone(),
             sample_rate,
-            current_voice: None,
-        };
-        speaker.apply_params()?;
-        Ok(speaker)
+            voice: None,
+            prosody: None,
+        })
     }
 
-    /// espeak resets some parameters with a voice change, so they are applied after each one.
-    fn apply_params(&mut self) -> Result<(), EngineError> {
-        self.espeak.set_param(Param::Rate, self.params.wpm())?;
-        self.espeak
-            .set_param(Param::Pitch, self.params.espeak_pitch())?;
-        self.espeak
-            .set_param(Param::Volume, self.params.espeak_volume())?;
+    /// The rate of every chunk.
+    pub fn sample_rate(&self) -> SampleRate {
+        self.sample_rate
+    }
+
+    /// Select a voice (name, language code, `+variant`), failing with suggestions.
+    pub fn select(&mut self, voice: &str) -> Result<(), EngineError> {
+        if self.voice.as_deref() != Some(voice) {
+            select_voice(&mut self.espeak, voice)?;
+            self.voice = Some(voice.to_owned());
+            // espeak resets some parameters with a voice change.
+            self.prosody = None;
+        }
         Ok(())
     }
 
-    fn speak(
+    /// Speak `text` with `params` (a voice of `None` picks one by the text's script).
+    pub fn speak(
         &mut self,
+        params: &LocalParams,
         text: &str,
-        on_audio: &mut dyn FnMut(&[i16]) -> Flow,
+        on_output: &mut dyn FnMut(Output<'_>) -> Flow,
     ) -> Result<(), EngineError> {
-        if self.params.voice.is_none() {
-            let wanted = if is_mostly_han(text) {
+        match &params.voice {
+            Some(voice) => self.select(voice)?,
+            None => self.select(if is_mostly_han(text) {
                 CHINESE_VOICE
             } else {
                 DEFAULT_VOICE
-            };
-            if self.current_voice != Some(wanted) {
-                self.espeak.set_voice(wanted)?;
-                self.apply_params()?;
-                self.current_voice = Some(wanted);
-            }
+            })?,
         }
-        self.espeak.synth(text, on_audio)?;
+        let prosody = (params.wpm(), params.espeak_pitch(), params.espeak_volume());
+        if self.prosody != Some(prosody) {
+            self.espeak.set_param(Param::Rate, prosody.0)?;
+            self.espeak.set_param(Param::Pitch, prosody.1)?;
+            self.espeak.set_param(Param::Volume, prosody.2)?;
+            self.prosody = Some(prosody);
+        }
+        self.espeak.synth(text, on_output)?;
         Ok(())
     }
 }
