@@ -8,10 +8,12 @@
 
 pub mod audio;
 pub mod cancel;
+pub mod catalog;
 pub mod cli;
 pub mod engine;
 pub mod output;
 pub mod pipeline;
 pub mod protocol;
+pub mod serve;
 pub mod session;
 pub mod text;

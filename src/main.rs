@@ -50,7 +50,9 @@ fn main() -> ExitCode {
 
 fn run(args: Args, started: Instant) -> Result<ExitCode> {
     let config = Config::try_from(args)?;
-    init_logging(config.verbosity);
+    // A server logs each connection and task; a one-shot command only what goes wrong.
+    let serving = matches!(config.command, CommandConfig::Serve(_));
+    init_logging(config.verbosity, serving);
     let cancel = CancelToken::new();
     let handler_cancel = cancel.clone();
     ctrlc::set_handler(move || {
@@ -62,6 +64,18 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
     })?;
     match &config.command {
         CommandConfig::Say(say) => run_say(say, config.verbosity, &cancel, started),
+        CommandConfig::Serve(options) => {
+            let quiet = config.verbosity == Verbosity::Quiet;
+            tts::serve::run(options, &cancel, |addr| {
+                if !quiet {
+                    eprintln!(
+                        "tts: serving the CosyVoice protocol on ws://{addr}{}",
+                        tts::serve::PATH
+                    );
+                }
+            })?;
+            Ok(ExitCode::from(code::INTERRUPTED))
+        }
     }
 }
 
@@ -169,11 +183,12 @@ fn peak_memory_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn init_logging(verbosity: Verbosity) {
-    let level = match verbosity {
-        Verbosity::Quiet => "error",
-        Verbosity::Normal => "warn",
-        Verbosity::Verbose => "tts=debug",
+fn init_logging(verbosity: Verbosity, serving: bool) {
+    let level = match (verbosity, serving) {
+        (Verbosity::Quiet, _) => "error",
+        (Verbosity::Normal, false) => "warn",
+        (Verbosity::Normal, true) => "tts=info",
+        (Verbosity::Verbose, _) => "tts=debug",
     };
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -35,14 +35,29 @@ pub enum Command {
     Say(Box<SayArgs>),
     /// Convert text files to audio files (not built yet).
     Convert(PendingArgs),
-    /// Serve the CosyVoice WebSocket protocol on the offline engine (not built yet).
-    Serve(PendingArgs),
+    /// Serve the CosyVoice WebSocket protocol, spoken by the offline engine.
+    Serve(ServeArgs),
     /// List voices (not built yet).
     Voices(PendingArgs),
     /// List audio output devices (not built yet).
     Devices(PendingArgs),
     /// Print shell completions (not built yet).
     Completions(PendingArgs),
+}
+
+/// `tts serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8765")]
+    pub listen: String,
+    /// Accept only this API key [env: TTS_SERVE_API_KEY]; without one, any key is accepted,
+    /// and only on a loopback address.
+    #[arg(long, value_name = "KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Seconds a client may stay silent during a task (the service's rule is 23).
+    #[arg(long, value_name = "SECS", default_value_t = 23.0, hide = true)]
+    pub client_timeout: f64,
 }
 
 /// Arguments of a verb that is not built yet: accepted, so the message can say so.

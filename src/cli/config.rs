@@ -3,13 +3,14 @@
 
 use std::path::PathBuf;
 
-use super::args::{Args, Command, EngineArg, FormatArg, SayArgs};
+use super::args::{Args, Command, EngineArg, FormatArg, SayArgs, ServeArgs};
 use super::credentials;
 use super::remote::{self, FileFormat, Prosody, RemoteConfig};
 use crate::audio::{AudioFormat, SUPPORTED_RATES, SampleRate};
 use crate::engine::local::LocalParams;
 use crate::output::device::PlayerOptions;
 use crate::output::file::{FileOptions, Target};
+use crate::serve::ServeOptions;
 use crate::text::source::Input;
 
 /// What the run will do.
@@ -37,6 +38,8 @@ pub enum Verbosity {
 pub enum CommandConfig {
     /// `tts say`.
     Say(SayConfig),
+    /// `tts serve`.
+    Serve(ServeOptions),
 }
 
 /// `tts say`, validated.
@@ -81,6 +84,8 @@ pub struct Environment {
     pub websocket_url: Option<String>,
     /// `DASHSCOPE_WORKSPACE_ID`.
     pub workspace: Option<String>,
+    /// `TTS_SERVE_API_KEY`.
+    pub serve_key: Option<String>,
     /// The config file (`$TTS_CONFIG` or `~/.config/tts/config.toml`).
     pub config_file: Option<PathBuf>,
 }
@@ -97,6 +102,7 @@ impl Environment {
             api_key: var("DASHSCOPE_API_KEY"),
             websocket_url: var("DASHSCOPE_WEBSOCKET_BASE_URL"),
             workspace: var("DASHSCOPE_WORKSPACE_ID"),
+            serve_key: var("TTS_SERVE_API_KEY"),
             config_file: credentials::config_path(),
         }
     }
@@ -162,6 +168,20 @@ pub enum ConfigError {
         path: PathBuf,
         /// Why.
         reason: String,
+    },
+    /// `--listen` that is not an address.
+    #[error("--listen {value} is not an address: use ADDR:PORT, such as 127.0.0.1:8765")]
+    Listen {
+        /// The value given.
+        value: String,
+    },
+    /// Serving beyond this machine with no key.
+    #[error(
+        "refusing to serve on {addr} without a key: anyone who can reach it could use it; add --api-key KEY (or TTS_SERVE_API_KEY), or listen on 127.0.0.1"
+    )]
+    OpenServer {
+        /// The address.
+        addr: std::net::SocketAddr,
     },
     /// `tts say ""`.
     #[error("nothing to say: TEXT is empty")]
@@ -284,7 +304,7 @@ impl Config {
         let command = match args.command {
             Command::Say(say) => CommandConfig::Say(say_config(*say, env)?),
             Command::Convert(_) => return Err(ConfigError::VerbNotBuilt { verb: "convert" }),
-            Command::Serve(_) => return Err(ConfigError::VerbNotBuilt { verb: "serve" }),
+            Command::Serve(serve) => CommandConfig::Serve(serve_config(&serve, env)?),
             Command::Voices(_) => return Err(ConfigError::VerbNotBuilt { verb: "voices" }),
             Command::Devices(_) => return Err(ConfigError::VerbNotBuilt { verb: "devices" }),
             Command::Completions(_) => {
@@ -411,6 +431,35 @@ fn say_config(args: SayArgs, env: &Environment) -> Result<SayConfig, ConfigError
         sink,
         timing: args.timing,
         engine_notice,
+    })
+}
+
+fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, ConfigError> {
+    let listen: std::net::SocketAddr = args.listen.parse().map_err(|_| ConfigError::Listen {
+        value: args.listen.clone(),
+    })?;
+    let api_key = args
+        .api_key
+        .clone()
+        .or_else(|| env.serve_key.clone())
+        .filter(|k| !k.is_empty());
+    if api_key.is_none() && !listen.ip().is_loopback() {
+        return Err(ConfigError::OpenServer { addr: listen });
+    }
+    let client_timeout = match args.client_timeout {
+        s if s.is_finite() && s > 0.0 => std::time::Duration::from_secs_f64(s),
+        s => {
+            return Err(ConfigError::OutOfRange {
+                flag: "--client-timeout",
+                value: s.to_string(),
+                range: "a number of seconds above 0",
+            });
+        }
+    };
+    Ok(ServeOptions {
+        listen,
+        api_key,
+        client_timeout,
     })
 }
 
@@ -542,6 +591,7 @@ mod tests {
         let args = Args::try_parse_from(full).expect("parses");
         match Config::new(args, &Environment::default())?.command {
             CommandConfig::Say(say) => Ok(say),
+            CommandConfig::Serve(_) => panic!("say expected"),
         }
     }
 
@@ -677,7 +727,9 @@ mod tests {
             api_key: Some("sk-test".into()),
             ..Environment::default()
         };
-        let CommandConfig::Say(say) = Config::new(args, &env)?.command;
+        let CommandConfig::Say(say) = Config::new(args, &env)?.command else {
+            panic!("say expected");
+        };
         assert!(
             say.engine_notice.is_none(),
             "no notice when the key is there"
@@ -802,5 +854,36 @@ mod tests {
         let config = remote(&["--ssml", "<speak>你好</speak>"]).expect("valid");
         assert!(config.ssml);
         assert_eq!(config.session.parameters.enable_ssml, Some(true));
+    }
+
+    fn serve(argv: &[&str]) -> Result<ServeOptions, ConfigError> {
+        let mut full = vec!["tts", "serve"];
+        full.extend_from_slice(argv);
+        let args = Args::try_parse_from(full).expect("parses");
+        match Config::new(args, &Environment::default())?.command {
+            CommandConfig::Serve(options) => Ok(options),
+            CommandConfig::Say(_) => panic!("serve expected"),
+        }
+    }
+
+    #[test]
+    fn serve_listens_on_loopback_by_default_and_refuses_an_open_keyless_server() {
+        let options = serve(&[]).expect("valid");
+        assert_eq!(options.listen.to_string(), "127.0.0.1:8765");
+        assert!(options.api_key.is_none());
+        let refused = serve(&["--listen", "0.0.0.0:8765"])
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            refused.starts_with("refusing to serve on 0.0.0.0:8765 without a key"),
+            "{refused}"
+        );
+        assert!(serve(&["--listen", "0.0.0.0:8765", "--api-key", "k"]).is_ok());
+        assert!(
+            serve(&["--listen", "nowhere"])
+                .expect_err("refused")
+                .to_string()
+                .contains("use ADDR:PORT")
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! The fragmenter: cuts a stream of text into whole sentences, as soon as each one is complete.
 //!
 //! Sentence ends follow Unicode's sentence rules (UAX #29), which know CJK full stops as well as
-//! Latin ones, and a line break always ends a sentence, so line-by-line input is spoken line by
-//! line. A run-on "sentence" is cut at a space or comma once it passes [`MAX_FRAGMENT_CHARS`], so
+//! Latin ones. A line break always ends a sentence, so line-by-line input is spoken line by line,
+//! and so does final punctuation at the end of what has arrived, so a sentence sent on its own
+//! is spoken at once rather than when the next one comes. A run-on "sentence" is cut at a space or comma once it passes [`MAX_FRAGMENT_CHARS`], so
 //! text without punctuation still starts speaking.
 
 use unicode_segmentation::UnicodeSegmentation;
@@ -30,8 +31,8 @@ impl Segmenter {
         let bounds: Vec<(usize, &str)> = self.buffer.split_sentence_bound_indices().collect();
         for (i, (start, sentence)) in bounds.iter().enumerate() {
             let is_last = i + 1 == bounds.len();
-            // The last piece may still grow, unless a line break closed it.
-            if is_last && !sentence.ends_with(['\n', '\r']) {
+            // The last piece may still grow, unless a line break or final punctuation closed it.
+            if is_last && !sentence.ends_with(['\n', '\r']) && !ends_sentence(sentence) {
                 break;
             }
             push_trimmed(&mut complete, sentence);
@@ -52,6 +53,14 @@ impl Segmenter {
         let rest = rest.trim();
         (!rest.is_empty()).then(|| rest.to_owned())
     }
+}
+
+/// Whether text ends with sentence-final punctuation (closing quotes and brackets allowed after).
+fn ends_sentence(text: &str) -> bool {
+    let trimmed = text
+        .trim_end()
+        .trim_end_matches(['"', '\'', '”', '’', ')', '）', '」', '』']);
+    trimmed.ends_with(['.', '!', '?', '。', '！', '？', '…'])
 }
 
 fn push_trimmed(out: &mut Vec<String>, sentence: &str) {
@@ -90,12 +99,20 @@ mod tests {
     }
 
     #[test]
-    fn sentences_complete_only_when_the_next_begins() {
+    fn a_sentence_completes_at_its_final_punctuation() {
         let mut segmenter = Segmenter::new();
-        assert!(segmenter.push("Hello world.").is_empty());
-        assert_eq!(segmenter.push(" This is"), ["Hello world."]);
+        assert!(segmenter.push("Hello wor").is_empty(), "no end yet");
+        assert_eq!(segmenter.push("ld."), ["Hello world."]);
+        assert!(segmenter.push(" This is").is_empty());
         assert!(segmenter.push(" a test").is_empty());
-        assert_eq!(segmenter.finish().as_deref(), Some("This is a test"));
+        assert_eq!(
+            segmenter.push(", she said!\u{201d}"),
+            ["This is a test, she said!\u{201d}"]
+        );
+        assert!(segmenter.push("你好").is_empty());
+        assert_eq!(segmenter.push("。"), ["你好。"]);
+        assert!(segmenter.push("And then").is_empty());
+        assert_eq!(segmenter.finish().as_deref(), Some("And then"));
     }
 
     #[test]

@@ -7,4 +7,5 @@ mod cli;
 mod fake_server;
 mod file_output;
 mod playback;
+mod sdk;
 mod session;
