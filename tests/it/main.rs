@@ -8,4 +8,5 @@ mod fake_server;
 mod file_output;
 mod playback;
 mod sdk;
+mod serve;
 mod session;
