@@ -146,6 +146,16 @@ pub enum SessionError {
         #[source]
         source: Box<tungstenite::Error>,
     },
+    /// The server's TLS certificate did not verify (tts always verifies). Retrying will not help.
+    #[error(
+        "cannot connect to {url}: its TLS certificate is not trusted ({detail}); tts always verifies TLS"
+    )]
+    Certificate {
+        /// The endpoint.
+        url: String,
+        /// What rustls found wrong.
+        detail: String,
+    },
     /// The connection was not up within the connect timeout. Retrying may help.
     #[error("no connection to {url} within {seconds} s")]
     ConnectTimeout {
@@ -488,10 +498,26 @@ async fn connect(options: &SessionOptions) -> Result<Socket, SessionError> {
                 })
             }
         }
+        Err(tungstenite::Error::Io(io)) if certificate_error(&io).is_some() => {
+            Err(SessionError::Certificate {
+                url: options.url.clone(),
+                detail: certificate_error(&io)
+                    .map(|e| format!("{e:?}"))
+                    .unwrap_or_default(),
+            })
+        }
         Err(source) => Err(SessionError::Connect {
             url: options.url.clone(),
             source: Box::new(source),
         }),
+    }
+}
+
+/// The certificate problem rustls reported inside an I/O error, if that is what it is.
+fn certificate_error(io: &std::io::Error) -> Option<&rustls::CertificateError> {
+    match io.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::InvalidCertificate(error) => Some(error),
+        _ => None,
     }
 }
 

@@ -557,3 +557,76 @@ fn timing_reports_connection_task_and_billing() {
     // 你好 counts 4, "。" 1 and "Hello." 6, as the server billed them.
     assert!(err.contains("11 characters billed"), "{err}");
 }
+
+#[test]
+fn tls_is_always_verified_and_a_self_signed_certificate_is_refused() {
+    let env = Env::new();
+    let (key, cert) = (env.path("key.pem"), env.path("cert.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args(["-keyout", &key, "-out", &cert])
+        .output()
+        .expect("openssl (Debian package openssl) is installed for the tests");
+    assert!(made.status.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut server = Command::new("openssl")
+        .args([
+            "s_server",
+            "-quiet",
+            "-accept",
+            &port.to_string(),
+            "-cert",
+            &cert,
+            "-key",
+            &key,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_server runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the TLS server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = tts(env.dir.path())
+        .env("DASHSCOPE_API_KEY", KEY)
+        .args([
+            "say",
+            "-e",
+            "cosyvoice",
+            "--endpoint",
+            &format!("wss://localhost:{port}/api-ws/v1/inference"),
+        ])
+        .args(["-o", &env.path("a.pcm"), "hello"])
+        .output()
+        .expect("tts runs");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(output.status.code(), Some(4));
+    let err = stderr(&output);
+    assert!(
+        err.contains("its TLS certificate is not trusted")
+            && err.contains("tts always verifies TLS"),
+        "{err}"
+    );
+    assert!(!err.contains(KEY));
+}
