@@ -93,7 +93,17 @@ fn run_say(
             eprintln!("tts: reading text from the terminal; press Ctrl-D to finish");
         }
     }
-    let outcome = pipeline::say(say, cancel)?;
+    #[allow(
+        clippy::print_stdout,
+        reason = "--echo prints the sentences being spoken"
+    )]
+    let mut echo = |sentence: &str| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{sentence}");
+        let _ = out.flush();
+    };
+    let outcome = pipeline::say(say, cancel, &mut echo)?;
     let report = &outcome.report;
     tracing::info!(
         seconds = report.seconds,

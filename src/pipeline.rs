@@ -5,7 +5,7 @@
 //! sink. Shutdown: input ends -> engine says Done -> sink finishes (file closed and renamed, or
 //! device drained). Ctrl-C: the sink stops at once, a file is left valid, the caller exits 130.
 
-use std::sync::mpsc::RecvTimeoutError;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -13,12 +13,13 @@ use anyhow::{Context, Result, bail};
 
 use crate::audio::{PcmBytes, SUPPORTED_RATES, SampleRate};
 use crate::cancel::CancelToken;
-use crate::cli::config::{EngineConfig, SayConfig, SinkConfig};
+use crate::cli::config::{EngineConfig, FeedOptions, SayConfig, SinkConfig};
 use crate::engine::{EngineEvent, EngineStats, FragmentSender, Synthesis, cosyvoice, local};
 use crate::output::device::{Device, Player};
 use crate::output::file::{FileSink, Target};
 use crate::output::{AudioSink, OutputError, SinkReport};
-use crate::text::segment::Segmenter;
+use crate::text::markdown::MarkdownFilter;
+use crate::text::segment::{self, Segmenter};
 use crate::text::source::{self, Input, SourceError};
 
 /// How often the pipeline looks at the Ctrl-C flag while waiting.
@@ -43,8 +44,13 @@ pub struct SayOutcome {
     pub file: Option<String>,
 }
 
-/// Speak the configured text into the configured sink.
-pub fn say(config: &SayConfig, cancel: &CancelToken) -> Result<SayOutcome> {
+/// Speak the configured text into the configured sink; `on_sentence` hears each sentence as its
+/// audio starts (for `--echo`).
+pub fn say(
+    config: &SayConfig,
+    cancel: &CancelToken,
+    on_sentence: &mut dyn FnMut(&str),
+) -> Result<SayOutcome> {
     let engine_started = Instant::now();
     let (mut synthesis, device) = start_engine(config, cancel)?;
     let engine_ready = Instant::now();
@@ -76,10 +82,11 @@ pub fn say(config: &SayConfig, cancel: &CancelToken) -> Result<SayOutcome> {
         .context("the engine takes no more text")?;
     let inputs = config.inputs.clone();
     let whole = matches!(&config.engine, EngineConfig::CosyVoice(remote) if remote.ssml);
+    let feed_options = config.feed.clone();
     let reader_cancel = cancel.clone();
     let reader = thread::Builder::new()
-        .name("reader".into())
-        .spawn(move || feed(&inputs, &fragments, whole, &reader_cancel))
+        .name("fragmenter".into())
+        .spawn(move || feed(inputs, &fragments, whole, &feed_options, &reader_cancel))
         .context("starting the text reader")?;
 
     let outcome = |interrupted, report, stats| SayOutcome {
@@ -106,6 +113,12 @@ pub fn say(config: &SayConfig, cancel: &CancelToken) -> Result<SayOutcome> {
                 }
                 None => sink.write_encoded(&bytes),
             },
+            Ok(EngineEvent::Sentence(text)) => {
+                if config.feed.echo {
+                    on_sentence(&text);
+                }
+                Ok(())
+            }
             Ok(EngineEvent::Done(stats)) => break stats,
             Ok(EngineEvent::Failed(err)) => {
                 if cancel.is_cancelled() {
@@ -192,39 +205,146 @@ fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, 
     }
 }
 
-/// The reader thread: text in, whole sentences out to the engine (or, for SSML, the whole
-/// document as one fragment). Fails when the input held nothing to say.
+/// How long the input must be quiet before a sentence without its end is spoken anyway: an LLM
+/// streams tokens without line breaks, and a pause means it is thinking.
+const QUIET: Duration = Duration::from_millis(400);
+
+/// The fragmenter thread: text in (from a reader thread of its own, so it can notice quiet
+/// moments), whole sentences out to the engine; for SSML, the whole document as one fragment.
+/// Fails when the input held nothing to say.
 fn feed(
-    inputs: &[Input],
+    inputs: Vec<Input>,
     fragments: &FragmentSender,
     whole: bool,
+    options: &FeedOptions,
     cancel: &CancelToken,
 ) -> Result<(), SourceError> {
-    let mut sent = 0usize;
-    let mut send = |fragment: String| {
-        sent += 1;
-        !cancel.is_cancelled() && fragments.send(fragment)
-    };
     if whole {
         let mut document = String::new();
-        source::read_all(inputs, &mut |text| {
+        source::read_all(&inputs, &mut |text| {
             document.push_str(text);
             true
         })?;
-        if !document.trim().is_empty() {
-            send(document);
+        if document.trim().is_empty() {
+            return Err(SourceError::Empty);
         }
-    } else {
-        let mut segmenter = Segmenter::new();
-        source::read_all(inputs, &mut |text| {
-            segmenter.push(text).into_iter().all(&mut send)
-        })?;
-        if let Some(rest) = segmenter.finish() {
-            send(rest);
+        fragments.send(document);
+        return Ok(());
+    }
+    let (pieces_tx, pieces) = mpsc::sync_channel::<String>(64);
+    let reader = thread::Builder::new()
+        .name("reader".into())
+        .spawn(move || {
+            source::read_all(&inputs, &mut |text| pieces_tx.send(text.to_owned()).is_ok())
+        })
+        .map_err(SourceError::Stdin)?;
+    let mut fragmenter = Fragmenter::new(options);
+    let mut last_input = Instant::now();
+    let mut idle_told = false;
+    let mut open = true;
+    while open {
+        if cancel.is_cancelled() {
+            return Ok(());
+        }
+        let ready = match pieces.recv_timeout(QUIET) {
+            Ok(piece) => {
+                last_input = Instant::now();
+                idle_told = false;
+                fragmenter.push(&piece)
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if !idle_told && last_input.elapsed() >= options.idle {
+                    idle_told = true;
+                    fragments.idle();
+                }
+                fragmenter.take_partial()
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                open = false;
+                fragmenter.take_partial()
+            }
+        };
+        if !fragmenter.send(ready, fragments) {
+            break;
         }
     }
-    if sent == 0 {
+    match reader.join() {
+        Ok(result) => result?,
+        Err(_) => {
+            return Err(SourceError::Stdin(std::io::Error::other(
+                "the reader stopped",
+            )));
+        }
+    }
+    if fragmenter.sent == 0 {
         return Err(SourceError::Empty);
     }
     Ok(())
+}
+
+/// Text to sentences: the Markdown filter (line by line) and the segmenter.
+struct Fragmenter {
+    segmenter: Segmenter,
+    markdown: Option<MarkdownFilter>,
+    line: String,
+    sent: usize,
+}
+
+impl Fragmenter {
+    fn new(options: &FeedOptions) -> Self {
+        let segmenter = if options.flush_on_newline {
+            Segmenter::flush_on_newline()
+        } else {
+            Segmenter::new()
+        };
+        Self {
+            segmenter,
+            markdown: options.markdown.then(MarkdownFilter::new),
+            line: String::new(),
+            sent: 0,
+        }
+    }
+
+    /// Sentences completed by `piece`.
+    fn push(&mut self, piece: &str) -> Vec<String> {
+        let Some(filter) = self.markdown.as_mut() else {
+            return self.segmenter.push(piece);
+        };
+        self.line.push_str(piece);
+        let mut ready = Vec::new();
+        while let Some(end) = self.line.find('\n') {
+            let line: String = self.line.drain(..=end).collect();
+            let mut text = filter.line(line.trim_end_matches(['\n', '\r']));
+            text.push('\n');
+            ready.extend(self.segmenter.push(&text));
+        }
+        ready
+    }
+
+    /// Whatever is held back, as a last sentence (a quiet moment, or the end of input).
+    fn take_partial(&mut self) -> Vec<String> {
+        if let Some(filter) = self.markdown.as_mut() {
+            if !self.line.trim().is_empty() {
+                let line = std::mem::take(&mut self.line);
+                let text = filter.line(&line);
+                let mut ready = self.segmenter.push(&text);
+                ready.extend(self.segmenter.finish());
+                return ready;
+            }
+        }
+        self.segmenter.finish().into_iter().collect()
+    }
+
+    /// Send sentences; one without final punctuation is followed by a flush, so the service
+    /// speaks it now rather than waiting for its end. `false` when the engine is gone.
+    fn send(&mut self, ready: Vec<String>, fragments: &FragmentSender) -> bool {
+        let unfinished = ready.last().is_some_and(|s| !segment::ends_sentence(s));
+        for sentence in ready {
+            self.sent += 1;
+            if !fragments.send(sentence) {
+                return false;
+            }
+        }
+        !unfinished || fragments.flush()
+    }
 }

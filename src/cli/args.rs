@@ -110,6 +110,17 @@ pub struct SayArgs {
     /// Print when the engine was ready, the first audio played and the end, on stderr.
     #[arg(long)]
     pub timing: bool,
+    /// Print each sentence on stdout as it starts playing.
+    #[arg(long)]
+    pub echo: bool,
+    /// End a sentence at every line break (log lines); by default a single line break is a
+    /// space and a blank line ends what is buffered.
+    #[arg(long)]
+    pub flush_on_newline: bool,
+    /// Seconds of quiet input after which the service's task is ended cleanly (it fails a task
+    /// after 23 s without a message); speech resumes in a new task [default: 15].
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<f64>,
     #[command(flatten)]
     pub cosyvoice: CosyVoiceArgs,
 }
@@ -139,7 +150,8 @@ pub struct CosyVoiceArgs {
     /// Ask for phoneme times.
     #[arg(long)]
     pub phoneme_timestamps: bool,
-    /// Let the service strip Markdown (#, *, code, links) before speaking.
+    /// Strip Markdown (#, *, code blocks, links) before speaking: the service does it for
+    /// CosyVoice, tts itself for the offline engine.
     #[arg(long)]
     pub markdown_filter: bool,
     /// Pronunciation and replacement tables, a JSON file:

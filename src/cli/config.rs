@@ -53,8 +53,23 @@ pub struct SayConfig {
     pub sink: SinkConfig,
     /// Print timings on stderr.
     pub timing: bool,
+    /// How text becomes fragments.
+    pub feed: FeedOptions,
     /// A one-line notice about the engine choice, for stderr.
     pub engine_notice: Option<String>,
+}
+
+/// How text is read and cut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedOptions {
+    /// Print each sentence as it starts playing.
+    pub echo: bool,
+    /// Every line break ends a sentence.
+    pub flush_on_newline: bool,
+    /// Strip Markdown here (the offline engine; the service filters its own).
+    pub markdown: bool,
+    /// Quiet input after which the service's task ends.
+    pub idle: std::time::Duration,
 }
 
 /// The engine and its settings.
@@ -183,6 +198,11 @@ pub enum ConfigError {
         /// The address.
         addr: std::net::SocketAddr,
     },
+    /// `--echo` with audio on stdout.
+    #[error(
+        "--echo prints sentences on stdout, where -o - writes audio; write the audio to a file"
+    )]
+    EchoWithStdout,
     /// `tts say ""`.
     #[error("nothing to say: TEXT is empty")]
     EmptyText,
@@ -425,11 +445,34 @@ fn say_config(args: SayArgs, env: &Environment) -> Result<SayConfig, ConfigError
             EngineConfig::CosyVoice(Box::new(config))
         }
     };
+    let idle = match args.idle_timeout {
+        None => std::time::Duration::from_secs(15),
+        Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
+            std::time::Duration::from_secs_f64(s)
+        }
+        Some(s) => {
+            return Err(ConfigError::OutOfRange {
+                flag: "--idle-timeout",
+                value: s.to_string(),
+                range: "a number of seconds above 0 (the service allows 23)",
+            });
+        }
+    };
+    if args.echo && matches!(&sink, SinkConfig::File(f) if f.target == Target::Stdout) {
+        return Err(ConfigError::EchoWithStdout);
+    }
+    let feed = FeedOptions {
+        echo: args.echo,
+        flush_on_newline: args.flush_on_newline,
+        markdown: args.cosyvoice.markdown_filter && matches!(engine, EngineConfig::Local(_)),
+        idle,
+    };
     Ok(SayConfig {
         inputs,
         engine,
         sink,
         timing: args.timing,
+        feed,
         engine_notice,
     })
 }

@@ -131,7 +131,11 @@ fn run(
     };
     let _ = ready.send(Ok(speaker.sample_rate()));
     while let Ok(fragment) = fragments.recv() {
-        if cancel.is_cancelled() {
+        if cancel.is_cancelled()
+            || events
+                .send(EngineEvent::Sentence(fragment.clone()))
+                .is_err()
+        {
             return;
         }
         let spoken = speaker.speak(params, &fragment, &mut |output| {

@@ -21,6 +21,8 @@ pub enum EngineEvent {
     Pcm(Vec<i16>),
     /// Audio bytes in the format that was asked of the service, as they arrived.
     Encoded(Vec<u8>),
+    /// A sentence starts: its audio follows (for `--echo`).
+    Sentence(String),
     /// Every fragment was spoken; nothing follows.
     Done(EngineStats),
     /// Synthesis failed; nothing follows.
@@ -94,6 +96,23 @@ impl FragmentSender {
         match self {
             Self::Local(tx) => tx.send(text).is_ok(),
             Self::Remote(tx) => tx.blocking_send(session::Command::Text(text)).is_ok(),
+        }
+    }
+
+    /// Have the engine speak what it holds back (the service keeps a sentence without final
+    /// punctuation); the offline engine holds nothing back.
+    pub fn flush(&self) -> bool {
+        match self {
+            Self::Local(_) => true,
+            Self::Remote(tx) => tx.blocking_send(session::Command::Flush).is_ok(),
+        }
+    }
+
+    /// The input went quiet: the service's task is ended cleanly before its 23 s limit.
+    pub fn idle(&self) -> bool {
+        match self {
+            Self::Local(_) => true,
+            Self::Remote(tx) => tx.blocking_send(session::Command::Idle).is_ok(),
         }
     }
 }

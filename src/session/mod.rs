@@ -131,6 +131,8 @@ pub enum Command {
     Text(String),
     /// Speak what is held back.
     Flush,
+    /// The input went quiet: end the task before the service's 23 s limit.
+    Idle,
 }
 
 /// Why a session failed.
@@ -321,64 +323,83 @@ pub async fn run(
         options.parameters.clone(),
         Box::new(|| uuid::Uuid::new_v4().simple().to_string()),
     );
-    let started = Instant::now();
-    let mut socket = match connect(&options).await {
-        Ok(socket) => socket,
-        Err(error) => {
-            emit(&events, SessionEvent::Failed(error), &cancel).await;
-            return;
-        }
-    };
-    if !emit(&events, SessionEvent::Connected(started.elapsed()), &cancel).await {
-        return;
-    }
-    let mut pending = machine.handle(Input::Connected);
+    let mut socket: Option<Socket> = None;
+    let mut pending = vec![Action::Connect];
     let mut input_open = true;
     let mut start_deadline = tokio::time::Instant::now() + options.timeouts.start;
     let mut last_heard = tokio::time::Instant::now();
     let mut cancel_check = tokio::time::interval(Duration::from_millis(20));
     loop {
-        for action in pending.drain(..) {
-            match action {
-                Action::Send(message) => {
-                    if matches!(machine.state(), State::Starting) {
-                        start_deadline = tokio::time::Instant::now() + options.timeouts.start;
+        while !pending.is_empty() {
+            let actions = std::mem::take(&mut pending);
+            for action in actions {
+                match action {
+                    Action::Connect => {
+                        let started = Instant::now();
+                        match connect(&options).await {
+                            Ok(opened) => {
+                                socket = Some(opened);
+                                if !emit(
+                                    &events,
+                                    SessionEvent::Connected(started.elapsed()),
+                                    &cancel,
+                                )
+                                .await
+                                {
+                                    return;
+                                }
+                                pending.extend(machine.handle(Input::Connected));
+                            }
+                            Err(error) => {
+                                emit(&events, SessionEvent::Failed(error), &cancel).await;
+                                return;
+                            }
+                        }
                     }
-                    let Ok(json) = serde_json::to_string(&message) else {
-                        continue;
-                    };
-                    tracing::trace!(%json, "sending");
-                    if let Err(error) = socket.send(Message::text(json)).await {
-                        emit(
-                            &events,
-                            SessionEvent::Failed(SessionError::Transport(Box::new(error))),
-                            &cancel,
-                        )
-                        .await;
+                    Action::Send(message) => {
+                        if matches!(machine.state(), State::Starting) {
+                            start_deadline = tokio::time::Instant::now() + options.timeouts.start;
+                        }
+                        let Ok(json) = serde_json::to_string(&message) else {
+                            continue;
+                        };
+                        tracing::trace!(%json, "sending");
+                        let sent = match socket.as_mut() {
+                            Some(open) => open.send(Message::text(json)).await,
+                            None => Err(tungstenite::Error::AlreadyClosed),
+                        };
+                        if let Err(error) = sent {
+                            let failure = SessionError::Transport(Box::new(error));
+                            emit(&events, SessionEvent::Failed(failure), &cancel).await;
+                            return;
+                        }
+                    }
+                    Action::Audio(bytes) => {
+                        if !emit(&events, SessionEvent::Audio(bytes), &cancel).await {
+                            return;
+                        }
+                    }
+                    Action::Report(report) => {
+                        if !emit(&events, SessionEvent::Report(report), &cancel).await {
+                            return;
+                        }
+                    }
+                    Action::Close => {
+                        if let Some(mut open) = socket.take() {
+                            let _ = open.close(None).await;
+                        }
+                    }
+                    Action::Finished => {
+                        emit(&events, SessionEvent::Done, &cancel).await;
                         return;
                     }
-                }
-                Action::Audio(bytes) => {
-                    if !emit(&events, SessionEvent::Audio(bytes), &cancel).await {
+                    Action::Fail(error) => {
+                        if let Some(mut open) = socket.take() {
+                            let _ = open.close(None).await;
+                        }
+                        emit(&events, SessionEvent::Failed(error), &cancel).await;
                         return;
                     }
-                }
-                Action::Report(report) => {
-                    if !emit(&events, SessionEvent::Report(report), &cancel).await {
-                        return;
-                    }
-                }
-                Action::Close => {
-                    let _ = socket.close(None).await;
-                }
-                Action::Finished => {
-                    emit(&events, SessionEvent::Done, &cancel).await;
-                    return;
-                }
-                Action::Fail(error) => {
-                    let _ = socket.close(None).await;
-                    emit(&events, SessionEvent::Failed(error), &cancel).await;
-                    return;
                 }
             }
         }
@@ -388,7 +409,7 @@ pub async fn run(
             _ => None,
         };
         tokio::select! {
-            frame = socket.next() => {
+            frame = next_frame(&mut socket) => {
                 last_heard = tokio::time::Instant::now();
                 pending = match frame {
                     Some(Ok(Message::Text(text))) => match ServerMessage::parse(text.as_str()) {
@@ -399,19 +420,27 @@ pub async fn run(
                         }
                     },
                     Some(Ok(Message::Binary(bytes))) => machine.handle(Input::Audio(bytes.to_vec())),
-                    Some(Ok(Message::Close(frame))) => machine.handle(closed(frame.as_ref())),
+                    Some(Ok(Message::Close(frame))) => {
+                        socket = None;
+                        machine.handle(closed(frame.as_ref()))
+                    }
                     Some(Ok(_)) => Vec::new(),
                     Some(Err(error)) => {
                         tracing::debug!(%error, "socket error");
+                        socket = None;
                         machine.handle(Input::Closed { code: None, reason: error.to_string() })
                     }
-                    None => machine.handle(Input::Closed { code: None, reason: String::new() }),
+                    None => {
+                        socket = None;
+                        machine.handle(Input::Closed { code: None, reason: String::new() })
+                    }
                 };
             }
             command = commands.recv(), if input_open => {
                 pending = match command {
                     Some(Command::Text(text)) => machine.handle(Input::Text(text)),
                     Some(Command::Flush) => machine.handle(Input::Flush),
+                    Some(Command::Idle) => machine.handle(Input::Idle),
                     None => {
                         input_open = false;
                         machine.handle(Input::EndOfInput)
@@ -430,6 +459,14 @@ pub async fn run(
                 }
             }
         }
+    }
+}
+
+/// The next frame of an open socket; never, while there is none.
+async fn next_frame(socket: &mut Option<Socket>) -> Option<Result<Message, tungstenite::Error>> {
+    match socket.as_mut() {
+        Some(open) => open.next().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -24,6 +24,8 @@ pub enum Input {
     Flush,
     /// No more text will come.
     EndOfInput,
+    /// The input has been quiet a while: end the task cleanly before the service's 23 s limit.
+    Idle,
     /// Ctrl-C: stop now.
     Cancel,
     /// The server closed the connection (or it dropped).
@@ -46,6 +48,8 @@ pub enum Action {
     Send(Box<ClientMessage>),
     /// Hand audio bytes on.
     Audio(Vec<u8>),
+    /// Open a new connection, then feed [`Input::Connected`].
+    Connect,
     /// Tell the caller something.
     Report(Report),
     /// Close the socket normally.
@@ -95,13 +99,28 @@ pub enum State {
     Streaming,
     /// finish-task sent; waiting for task-finished.
     Finishing {
-        /// Whether text is waiting for a new task (the 200,000 rollover).
-        roll_over: bool,
+        /// What comes after.
+        then: Then,
     },
+    /// Connected, no task: the input went quiet.
+    Idle,
+    /// The server closed an idle connection; the next text reconnects.
+    Disconnected,
     /// Every task finished (or was cancelled).
     Done,
     /// A failure ended the session.
     Failed,
+}
+
+/// What follows a finished task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Then {
+    /// The input ended: close.
+    Close,
+    /// Text is waiting for a new task (the 200,000 rollover).
+    NewTask,
+    /// The input went quiet: wait for more.
+    Wait,
 }
 
 /// Text waiting to be sent.
@@ -172,7 +191,14 @@ impl Machine {
             }
             Input::Text(text) => {
                 self.queue.push_back(Pending::Text(text));
-                self.pump(&mut actions);
+                match self.state {
+                    State::Idle => self.start_task(&mut actions),
+                    State::Disconnected => {
+                        self.state = State::Connecting;
+                        actions.push(Action::Connect);
+                    }
+                    _ => self.pump(&mut actions),
+                }
             }
             Input::Flush => {
                 self.queue.push_back(Pending::Flush);
@@ -180,7 +206,22 @@ impl Machine {
             }
             Input::EndOfInput => {
                 self.input_ended = true;
-                self.pump(&mut actions);
+                if matches!(self.state, State::Idle | State::Disconnected) {
+                    self.state = State::Done;
+                    actions.push(Action::Close);
+                    actions.push(Action::Finished);
+                } else {
+                    self.pump(&mut actions);
+                }
+            }
+            Input::Idle => {
+                if self.state == State::Streaming && self.texts_in_task > 0 && self.queue.is_empty()
+                {
+                    actions.push(Action::Send(Box::new(ClientMessage::finish_task(
+                        &self.task_id,
+                    ))));
+                    self.state = State::Finishing { then: Then::Wait };
+                }
             }
             Input::Audio(bytes) => {
                 if !matches!(self.state, State::Connecting) {
@@ -200,6 +241,10 @@ impl Machine {
                 actions.push(Action::Close);
                 actions.push(Action::Finished);
                 self.state = State::Done;
+            }
+            Input::Closed { .. } if self.state == State::Idle => {
+                // Servers may close a connection that carries no task; the next text reconnects.
+                self.state = State::Disconnected;
             }
             Input::Closed { code, reason } => {
                 self.fail(
@@ -257,17 +302,20 @@ impl Machine {
                 }));
             }
             Event::TaskFinished => match self.state {
-                State::Finishing { roll_over } => {
+                State::Finishing { then } => {
                     actions.push(Action::Report(Report::TaskFinished {
                         task_id: self.task_id.clone(),
                         characters: message.characters(),
                     }));
-                    if roll_over {
-                        self.start_task(actions);
-                    } else {
-                        self.state = State::Done;
-                        actions.push(Action::Close);
-                        actions.push(Action::Finished);
+                    match then {
+                        Then::NewTask => self.start_task(actions),
+                        Then::Wait if !self.queue.is_empty() => self.start_task(actions),
+                        Then::Wait if !self.input_ended => self.state = State::Idle,
+                        Then::Wait | Then::Close => {
+                            self.state = State::Done;
+                            actions.push(Action::Close);
+                            actions.push(Action::Finished);
+                        }
                     }
                 }
                 _ => self.fail(
@@ -325,7 +373,9 @@ impl Machine {
                         actions.push(Action::Send(Box::new(ClientMessage::finish_task(
                             &self.task_id,
                         ))));
-                        self.state = State::Finishing { roll_over: true };
+                        self.state = State::Finishing {
+                            then: Then::NewTask,
+                        };
                         return;
                     }
                     self.task_chars += chars;
@@ -349,7 +399,7 @@ impl Machine {
                 actions.push(Action::Send(Box::new(ClientMessage::finish_task(
                     &self.task_id,
                 ))));
-                self.state = State::Finishing { roll_over: false };
+                self.state = State::Finishing { then: Then::Close };
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Text in: where it comes from ([`source`]) and how it is cut into fragments ([`segment`]).
 
 pub mod count;
+pub mod markdown;
 pub mod segment;
 pub mod source;

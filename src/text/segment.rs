@@ -1,9 +1,10 @@
 //! The fragmenter: cuts a stream of text into whole sentences, as soon as each one is complete.
 //!
 //! Sentence ends follow Unicode's sentence rules (UAX #29), which know CJK full stops as well as
-//! Latin ones. A line break always ends a sentence, so line-by-line input is spoken line by line,
-//! and so does final punctuation at the end of what has arrived, so a sentence sent on its own
-//! is spoken at once rather than when the next one comes. A run-on "sentence" is cut at a space or comma once it passes [`MAX_FRAGMENT_CHARS`], so
+//! Latin ones. Final punctuation at the end of what has arrived also ends a sentence, so a
+//! sentence sent on its own is spoken at once rather than when the next one comes. A single line
+//! break is a space (hard-wrapped text reads on); a blank line ends what is buffered, and so does
+//! every line break with [`Segmenter::flush_on_newline`] (log lines, one per message). A run-on "sentence" is cut at a space or comma once it passes [`MAX_FRAGMENT_CHARS`], so
 //! text without punctuation still starts speaking.
 
 use unicode_segmentation::UnicodeSegmentation;
@@ -15,6 +16,9 @@ pub const MAX_FRAGMENT_CHARS: usize = 500;
 #[derive(Debug, Default)]
 pub struct Segmenter {
     buffer: String,
+    /// Line breaks seen since the last other character.
+    newlines: usize,
+    every_newline: bool,
 }
 
 impl Segmenter {
@@ -23,9 +27,41 @@ impl Segmenter {
         Self::default()
     }
 
+    /// A fragmenter for which every line break ends a sentence.
+    pub fn flush_on_newline() -> Self {
+        Self {
+            every_newline: true,
+            ..Self::default()
+        }
+    }
+
+    /// Whether text is held back waiting for its sentence to end.
+    pub fn has_partial(&self) -> bool {
+        !self.buffer.trim().is_empty()
+    }
+
     /// Add text; return every sentence it completes, in order, trimmed, blank ones dropped.
     pub fn push(&mut self, text: &str) -> Vec<String> {
-        self.buffer.push_str(text);
+        for c in text.chars() {
+            match c {
+                '\r' => {}
+                '\n' => {
+                    self.newlines += 1;
+                    // A blank line (or any line break, when asked) ends what is buffered.
+                    if self.every_newline || self.newlines == 2 {
+                        self.buffer.push('\n');
+                    }
+                }
+                c if self.newlines > 0 && c.is_whitespace() => {}
+                c => {
+                    if self.newlines == 1 && !self.every_newline {
+                        self.buffer.push(' ');
+                    }
+                    self.newlines = 0;
+                    self.buffer.push(c);
+                }
+            }
+        }
         let mut complete = Vec::new();
         let mut consumed = 0;
         let bounds: Vec<(usize, &str)> = self.buffer.split_sentence_bound_indices().collect();
@@ -56,7 +92,7 @@ impl Segmenter {
 }
 
 /// Whether text ends with sentence-final punctuation (closing quotes and brackets allowed after).
-fn ends_sentence(text: &str) -> bool {
+pub fn ends_sentence(text: &str) -> bool {
     let trimmed = text
         .trim_end()
         .trim_end_matches(['"', '\'', '”', '’', ')', '）', '」', '』']);
@@ -116,14 +152,22 @@ mod tests {
     }
 
     #[test]
-    fn a_line_break_ends_a_sentence() {
+    fn a_blank_line_ends_a_sentence_and_a_single_line_break_is_a_space() {
         let mut segmenter = Segmenter::new();
-        assert_eq!(
-            segmenter.push("no punctuation here\n"),
-            ["no punctuation here"]
-        );
-        assert_eq!(segmenter.push("\n\n"), Vec::<String>::new());
-        assert_eq!(segmenter.finish(), None);
+        assert!(segmenter.push("a hard-wrapped\nline").is_empty());
+        assert_eq!(segmenter.push("\n\n"), ["a hard-wrapped line"]);
+        assert!(segmenter.push("\n\n").is_empty());
+        assert_eq!(segmenter.push("next\r\n  \r\nparagraph"), ["next"]);
+        assert_eq!(segmenter.finish().as_deref(), Some("paragraph"));
+    }
+
+    #[test]
+    fn flush_on_newline_ends_every_line() {
+        let mut segmenter = Segmenter::flush_on_newline();
+        assert_eq!(segmenter.push("log line one\nlog line"), ["log line one"]);
+        assert!(segmenter.has_partial());
+        assert_eq!(segmenter.push(" two\n"), ["log line two"]);
+        assert!(!segmenter.has_partial());
     }
 
     #[test]
@@ -136,7 +180,7 @@ mod tests {
 
     #[test]
     fn chunking_never_changes_the_words() {
-        let text = "One. Two, three! Four? Five\nsix. 七。八";
+        let text = "One. Two, three! Four? Five\nsix.\n\nSeven 七。八";
         let whole = all(&[text]);
         for size in 1..text.len() {
             let bytes: Vec<char> = text.chars().collect();

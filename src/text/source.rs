@@ -1,10 +1,11 @@
-//! Text sources: command-line words, files, and standard input read line by line.
+//! Text sources: command-line words, files, and standard input read as it arrives.
 //!
-//! Runs on the reader thread, so a slow writer on stdin never holds up playback. Invalid
-//! UTF-8 is replaced (with one warning) rather than aborting a long stream.
+//! Runs on the reader thread, so a slow writer on stdin never holds up playback. Text is handed
+//! on in whatever pieces the writer sent (a partial line included). Invalid UTF-8 is replaced
+//! (with one warning) rather than aborting a long stream.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, Read};
 use std::path::PathBuf;
 
 /// One place text comes from.
@@ -39,7 +40,7 @@ pub enum SourceError {
     Empty,
 }
 
-/// Read every input in order, handing each line (with its line break) to `on_text`.
+/// Read every input in order, handing each piece of text to `on_text` as it arrives.
 /// `on_text` returns `false` to stop reading early.
 pub fn read_all(
     inputs: &[Input],
@@ -54,15 +55,13 @@ pub fn read_all(
                     path: path.clone(),
                     source,
                 })?;
-                read_lines(BufReader::new(file), &mut warned, on_text).map_err(|source| {
-                    SourceError::File {
-                        path: path.clone(),
-                        source,
-                    }
+                read_pieces(file, &mut warned, on_text).map_err(|source| SourceError::File {
+                    path: path.clone(),
+                    source,
                 })?
             }
             Input::Stdin => {
-                read_lines(io::stdin().lock(), &mut warned, on_text).map_err(SourceError::Stdin)?
+                read_pieces(io::stdin().lock(), &mut warned, on_text).map_err(SourceError::Stdin)?
             }
         };
         if !keep_going {
@@ -72,26 +71,76 @@ pub fn read_all(
     Ok(())
 }
 
-/// Feed lines as they arrive; returns `Ok(false)` when `on_text` asked to stop.
-fn read_lines(
-    mut reader: impl BufRead,
+/// Feed text as it arrives; returns `Ok(false)` when `on_text` asked to stop.
+fn read_pieces(
+    mut reader: impl Read,
     warned: &mut bool,
     on_text: &mut dyn FnMut(&str) -> bool,
 ) -> io::Result<bool> {
-    let mut line = Vec::new();
+    let mut buffer = [0u8; 8192];
+    let mut pending = Vec::new();
     loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            return Ok(true);
-        }
-        let text = String::from_utf8_lossy(&line);
-        if matches!(text, std::borrow::Cow::Owned(_)) && !*warned {
-            *warned = true;
-            tracing::warn!("input is not valid UTF-8; unreadable bytes are replaced");
-        }
-        if !on_text(&text) {
+        let read = match reader.read(&mut buffer) {
+            Ok(read) => read,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let end = read == 0;
+        pending.extend_from_slice(&buffer[..read]);
+        let text = decode(&mut pending, end, warned);
+        if !text.is_empty() && !on_text(&text) {
             return Ok(false);
         }
+        if end {
+            return Ok(true);
+        }
+    }
+}
+
+/// Take the text decodable from `bytes`, leaving a character cut off at the end for the next
+/// read (or replacing it, at the `end`). Invalid bytes become U+FFFD with one warning.
+fn decode(bytes: &mut Vec<u8>, end: bool, warned: &mut bool) -> String {
+    let mut text = String::new();
+    let mut rest: &[u8] = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                text.push_str(valid);
+                rest = &[];
+                break;
+            }
+            Err(error) => {
+                let (valid, after) = rest.split_at(error.valid_up_to());
+                text.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                match error.error_len() {
+                    Some(bad) => {
+                        warn_once(warned);
+                        text.push('\u{fffd}');
+                        rest = &after[bad..];
+                    }
+                    None if end => {
+                        warn_once(warned);
+                        text.push('\u{fffd}');
+                        rest = &[];
+                        break;
+                    }
+                    None => {
+                        rest = after;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let keep = rest.to_vec();
+    *bytes = keep;
+    text
+}
+
+fn warn_once(warned: &mut bool) {
+    if !*warned {
+        *warned = true;
+        tracing::warn!("input is not valid UTF-8; unreadable bytes are replaced");
     }
 }
 
@@ -100,17 +149,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lines_arrive_one_by_one_and_bad_bytes_are_replaced() {
-        let mut got = Vec::new();
+    fn bad_bytes_are_replaced_and_a_split_character_survives() {
         let mut warned = false;
-        let input: &[u8] = b"one\ntw\xffo\nthree";
-        read_lines(input, &mut warned, &mut |t| {
-            got.push(t.to_owned());
+        let mut bytes = b"tw\xffo \xe4\xbd".to_vec();
+        assert_eq!(decode(&mut bytes, false, &mut warned), "tw\u{fffd}o ");
+        assert!(warned);
+        assert_eq!(
+            bytes, b"\xe4\xbd",
+            "half a character waits for the next read"
+        );
+        bytes.extend_from_slice(b"\xa0!");
+        assert_eq!(decode(&mut bytes, false, &mut warned), "\u{4f60}!");
+        let mut cut = b"x\xe4".to_vec();
+        assert_eq!(
+            decode(&mut cut, true, &mut warned),
+            "x\u{fffd}",
+            "at the end it is replaced"
+        );
+    }
+
+    #[test]
+    fn pieces_arrive_as_read() {
+        let mut got = String::new();
+        let mut warned = false;
+        read_pieces(&b"one\ntwo"[..], &mut warned, &mut |t| {
+            got.push_str(t);
             true
         })
         .expect("read");
-        assert_eq!(got, ["one\n", "tw\u{fffd}o\n", "three"]);
-        assert!(warned);
+        assert_eq!(got, "one\ntwo");
+        assert!(!warned);
     }
 
     #[test]

@@ -42,6 +42,14 @@ pub(crate) struct Record {
 }
 
 impl Record {
+    /// The text of every continue-task that carries text (flushes carry none).
+    pub(crate) fn texts(&self) -> Vec<String> {
+        self.actions("continue-task")
+            .iter()
+            .filter_map(|f| f["payload"]["input"]["text"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// Client frames of one action.
     pub(crate) fn actions(&self, action: &str) -> Vec<&Value> {
         self.frames

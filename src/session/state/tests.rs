@@ -96,7 +96,7 @@ fn end_of_input_finishes_and_task_finished_closes() {
         sent(&m.handle(Input::EndOfInput)),
         [(Verb::FinishTask, "task1".into(), None)]
     );
-    assert_eq!(m.state(), &State::Finishing { roll_over: false });
+    assert_eq!(m.state(), &State::Finishing { then: Then::Close });
     let actions = m.handle(event("task-finished"));
     assert!(matches!(
         actions[0],
@@ -279,4 +279,80 @@ fn task_finished_while_streaming_is_a_protocol_error() {
         m.handle(event("task-finished")).last(),
         Some(Action::Fail(SessionError::Protocol { .. }))
     ));
+}
+
+#[test]
+fn a_quiet_input_ends_the_task_and_new_text_starts_another() {
+    let mut m = started();
+    m.handle(Input::Text("one.".into()));
+    assert_eq!(
+        sent(&m.handle(Input::Idle)),
+        [(Verb::FinishTask, "task1".into(), None)]
+    );
+    let actions = m.handle(event("task-finished"));
+    assert!(matches!(
+        actions[0],
+        Action::Report(Report::TaskFinished { .. })
+    ));
+    assert_eq!(actions.len(), 1, "the connection stays open");
+    assert_eq!(m.state(), &State::Idle);
+    assert!(m.handle(Input::Idle).is_empty(), "nothing to end");
+    assert_eq!(
+        sent(&m.handle(Input::Text("two.".into()))),
+        [(Verb::RunTask, "task2".into(), None)]
+    );
+    let verbs = sent(&m.handle(event("task-started")));
+    assert_eq!(
+        verbs,
+        [(Verb::ContinueTask, "task2".into(), Some("two.".into()))]
+    );
+}
+
+#[test]
+fn text_during_the_idle_finish_goes_into_the_next_task() {
+    let mut m = started();
+    m.handle(Input::Text("one.".into()));
+    m.handle(Input::Idle);
+    assert!(
+        sent(&m.handle(Input::Text("two.".into()))).is_empty(),
+        "waits for task-finished"
+    );
+    assert_eq!(
+        sent(&m.handle(event("task-finished"))),
+        [(Verb::RunTask, "task2".into(), None)]
+    );
+}
+
+#[test]
+fn a_server_closing_an_idle_connection_means_reconnect_on_the_next_text() {
+    let mut m = started();
+    m.handle(Input::Text("one.".into()));
+    m.handle(Input::Idle);
+    m.handle(event("task-finished"));
+    assert!(
+        m.handle(Input::Closed {
+            code: Some(1000),
+            reason: String::new()
+        })
+        .is_empty(),
+        "not an error"
+    );
+    assert_eq!(m.state(), &State::Disconnected);
+    assert_eq!(m.handle(Input::Text("two.".into())), [Action::Connect]);
+    assert_eq!(
+        sent(&m.handle(Input::Connected)),
+        [(Verb::RunTask, "task2".into(), None)]
+    );
+}
+
+#[test]
+fn the_end_of_input_while_idle_closes() {
+    let mut m = started();
+    m.handle(Input::Text("one.".into()));
+    m.handle(Input::Idle);
+    m.handle(event("task-finished"));
+    assert_eq!(
+        m.handle(Input::EndOfInput),
+        [Action::Close, Action::Finished]
+    );
 }
