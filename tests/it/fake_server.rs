@@ -26,6 +26,8 @@ pub(crate) enum Script {
     NeverStart,
     /// Refuse the upgrade with this HTTP status.
     Reject(u16),
+    /// Close the connection after each task-finished (as a server may close an idle one).
+    CloseAfterTask,
 }
 
 /// What the server saw and sent.
@@ -63,6 +65,7 @@ impl Record {
 pub(crate) struct FakeServer {
     addr: SocketAddr,
     record: Arc<Mutex<Record>>,
+    epoch: Instant,
 }
 
 impl FakeServer {
@@ -70,6 +73,7 @@ impl FakeServer {
         let record = Arc::new(Mutex::new(Record::default()));
         let (tx, rx) = std::sync::mpsc::channel();
         let shared = Arc::clone(&record);
+        let epoch = Instant::now();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -94,7 +98,12 @@ impl FakeServer {
             });
         });
         let addr = rx.recv().expect("the server starts");
-        Self { addr, record }
+        Self { addr, record, epoch }
+    }
+
+    /// The clock of the frames' arrival times.
+    pub(crate) fn now(&self) -> Duration {
+        self.epoch.elapsed()
     }
 
     pub(crate) fn url(&self) -> String {
@@ -224,6 +233,10 @@ async fn serve(
                         event(&task_id, "task-finished", payload).to_string(),
                     ))
                     .await;
+                if script == Script::CloseAfterTask {
+                    let _ = ws.close(None).await;
+                    return;
+                }
             }
             _ => {}
         }

@@ -10,3 +10,4 @@ mod playback;
 mod sdk;
 mod serve;
 mod session;
+mod streaming;
