@@ -42,7 +42,8 @@ const HEADER_EVERY_SECONDS: u32 = 1;
 enum Writer {
     Wav(hound::WavWriter<BufWriter<File>>),
     Pcm(BufWriter<File>),
-    Stdout(BufWriter<io::Stdout>),
+    /// Standard output, a device or a FIFO: written through, never renamed onto.
+    Stream(BufWriter<Box<dyn Write + Send>>),
 }
 
 /// Where the bytes end up once complete.
@@ -98,14 +99,29 @@ impl FileSink {
         };
         let (writer, landing, label) = match &options.target {
             Target::Stdout => {
-                let mut out = BufWriter::new(io::stdout());
-                if options.format == AudioFormat::Wav {
-                    write_stream_header(&mut out, rate.get()).map_err(stdout_error)?;
-                }
+                let out: Box<dyn Write + Send> = Box::new(io::stdout());
+                let label = "standard output".to_owned();
                 (
-                    Writer::Stdout(out),
+                    stream(out, options.format, rate.get(), &label)?,
                     Landing::InPlace,
-                    "standard output".to_owned(),
+                    label,
+                )
+            }
+            // `-o /dev/null` or a FIFO: a temporary file renamed onto it would replace it.
+            Target::Path(path) if path.metadata().is_ok_and(|m| !m.is_file()) => {
+                let label = path.display().to_string();
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|source| OutputError::Io {
+                        path: label.clone(),
+                        source,
+                    })?;
+                let out: Box<dyn Write + Send> = Box::new(file);
+                (
+                    stream(out, options.format, rate.get(), &label)?,
+                    Landing::InPlace,
+                    label,
                 )
             }
             Target::Path(path) if options.append && path.exists() => {
@@ -188,7 +204,9 @@ impl FileSink {
                         source,
                     })?;
             }
-            Writer::Stdout(w) => w.write_all(&le_bytes(samples)).map_err(stdout_error)?,
+            Writer::Stream(w) => w
+                .write_all(&le_bytes(samples))
+                .map_err(|e| stream_error(e, label))?,
         }
         self.frames += samples.len() as u64;
         self.frames_since_header += samples.len() as u64;
@@ -211,7 +229,7 @@ impl FileSink {
                 path: label.clone(),
                 source,
             }),
-            Writer::Stdout(w) => w.flush().map_err(stdout_error),
+            Writer::Stream(w) => w.flush().map_err(|e| stream_error(e, label)),
         }
     }
 
@@ -228,7 +246,7 @@ impl FileSink {
                 path: label.clone(),
                 source,
             })?,
-            Writer::Stdout(mut w) => w.flush().map_err(stdout_error)?,
+            Writer::Stream(mut w) => w.flush().map_err(|e| stream_error(e, &label))?,
         }
         if let Landing::Rename { temp, target } = self.landing {
             let io_err = |source| OutputError::Io {
@@ -291,7 +309,7 @@ impl AudioSink for FileSink {
                 path: label.clone(),
                 source,
             })?,
-            Writer::Stdout(w) => w.write_all(bytes).map_err(stdout_error)?,
+            Writer::Stream(w) => w.write_all(bytes).map_err(|e| stream_error(e, label))?,
             Writer::Wav(_) => return Err(OutputError::NotEncoded),
         }
         // Counted as 16-bit frames, which is right for PCM (and WAV) and unused otherwise.
@@ -432,12 +450,26 @@ fn le_bytes(samples: &[i16]) -> Vec<u8> {
     samples.iter().flat_map(|s| s.to_le_bytes()).collect()
 }
 
-fn stdout_error(source: io::Error) -> OutputError {
+/// A stream writer, with the WAV header for an unknown length first.
+fn stream(
+    mut out: Box<dyn Write + Send>,
+    format: AudioFormat,
+    rate: u32,
+    label: &str,
+) -> Result<Writer, OutputError> {
+    if format == AudioFormat::Wav {
+        write_stream_header(&mut out, rate).map_err(|e| stream_error(e, label))?;
+    }
+    Ok(Writer::Stream(BufWriter::new(out)))
+}
+
+/// A reader that went away (`| head`, a FIFO closed) is not a failure.
+fn stream_error(source: io::Error, label: &str) -> OutputError {
     if source.kind() == io::ErrorKind::BrokenPipe {
         OutputError::BrokenPipe
     } else {
         OutputError::Io {
-            path: "standard output".into(),
+            path: label.to_owned(),
             source,
         }
     }

@@ -98,7 +98,11 @@ impl FakeServer {
             });
         });
         let addr = rx.recv().expect("the server starts");
-        Self { addr, record, epoch }
+        Self {
+            addr,
+            record,
+            epoch,
+        }
     }
 
     /// The clock of the frames' arrival times.

@@ -335,3 +335,28 @@ fn text_from_files_and_stdin_is_spoken_in_full() {
         "{file_seconds} vs {stdin_seconds}"
     );
 }
+
+#[test]
+fn a_fifo_or_device_is_written_through_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = Env::new();
+    let fifo = env.path("pipe.wav");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let reading = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).expect("read the fifo"))
+    };
+    env.say(&["-o", fifo.to_str().expect("utf-8"), HELLO]);
+    let bytes = reading.join().expect("reader");
+    assert_eq!(&bytes[..4], b"RIFF", "a WAV stream came through");
+    assert!(bytes.len() > 44 + 22050, "with the audio");
+    assert!(
+        std::fs::metadata(&fifo)
+            .expect("still there")
+            .file_type()
+            .is_fifo(),
+        "still a FIFO"
+    );
+    assert!(part_files(env.dir.path()).is_empty());
+}
