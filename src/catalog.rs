@@ -10,6 +10,12 @@ const TSV: &str = include_str!("../data/voices.tsv");
 pub struct Voice {
     /// The id sent as `voice` (`longanyang`).
     pub id: &'static str,
+    /// Its display name.
+    pub name: &'static str,
+    /// What it sounds like.
+    pub description: &'static str,
+    /// Every column of the catalog, by header name, for `--json`.
+    pub columns: Vec<(&'static str, &'static str)>,
     /// Models it works with.
     pub models: Vec<&'static str>,
     /// `female`, `male`, or empty when unknown.
@@ -23,13 +29,15 @@ pub fn voices() -> &'static [Voice] {
     static VOICES: OnceLock<Vec<Voice>> = OnceLock::new();
     VOICES.get_or_init(|| {
         let mut lines = TSV.lines();
-        let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
+        let header: Vec<&'static str> = lines.next().unwrap_or_default().split('\t').collect();
         let column = |name: &str| header.iter().position(|h| *h == name);
-        let (Some(id), Some(models), Some(gender), Some(languages)) = (
+        let (Some(id), Some(models), Some(gender), Some(languages), Some(name), Some(description)) = (
             column("voice"),
             column("models"),
             column("gender"),
             column("languages"),
+            column("name"),
+            column("description"),
         ) else {
             return Vec::new();
         };
@@ -47,6 +55,9 @@ pub fn voices() -> &'static [Voice] {
                 };
                 Voice {
                     id: cell(id),
+                    name: cell(name),
+                    description: cell(description),
+                    columns: header.iter().enumerate().map(|(i, h)| (*h, cell(i))).collect(),
                     models: list(models),
                     gender: cell(gender),
                     languages: list(languages),
@@ -54,6 +65,17 @@ pub fn voices() -> &'static [Voice] {
             })
             .collect()
     })
+}
+
+/// Catalog voices close to `id`, best first (for a name that is not in the catalog).
+pub fn close_to(id: &str) -> Vec<&'static str> {
+    let mut scored: Vec<(f64, &'static str)> = voices()
+        .iter()
+        .map(|v| (strsim::jaro_winkler(id, v.id), v.id))
+        .filter(|(score, _)| *score > 0.85)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, id)| id).collect()
 }
 
 /// The catalog entry of `id`.

@@ -5,7 +5,7 @@
 )]
 #![allow(clippy::exit, reason = "only main decides how the process ends")]
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -15,9 +15,11 @@ use tracing_subscriber::EnvFilter;
 
 use tts::cancel::CancelToken;
 use tts::cli::config::{CommandConfig, SayConfig, Verbosity};
+use tts::cli::list;
 use tts::cli::{Args, Config, ConfigError};
-use tts::engine::EngineError;
+use tts::engine::{EngineError, local};
 use tts::output::OutputError;
+use tts::output::device;
 use tts::pipeline;
 use tts::session::{ErrorKind, SessionError};
 use tts::text::source::Input;
@@ -64,6 +66,36 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
     })?;
     match &config.command {
         CommandConfig::Say(say) => run_say(say, config.verbosity, &cancel, started),
+        CommandConfig::Completions(shell) => {
+            std::io::stdout().write_all(&tts::cli::generate::completions(*shell))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CommandConfig::Voices(options) => {
+            // Fit the terminal; a pipe gets whole cells.
+            let width = std::io::stdout()
+                .is_terminal()
+                .then(|| terminal_size::terminal_size().map_or(100, |(w, _)| usize::from(w.0)));
+            let text = if options.local {
+                list::local_voices(&local::installed_voices()?, options, width)
+            } else {
+                let voices = list::catalog_voices(options);
+                if options.json {
+                    list::catalog_json(&voices) + "\n"
+                } else {
+                    list::catalog_table(&voices, width)
+                }
+            };
+            std::io::stdout().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CommandConfig::Devices => {
+            std::io::stdout().write_all(list::devices_table(&device::list()?).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CommandConfig::Man => {
+            std::io::stdout().write_all(&tts::cli::generate::man()?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         CommandConfig::Serve(options) => {
             let quiet = config.verbosity == Verbosity::Quiet;
             tts::serve::run(options, &cancel, |addr| {

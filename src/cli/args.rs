@@ -37,12 +37,45 @@ pub enum Command {
     Convert(PendingArgs),
     /// Serve the CosyVoice WebSocket protocol, spoken by the offline engine.
     Serve(ServeArgs),
-    /// List voices (not built yet).
-    Voices(PendingArgs),
-    /// List audio output devices (not built yet).
-    Devices(PendingArgs),
-    /// Print shell completions (not built yet).
-    Completions(PendingArgs),
+    /// List voices: the service's catalog, or the offline engine's.
+    Voices(VoicesArgs),
+    /// List audio output devices; --device takes a name or a number from this list.
+    Devices,
+    /// Print the completion script for a shell.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff).
+    Man,
+}
+
+/// `tts voices`.
+#[derive(Debug, clap::Args)]
+pub struct VoicesArgs {
+    /// Whose voices: the CosyVoice catalog or the offline engine's [default: cosyvoice].
+    #[arg(short, long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<EngineArg>,
+    /// Only voices that work with MODEL (cosyvoice-v3-flash, ...).
+    #[arg(short, long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Only voices speaking LANG (a prefix: zh, en, en-GB, ja, ...).
+    #[arg(short, long, value_name = "LANG")]
+    pub language: Option<String>,
+    /// Only female or male voices.
+    #[arg(short, long, value_name = "GENDER")]
+    pub gender: Option<String>,
+    /// Only voices whose id, name or description contains WORD.
+    #[arg(short, long, value_name = "WORD")]
+    pub search: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tts completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `tts serve`.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::args::{Args, Command, EngineArg, FormatArg, SayArgs, ServeArgs};
 use super::credentials;
+use super::list::VoicesOptions;
 use super::remote::{self, FileFormat, Prosody, RemoteConfig};
 use crate::audio::{AudioFormat, SUPPORTED_RATES, SampleRate};
 use crate::engine::local::LocalParams;
@@ -40,6 +41,14 @@ pub enum CommandConfig {
     Say(SayConfig),
     /// `tts serve`.
     Serve(ServeOptions),
+    /// `tts completions SHELL`.
+    Completions(clap_complete::Shell),
+    /// `tts voices` (or `tts say -v '?'`).
+    Voices(VoicesOptions),
+    /// `tts devices`.
+    Devices,
+    /// `tts man`.
+    Man,
 }
 
 /// `tts say`, validated.
@@ -322,16 +331,29 @@ impl Config {
             (false, false) => Verbosity::Normal,
         };
         let command = match args.command {
-            Command::Say(say) => CommandConfig::Say(say_config(*say, env)?),
+            Command::Say(say) if say.voice.as_deref() != Some("?") => {
+                CommandConfig::Say(say_config(*say, env)?)
+            }
             Command::Convert(_) => return Err(ConfigError::VerbNotBuilt { verb: "convert" }),
             Command::Serve(serve) => CommandConfig::Serve(serve_config(&serve, env)?),
-            Command::Voices(_) => return Err(ConfigError::VerbNotBuilt { verb: "voices" }),
-            Command::Devices(_) => return Err(ConfigError::VerbNotBuilt { verb: "devices" }),
-            Command::Completions(_) => {
-                return Err(ConfigError::VerbNotBuilt {
-                    verb: "completions",
-                });
-            }
+            Command::Say(say) => CommandConfig::Voices(VoicesOptions {
+                local: say.engine == EngineArg::Local
+                    || (say.engine == EngineArg::Auto
+                        && credentials::find(env.api_key.as_deref(), env.config_file.as_deref())?
+                            .is_none()),
+                ..VoicesOptions::default()
+            }),
+            Command::Voices(voices) => CommandConfig::Voices(VoicesOptions {
+                local: voices.engine == Some(EngineArg::Local),
+                model: voices.model,
+                language: voices.language,
+                gender: voices.gender,
+                search: voices.search,
+                json: voices.json,
+            }),
+            Command::Devices => CommandConfig::Devices,
+            Command::Completions(args) => CommandConfig::Completions(args.shell),
+            Command::Man => CommandConfig::Man,
         };
         Ok(Self { verbosity, command })
     }
@@ -634,7 +656,7 @@ mod tests {
         let args = Args::try_parse_from(full).expect("parses");
         match Config::new(args, &Environment::default())?.command {
             CommandConfig::Say(say) => Ok(say),
-            CommandConfig::Serve(_) => panic!("say expected"),
+            _ => panic!("say expected"),
         }
     }
 
@@ -905,7 +927,7 @@ mod tests {
         let args = Args::try_parse_from(full).expect("parses");
         match Config::new(args, &Environment::default())?.command {
             CommandConfig::Serve(options) => Ok(options),
-            CommandConfig::Say(_) => panic!("serve expected"),
+            _ => panic!("serve expected"),
         }
     }
 

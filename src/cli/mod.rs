@@ -3,6 +3,8 @@
 pub mod args;
 pub mod config;
 pub mod credentials;
+pub mod generate;
+pub mod list;
 pub mod remote;
 
 pub use args::Args;

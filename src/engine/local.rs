@@ -156,6 +156,11 @@ fn run(
     let _ = events.send(EngineEvent::Done(EngineStats::default()));
 }
 
+/// Every voice installed with libespeak-ng.
+pub fn installed_voices() -> Result<Vec<super::espeak_ffi::VoiceInfo>, EngineError> {
+    Ok(Espeak::init(CHUNK_MS)?.list_voices())
+}
+
 /// libespeak-ng with the voice and prosody it is set to, so that each request changes only
 /// what differs. Owned by one thread (the library has global state).
 pub struct Speaker {

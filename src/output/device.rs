@@ -357,6 +357,22 @@ fn open_stream(options: &PlayerOptions, alsa_log: &AlsaLog) -> Result<Opened, Ou
     Ok((stream, producer, shared, errors, device_rate, epoch))
 }
 
+/// The output devices (`tts devices`), with the default marked.
+pub fn list() -> Result<Vec<(String, bool)>, OutputError> {
+    let _alsa_log = AlsaLog::capture();
+    let host = cpal::default_host();
+    let default = host.default_output_device();
+    let devices = host.output_devices().map_err(|e| OutputError::NoDevice {
+        reason: e.to_string(),
+    })?;
+    Ok(devices
+        .map(|d| {
+            let is_default = default.as_ref() == Some(&d);
+            (d.to_string(), is_default)
+        })
+        .collect())
+}
+
 fn find_device(host: &cpal::Host, name: &str) -> Result<cpal::Device, OutputError> {
     let devices: Vec<cpal::Device> = host
         .output_devices()
@@ -367,6 +383,10 @@ fn find_device(host: &cpal::Host, name: &str) -> Result<cpal::Device, OutputErro
     let names: Vec<String> = devices.iter().map(ToString::to_string).collect();
     if let Some(i) = names.iter().position(|n| n == name) {
         return Ok(devices[i].clone());
+    }
+    // A number is a position in `tts devices`.
+    if let Some(device) = name.parse::<usize>().ok().and_then(|i| devices.get(i)) {
+        return Ok(device.clone());
     }
     let lowered = name.to_lowercase();
     let mut matches = names

@@ -1,0 +1,328 @@
+#compdef tts
+
+autoload -U is-at-least
+
+_tts() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_tts_commands" \
+"*::: :->tts" \
+&& ret=0
+    case $state in
+    (tts)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:tts-command-$line[1]:"
+        case $line[1] in
+            (say)
+_arguments "${_arguments_options[@]}" : \
+'*-f+[Read text from FILE ('\''-'\'' is stdin); repeatable]:FILE:_files' \
+'*--file=[Read text from FILE ('\''-'\'' is stdin); repeatable]:FILE:_files' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--volume=[Volume, 0 to 100 \[default\: 50\]]:N:_default' \
+'(--device)-o+[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
+'(--device)--output=[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
+'--format=[Output format \[default\: from the -o extension; wav for stdout\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
+wav\:"WAV, 16-bit mono"
+mp3\:"MP3"
+opus\:"Ogg Opus"))' \
+'--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
+'--device=[Play on the output device NAME \[default\: the system default\]]:NAME:_default' \
+'-e+[Engine\: cosyvoice when an API key is configured, else the offline engine]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+local\:"The embedded espeak-ng engine\: no network, no key"
+cosyvoice\:"The DashScope CosyVoice service"))' \
+'--engine=[Engine\: cosyvoice when an API key is configured, else the offline engine]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+local\:"The embedded espeak-ng engine\: no network, no key"
+cosyvoice\:"The DashScope CosyVoice service"))' \
+'--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
+'-m+[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
+'--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
+'--bit-rate=[Opus bit rate in kbps, 6 to 510 (opus only) \[default\: 32\]]:KBPS:_default' \
+'--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
+'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
+'--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
+'--hot-fix=[Pronunciation and replacement tables, a JSON file\: {"pronunciation"\: \[{"草地"\: "cao3 di4"}\], "replace"\: \[{"草地"\: "草弟"}\]}]:FILE:_files' \
+'--aigc-propagator=[AIGC propagator name]:NAME:_default' \
+'--aigc-propagate-id=[AIGC propagation id]:ID:_default' \
+'--region=[Service region \[default\: intl\]]:REGION:((intl\:"International (Singapore)\: dashscope-intl.aliyuncs.com"
+cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
+'--endpoint=[WebSocket URL of the service (ws\:// only on loopback) \[env\: DASHSCOPE_WEBSOCKET_BASE_URL\]]:URL:_default' \
+'--workspace=[DashScope workspace id \[env\: DASHSCOPE_WORKSPACE_ID\]]:ID:_default' \
+'--connect-timeout=[Seconds to connect \[default\: 5\]]:SECS:_default' \
+'--start-timeout=[Seconds for the service to start a task \[default\: 10\]]:SECS:_default' \
+'--progress-timeout=[Seconds of silence from the service before giving up, once all text is sent \[default\: 60\]]:SECS:_default' \
+'--append[Add to the end of the -o file instead of replacing it]' \
+'--timing[Print when the engine was ready, the first audio played and the end, on stderr]' \
+'--echo[Print each sentence on stdout as it starts playing]' \
+'--flush-on-newline[End a sentence at every line break (log lines); by default a single line break is a space and a blank line ends what is buffered]' \
+'--word-timestamps[Ask for word begin and end times]' \
+'--phoneme-timestamps[Ask for phoneme times]' \
+'--markdown-filter[Strip Markdown (#, *, code blocks, links) before speaking\: the service does it for CosyVoice, tts itself for the offline engine]' \
+'--aigc-tag[Add the AIGC watermark tag]' \
+'--ssml[The text is SSML (one message; not with streaming stdin)]' \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::text -- The text to speak; with no TEXT and no --file, stdin is read as it arrives:_default' \
+&& ret=0
+;;
+(convert)
+_arguments "${_arguments_options[@]}" : \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::rest:_default' \
+&& ret=0
+;;
+(serve)
+_arguments "${_arguments_options[@]}" : \
+'--listen=[Address and port to listen on (port 0 picks a free one)]:ADDR:PORT:_default' \
+'--api-key=[Accept only this API key \[env\: TTS_SERVE_API_KEY\]; without one, any key is accepted, and only on a loopback address]:KEY:_default' \
+'--client-timeout=[Seconds a client may stay silent during a task (the service'\''s rule is 23)]:SECS:_default' \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(voices)
+_arguments "${_arguments_options[@]}" : \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::rest:_default' \
+&& ret=0
+;;
+(devices)
+_arguments "${_arguments_options[@]}" : \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::rest:_default' \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':shell -- The shell:(bash elvish fish powershell zsh)' \
+&& ret=0
+;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_tts__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:tts-help-command-$line[1]:"
+        case $line[1] in
+            (say)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(convert)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(serve)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(voices)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(devices)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+}
+
+(( $+functions[_tts_commands] )) ||
+_tts_commands() {
+    local commands; commands=(
+'say:Speak text from arguments, files or stdin' \
+'convert:Convert text files to audio files (not built yet)' \
+'serve:Serve the CosyVoice WebSocket protocol, spoken by the offline engine' \
+'voices:List voices (not built yet)' \
+'devices:List audio output devices (not built yet)' \
+'completions:Print the completion script for a shell' \
+'man:Print the manual page (roff)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'tts commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__completions_commands] )) ||
+_tts__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts completions commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__convert_commands] )) ||
+_tts__subcmd__convert_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts convert commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__devices_commands] )) ||
+_tts__subcmd__devices_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts devices commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help_commands] )) ||
+_tts__subcmd__help_commands() {
+    local commands; commands=(
+'say:Speak text from arguments, files or stdin' \
+'convert:Convert text files to audio files (not built yet)' \
+'serve:Serve the CosyVoice WebSocket protocol, spoken by the offline engine' \
+'voices:List voices (not built yet)' \
+'devices:List audio output devices (not built yet)' \
+'completions:Print the completion script for a shell' \
+'man:Print the manual page (roff)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'tts help commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__completions_commands] )) ||
+_tts__subcmd__help__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help completions commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__convert_commands] )) ||
+_tts__subcmd__help__subcmd__convert_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help convert commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__devices_commands] )) ||
+_tts__subcmd__help__subcmd__devices_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help devices commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__help_commands] )) ||
+_tts__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help help commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__man_commands] )) ||
+_tts__subcmd__help__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help man commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__say_commands] )) ||
+_tts__subcmd__help__subcmd__say_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help say commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__serve_commands] )) ||
+_tts__subcmd__help__subcmd__serve_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help serve commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__voices_commands] )) ||
+_tts__subcmd__help__subcmd__voices_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help voices commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__man_commands] )) ||
+_tts__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts man commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__say_commands] )) ||
+_tts__subcmd__say_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts say commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__serve_commands] )) ||
+_tts__subcmd__serve_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts serve commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voices_commands] )) ||
+_tts__subcmd__voices_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voices commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_tts" ]; then
+    _tts "$@"
+else
+    compdef _tts tts
+fi

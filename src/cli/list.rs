@@ -1,0 +1,265 @@
+//! `tts voices` and `tts devices`: the tables (fitted to the terminal) and JSON they print.
+
+use serde_json::{Value, json};
+
+use crate::catalog::{self, Voice};
+use crate::engine::espeak_ffi::VoiceInfo;
+
+/// Which voices, and how to show them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VoicesOptions {
+    /// The offline engine's voices instead of the service's catalog.
+    pub local: bool,
+    /// Only voices that work with this model.
+    pub model: Option<String>,
+    /// Only voices speaking this language (a prefix: `zh`, `en-GB`).
+    pub language: Option<String>,
+    /// Only this gender.
+    pub gender: Option<String>,
+    /// Only voices whose id, name or description contains this.
+    pub search: Option<String>,
+    /// JSON instead of a table.
+    pub json: bool,
+}
+
+/// The catalog voices that pass the filters.
+pub fn catalog_voices(options: &VoicesOptions) -> Vec<&'static Voice> {
+    let lower = |s: &str| s.to_lowercase();
+    catalog::voices()
+        .iter()
+        .filter(|v| {
+            options
+                .model
+                .as_deref()
+                .is_none_or(|m| v.models.iter().any(|vm| vm.eq_ignore_ascii_case(m)))
+        })
+        .filter(|v| {
+            options.language.as_deref().is_none_or(|l| {
+                v.languages
+                    .iter()
+                    .any(|vl| lower(vl).starts_with(&lower(l)))
+            })
+        })
+        .filter(|v| {
+            options
+                .gender
+                .as_deref()
+                .is_none_or(|g| v.gender.eq_ignore_ascii_case(g))
+        })
+        .filter(|v| {
+            options.search.as_deref().is_none_or(|w| {
+                let w = lower(w);
+                [v.id, v.name, v.description]
+                    .iter()
+                    .any(|field| lower(field).contains(&w))
+            })
+        })
+        .collect()
+}
+
+/// The catalog voices as JSON: every column, lists as arrays, empty cells as null.
+pub fn catalog_json(voices: &[&Voice]) -> String {
+    let items: Vec<Value> = voices
+        .iter()
+        .map(|v| {
+            let mut object = serde_json::Map::new();
+            for (column, cell) in &v.columns {
+                let value = match (*column, cell.is_empty()) {
+                    (_, true) => Value::Null,
+                    ("models" | "languages" | "regions", false) => {
+                        json!(cell.split(',').map(str::trim).collect::<Vec<_>>())
+                    }
+                    _ => json!(cell),
+                };
+                object.insert((*column).to_owned(), value);
+            }
+            Value::Object(object)
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_default()
+}
+
+/// The catalog voices as a table of at most `width` columns (`None`: no limit).
+pub fn catalog_table(voices: &[&Voice], width: Option<usize>) -> String {
+    let rows: Vec<Vec<String>> = voices
+        .iter()
+        .map(|v| {
+            vec![
+                v.id.to_owned(),
+                if v.gender.is_empty() {
+                    "unknown".into()
+                } else {
+                    v.gender.to_owned()
+                },
+                v.languages.join(", "),
+                v.models.join(", "),
+                if v.description.is_empty() {
+                    "unknown".into()
+                } else {
+                    v.description.to_owned()
+                },
+            ]
+        })
+        .collect();
+    table(
+        &["VOICE", "GENDER", "LANGUAGES", "MODELS", "DESCRIPTION"],
+        &rows,
+        width,
+    )
+}
+
+/// The offline engine's voices that pass the filters, as a table or JSON.
+pub fn local_voices(voices: &[VoiceInfo], options: &VoicesOptions, width: Option<usize>) -> String {
+    let lower = |s: &str| s.to_lowercase();
+    let chosen: Vec<&VoiceInfo> = voices
+        .iter()
+        .filter(|v| !v.identifier.starts_with("mb/"))
+        .filter(|v| {
+            options.language.as_deref().is_none_or(|l| {
+                v.languages
+                    .iter()
+                    .any(|vl| lower(vl).starts_with(&lower(l)))
+            })
+        })
+        .filter(|v| {
+            options.search.as_deref().is_none_or(|w| {
+                lower(&v.name).contains(&lower(w)) || lower(&v.identifier).contains(&lower(w))
+            })
+        })
+        .collect();
+    if options.json {
+        let items: Vec<Value> = chosen
+            .iter()
+            .map(|v| json!({"voice": v.languages.first(), "name": v.name, "identifier": v.identifier, "languages": v.languages}))
+            .collect();
+        return serde_json::to_string_pretty(&items).unwrap_or_default();
+    }
+    let rows: Vec<Vec<String>> = chosen
+        .iter()
+        .map(|v| {
+            vec![
+                v.languages.first().cloned().unwrap_or_default(),
+                v.name.replace('_', " "),
+                v.identifier.clone(),
+            ]
+        })
+        .collect();
+    let mut out = table(&["VOICE", "NAME", "FILE"], &rows, width);
+    out.push_str("Variants: add +f1 to +f5, +m1 to +m7, +klatt, +whisper ... (en-us+f3)\n");
+    out
+}
+
+/// Output devices, numbered, the default marked.
+pub fn devices_table(devices: &[(String, bool)]) -> String {
+    let rows: Vec<Vec<String>> = devices
+        .iter()
+        .enumerate()
+        .map(|(i, (name, default))| {
+            vec![
+                i.to_string(),
+                name.clone(),
+                if *default {
+                    "default".into()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect();
+    table(&["#", "DEVICE", ""], &rows, None)
+}
+
+/// Left-aligned columns; when a width is given, the widest columns give way, cut with "…".
+fn table(header: &[&str], rows: &[Vec<String>], width: Option<usize>) -> String {
+    let count = |s: &str| s.chars().count();
+    let mut widths: Vec<usize> = header.iter().map(|h| count(h)).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(count(cell));
+        }
+    }
+    if let Some(limit) = width {
+        // Two spaces between columns; shrink the widest column until the row fits.
+        while widths.iter().sum::<usize>() + 2 * (widths.len() - 1) > limit {
+            let Some((widest, w)) = widths
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, w)| **w)
+                .map(|(i, w)| (i, *w))
+            else {
+                break;
+            };
+            if w <= 8 {
+                break;
+            }
+            widths[widest] = w - 1;
+        }
+    }
+    let mut out = String::new();
+    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| fit(cell, *w))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn fit(cell: &str, width: usize) -> String {
+    let chars = cell.chars().count();
+    if chars <= width {
+        return format!("{cell}{}", " ".repeat(width - chars));
+    }
+    let mut cut: String = cell.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_narrow_the_catalog() {
+        let all = catalog_voices(&VoicesOptions::default());
+        assert_eq!(all.len(), 277);
+        let v2 = catalog_voices(&VoicesOptions {
+            model: Some("cosyvoice-v2".into()),
+            ..VoicesOptions::default()
+        });
+        assert!(!v2.is_empty() && v2.iter().all(|v| v.models.contains(&"cosyvoice-v2")));
+        let british = catalog_voices(&VoicesOptions {
+            language: Some("en-gb".into()),
+            ..VoicesOptions::default()
+        });
+        assert!(
+            !british.is_empty()
+                && british
+                    .iter()
+                    .all(|v| v.languages.iter().any(|l| l.starts_with("en-GB")))
+        );
+        let female = catalog_voices(&VoicesOptions {
+            gender: Some("female".into()),
+            ..VoicesOptions::default()
+        });
+        assert!(female.iter().all(|v| v.gender == "female") && female.len() < all.len());
+        let sunny = catalog_voices(&VoicesOptions {
+            search: Some("SUNNY".into()),
+            ..VoicesOptions::default()
+        });
+        assert!(sunny.iter().any(|v| v.id == "longanyang"));
+    }
+
+    #[test]
+    fn a_table_fits_the_width_it_is_given() {
+        let voices = catalog_voices(&VoicesOptions::default());
+        let text = catalog_table(&voices, Some(80));
+        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+        assert!(text.starts_with("VOICE"));
+        assert!(text.contains("unknown"), "empty cells say unknown");
+    }
+}
