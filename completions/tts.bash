@@ -19,6 +19,9 @@ _tts() {
             tts,completions)
                 cmd="tts__subcmd__completions"
                 ;;
+            tts,config)
+                cmd="tts__subcmd__config"
+                ;;
             tts,convert)
                 cmd="tts__subcmd__convert"
                 ;;
@@ -42,6 +45,9 @@ _tts() {
                 ;;
             tts__subcmd__help,completions)
                 cmd="tts__subcmd__help__subcmd__completions"
+                ;;
+            tts__subcmd__help,config)
+                cmd="tts__subcmd__help__subcmd__config"
                 ;;
             tts__subcmd__help,convert)
                 cmd="tts__subcmd__help__subcmd__convert"
@@ -71,7 +77,7 @@ _tts() {
 
     case "${cmd}" in
         tts)
-            opts="-q -h -V --quiet --verbose --help --version say convert serve voices devices completions man help"
+            opts="-q -h -V --quiet --verbose --help --version say convert serve voices devices completions man config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -86,6 +92,20 @@ _tts() {
             ;;
         tts__subcmd__completions)
             opts="-q -h -V --quiet --verbose --help --version bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tts__subcmd__config)
+            opts="-q -h -V --quiet --verbose --help --version path show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -127,7 +147,7 @@ _tts() {
             return 0
             ;;
         tts__subcmd__help)
-            opts="say convert serve voices devices completions man help"
+            opts="say convert serve voices devices completions man config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -141,6 +161,20 @@ _tts() {
             return 0
             ;;
         tts__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tts__subcmd__help__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -267,7 +301,7 @@ _tts() {
             return 0
             ;;
         tts__subcmd__say)
-            opts="-f -v -r -o -e -m -q -h -V --file --voice --rate --pitch --volume --output --format --sample-rate --append --device --engine --timing --echo --flush-on-newline --idle-timeout --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --quiet --verbose --help --version"
+            opts="-f -v -r -o -e -p -m -q -h -V --file --voice --rate --pitch --volume --output --format --sample-rate --append --device --engine --profile --timing --echo --flush-on-newline --idle-timeout --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -331,6 +365,14 @@ _tts() {
                     ;;
                 -e)
                     COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --idle-timeout)
@@ -431,12 +473,52 @@ _tts() {
             return 0
             ;;
         tts__subcmd__voices)
-            opts="-q -h -V --quiet --verbose --help --version"
+            opts="-e -m -l -g -s -q -h -V --engine --model --language --gender --search --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --engine)
+                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --language)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gender)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

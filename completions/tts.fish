@@ -31,10 +31,11 @@ complete -c tts -n "__fish_tts_needs_command" -s V -l version -d 'Print version'
 complete -c tts -n "__fish_tts_needs_command" -f -a "say" -d 'Speak text from arguments, files or stdin'
 complete -c tts -n "__fish_tts_needs_command" -f -a "convert" -d 'Convert text files to audio files (not built yet)'
 complete -c tts -n "__fish_tts_needs_command" -f -a "serve" -d 'Serve the CosyVoice WebSocket protocol, spoken by the offline engine'
-complete -c tts -n "__fish_tts_needs_command" -f -a "voices" -d 'List voices (not built yet)'
-complete -c tts -n "__fish_tts_needs_command" -f -a "devices" -d 'List audio output devices (not built yet)'
+complete -c tts -n "__fish_tts_needs_command" -f -a "voices" -d 'List voices: the service\'s catalog, or the offline engine\'s'
+complete -c tts -n "__fish_tts_needs_command" -f -a "devices" -d 'List audio output devices; --device takes a name or a number from this list'
 complete -c tts -n "__fish_tts_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c tts -n "__fish_tts_needs_command" -f -a "man" -d 'Print the manual page (roff)'
+complete -c tts -n "__fish_tts_needs_command" -f -a "config" -d 'Show the config file\'s path or its settings (never the key)'
 complete -c tts -n "__fish_tts_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tts -n "__fish_tts_using_subcommand say" -s f -l file -d 'Read text from FILE (\'-\' is stdin); repeatable' -r -F
 complete -c tts -n "__fish_tts_using_subcommand say" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by script]' -r
@@ -48,9 +49,10 @@ mp3\t'MP3'
 opus\t'Ogg Opus'"
 complete -c tts -n "__fish_tts_using_subcommand say" -l sample-rate -d 'Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine\'s]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l device -d 'Play on the output device NAME [default: the system default]' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -s e -l engine -d 'Engine: cosyvoice when an API key is configured, else the offline engine' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
+complete -c tts -n "__fish_tts_using_subcommand say" -s e -l engine -d 'Engine: auto is cosyvoice when an API key is configured, else the offline engine [default: auto]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
 local\t'The embedded espeak-ng engine: no network, no key'
 cosyvoice\t'The DashScope CosyVoice service'"
+complete -c tts -n "__fish_tts_using_subcommand say" -s p -l profile -d 'Use the settings of [profile.NAME] in the config file' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l idle-timeout -d 'Seconds of quiet input after which the service\'s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task [default: 15]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -s m -l model -d 'Model [default: cosyvoice-v3-flash]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l bit-rate -d 'Opus bit rate in kbps, 6 to 510 (opus only) [default: 32]' -r
@@ -91,9 +93,17 @@ complete -c tts -n "__fish_tts_using_subcommand serve" -s q -l quiet -d 'Print o
 complete -c tts -n "__fish_tts_using_subcommand serve" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
 complete -c tts -n "__fish_tts_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c tts -n "__fish_tts_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c tts -n "__fish_tts_using_subcommand voices" -s e -l engine -d 'Whose voices: the CosyVoice catalog or the offline engine\'s [default: cosyvoice]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
+local\t'The embedded espeak-ng engine: no network, no key'
+cosyvoice\t'The DashScope CosyVoice service'"
+complete -c tts -n "__fish_tts_using_subcommand voices" -s m -l model -d 'Only voices that work with MODEL (cosyvoice-v3-flash, ...)' -r
+complete -c tts -n "__fish_tts_using_subcommand voices" -s l -l language -d 'Only voices speaking LANG (a prefix: zh, en, en-GB, ja, ...)' -r
+complete -c tts -n "__fish_tts_using_subcommand voices" -s g -l gender -d 'Only female or male voices' -r
+complete -c tts -n "__fish_tts_using_subcommand voices" -s s -l search -d 'Only voices whose id, name or description contains WORD' -r
+complete -c tts -n "__fish_tts_using_subcommand voices" -l json -d 'Print JSON instead of a table'
 complete -c tts -n "__fish_tts_using_subcommand voices" -s q -l quiet -d 'Print only errors: no notices or progress'
 complete -c tts -n "__fish_tts_using_subcommand voices" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
-complete -c tts -n "__fish_tts_using_subcommand voices" -s h -l help -d 'Print help'
+complete -c tts -n "__fish_tts_using_subcommand voices" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tts -n "__fish_tts_using_subcommand voices" -s V -l version -d 'Print version'
 complete -c tts -n "__fish_tts_using_subcommand devices" -s q -l quiet -d 'Print only errors: no notices or progress'
 complete -c tts -n "__fish_tts_using_subcommand devices" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
@@ -107,11 +117,16 @@ complete -c tts -n "__fish_tts_using_subcommand man" -s q -l quiet -d 'Print onl
 complete -c tts -n "__fish_tts_using_subcommand man" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
 complete -c tts -n "__fish_tts_using_subcommand man" -s h -l help -d 'Print help'
 complete -c tts -n "__fish_tts_using_subcommand man" -s V -l version -d 'Print version'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man help" -f -a "say" -d 'Speak text from arguments, files or stdin'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man help" -f -a "convert" -d 'Convert text files to audio files (not built yet)'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man help" -f -a "serve" -d 'Serve the CosyVoice WebSocket protocol, spoken by the offline engine'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man help" -f -a "voices" -d 'List voices (not built yet)'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man help" -f -a "devices" -d 'List audio output devices (not built yet)'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man help" -f -a "man" -d 'Print the manual page (roff)'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tts -n "__fish_tts_using_subcommand config" -s q -l quiet -d 'Print only errors: no notices or progress'
+complete -c tts -n "__fish_tts_using_subcommand config" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
+complete -c tts -n "__fish_tts_using_subcommand config" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tts -n "__fish_tts_using_subcommand config" -s V -l version -d 'Print version'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "say" -d 'Speak text from arguments, files or stdin'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "convert" -d 'Convert text files to audio files (not built yet)'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "serve" -d 'Serve the CosyVoice WebSocket protocol, spoken by the offline engine'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "voices" -d 'List voices: the service\'s catalog, or the offline engine\'s'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "devices" -d 'List audio output devices; --device takes a name or a number from this list'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "man" -d 'Print the manual page (roff)'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "config" -d 'Show the config file\'s path or its settings (never the key)'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

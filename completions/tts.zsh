@@ -49,12 +49,14 @@ mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
 '--device=[Play on the output device NAME \[default\: the system default\]]:NAME:_default' \
-'-e+[Engine\: cosyvoice when an API key is configured, else the offline engine]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+'-e+[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
 cosyvoice\:"The DashScope CosyVoice service"))' \
-'--engine=[Engine\: cosyvoice when an API key is configured, else the offline engine]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+'--engine=[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
 cosyvoice\:"The DashScope CosyVoice service"))' \
+'-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
+'--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
 '-m+[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
@@ -119,14 +121,28 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (voices)
 _arguments "${_arguments_options[@]}" : \
+'-e+[Whose voices\: the CosyVoice catalog or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+local\:"The embedded espeak-ng engine\: no network, no key"
+cosyvoice\:"The DashScope CosyVoice service"))' \
+'--engine=[Whose voices\: the CosyVoice catalog or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+local\:"The embedded espeak-ng engine\: no network, no key"
+cosyvoice\:"The DashScope CosyVoice service"))' \
+'-m+[Only voices that work with MODEL (cosyvoice-v3-flash, ...)]:MODEL:_default' \
+'--model=[Only voices that work with MODEL (cosyvoice-v3-flash, ...)]:MODEL:_default' \
+'-l+[Only voices speaking LANG (a prefix\: zh, en, en-GB, ja, ...)]:LANG:_default' \
+'--language=[Only voices speaking LANG (a prefix\: zh, en, en-GB, ja, ...)]:LANG:_default' \
+'-g+[Only female or male voices]:GENDER:_default' \
+'--gender=[Only female or male voices]:GENDER:_default' \
+'-s+[Only voices whose id, name or description contains WORD]:WORD:_default' \
+'--search=[Only voices whose id, name or description contains WORD]:WORD:_default' \
+'--json[Print JSON instead of a table]' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
 '--verbose[Print what happens at each stage (device, timings, underruns)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::rest:_default' \
 && ret=0
 ;;
 (devices)
@@ -138,7 +154,6 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::rest:_default' \
 && ret=0
 ;;
 (completions)
@@ -162,6 +177,19 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 '-V[Print version]' \
 '--version[Print version]' \
+&& ret=0
+;;
+(config)
+_arguments "${_arguments_options[@]}" : \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':action -- What to show:((path\:"The file'\''s path (\$TTS_CONFIG, or the XDG config directory)"
+show\:"Its settings and profiles, with the key hidden"))' \
 && ret=0
 ;;
 (help)
@@ -204,6 +232,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(config)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -223,10 +255,11 @@ _tts_commands() {
 'say:Speak text from arguments, files or stdin' \
 'convert:Convert text files to audio files (not built yet)' \
 'serve:Serve the CosyVoice WebSocket protocol, spoken by the offline engine' \
-'voices:List voices (not built yet)' \
-'devices:List audio output devices (not built yet)' \
+'voices:List voices\: the service'\''s catalog, or the offline engine'\''s' \
+'devices:List audio output devices; --device takes a name or a number from this list' \
 'completions:Print the completion script for a shell' \
 'man:Print the manual page (roff)' \
+'config:Show the config file'\''s path or its settings (never the key)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'tts commands' commands "$@"
@@ -235,6 +268,11 @@ _tts_commands() {
 _tts__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'tts completions commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__config_commands] )) ||
+_tts__subcmd__config_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts config commands' commands "$@"
 }
 (( $+functions[_tts__subcmd__convert_commands] )) ||
 _tts__subcmd__convert_commands() {
@@ -252,10 +290,11 @@ _tts__subcmd__help_commands() {
 'say:Speak text from arguments, files or stdin' \
 'convert:Convert text files to audio files (not built yet)' \
 'serve:Serve the CosyVoice WebSocket protocol, spoken by the offline engine' \
-'voices:List voices (not built yet)' \
-'devices:List audio output devices (not built yet)' \
+'voices:List voices\: the service'\''s catalog, or the offline engine'\''s' \
+'devices:List audio output devices; --device takes a name or a number from this list' \
 'completions:Print the completion script for a shell' \
 'man:Print the manual page (roff)' \
+'config:Show the config file'\''s path or its settings (never the key)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'tts help commands' commands "$@"
@@ -264,6 +303,11 @@ _tts__subcmd__help_commands() {
 _tts__subcmd__help__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'tts help completions commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__config_commands] )) ||
+_tts__subcmd__help__subcmd__config_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help config commands' commands "$@"
 }
 (( $+functions[_tts__subcmd__help__subcmd__convert_commands] )) ||
 _tts__subcmd__help__subcmd__convert_commands() {

@@ -92,6 +92,11 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
             std::io::stdout().write_all(list::devices_table(&device::list()?).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        CommandConfig::ShowConfig(text) => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", text.trim_end())?;
+            Ok(ExitCode::SUCCESS)
+        }
         CommandConfig::Man => {
             std::io::stdout().write_all(&tts::cli::generate::man()?)?;
             Ok(ExitCode::SUCCESS)
@@ -118,7 +123,7 @@ fn run_say(
     started: Instant,
 ) -> Result<ExitCode> {
     if verbosity != Verbosity::Quiet {
-        if let Some(notice) = &say.engine_notice {
+        for notice in &say.notices {
             eprintln!("tts: {notice}");
         }
         if say.inputs.contains(&Input::Stdin) && std::io::stdin().is_terminal() {

@@ -45,6 +45,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff).
     Man,
+    /// Show the config file's path or its settings (never the key).
+    Config(ConfigArgs),
 }
 
 /// `tts voices`.
@@ -68,6 +70,23 @@ pub struct VoicesArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `tts config`.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// What to show.
+    #[arg(value_enum)]
+    pub action: ConfigAction,
+}
+
+/// `tts config` actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigAction {
+    /// The file's path ($TTS_CONFIG, or the XDG config directory).
+    Path,
+    /// Its settings and profiles, with the key hidden.
+    Show,
 }
 
 /// `tts completions`.
@@ -137,9 +156,12 @@ pub struct SayArgs {
     /// Play on the output device NAME [default: the system default].
     #[arg(long, value_name = "NAME")]
     pub device: Option<String>,
-    /// Engine: cosyvoice when an API key is configured, else the offline engine.
-    #[arg(short, long, value_enum, default_value_t = EngineArg::Auto)]
-    pub engine: EngineArg,
+    /// Engine: auto is cosyvoice when an API key is configured, else the offline engine [default: auto].
+    #[arg(short, long, value_enum)]
+    pub engine: Option<EngineArg>,
+    /// Use the settings of [profile.NAME] in the config file.
+    #[arg(short, long, value_name = "NAME", env = "TTS_PROFILE")]
+    pub profile: Option<String>,
     /// Print when the engine was ready, the first audio played and the end, on stderr.
     #[arg(long)]
     pub timing: bool,

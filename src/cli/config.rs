@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use super::args::{Args, Command, EngineArg, FormatArg, SayArgs, ServeArgs};
+use super::args::{Args, Command, ConfigAction, EngineArg, FormatArg, SayArgs, ServeArgs};
 use super::credentials;
 use super::list::VoicesOptions;
 use super::remote::{self, FileFormat, Prosody, RemoteConfig};
+use super::settings::{self, FileSettings};
 use crate::audio::{AudioFormat, SUPPORTED_RATES, SampleRate};
 use crate::engine::local::LocalParams;
 use crate::output::device::PlayerOptions;
@@ -43,6 +44,8 @@ pub enum CommandConfig {
     Serve(ServeOptions),
     /// `tts completions SHELL`.
     Completions(clap_complete::Shell),
+    /// `tts config path|show`: what to print.
+    ShowConfig(String),
     /// `tts voices` (or `tts say -v '?'`).
     Voices(VoicesOptions),
     /// `tts devices`.
@@ -64,8 +67,8 @@ pub struct SayConfig {
     pub timing: bool,
     /// How text becomes fragments.
     pub feed: FeedOptions,
-    /// A one-line notice about the engine choice, for stderr.
-    pub engine_notice: Option<String>,
+    /// One-line notices for stderr (the engine choice, a readable key file).
+    pub notices: Vec<String>,
 }
 
 /// How text is read and cut.
@@ -110,6 +113,8 @@ pub struct Environment {
     pub workspace: Option<String>,
     /// `TTS_SERVE_API_KEY`.
     pub serve_key: Option<String>,
+    /// Every other `TTS_*` variable (defaults for `tts say`).
+    pub tts_vars: Vec<(String, String)>,
     /// The config file (`$TTS_CONFIG` or `~/.config/tts/config.toml`).
     pub config_file: Option<PathBuf>,
 }
@@ -127,6 +132,9 @@ impl Environment {
             websocket_url: var("DASHSCOPE_WEBSOCKET_BASE_URL"),
             workspace: var("DASHSCOPE_WORKSPACE_ID"),
             serve_key: var("TTS_SERVE_API_KEY"),
+            tts_vars: std::env::vars()
+                .filter(|(k, _)| k.starts_with("TTS_"))
+                .collect(),
             config_file: credentials::config_path(),
         }
     }
@@ -212,6 +220,28 @@ pub enum ConfigError {
         "--echo prints sentences on stdout, where -o - writes audio; write the audio to a file"
     )]
     EchoWithStdout,
+    /// A config-file or environment value outside a setting's choices.
+    #[error("the setting {key} = '{value}' is not one of its choices; see tts say --help")]
+    Setting {
+        /// The setting.
+        key: &'static str,
+        /// The value found.
+        value: String,
+    },
+    /// `-p NAME` that the config file does not define.
+    #[error("no profile '{name}' in the config file ({known}); see tts config show")]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+        /// The profiles there are.
+        known: String,
+    },
+    /// A `TTS_*` variable of the wrong type.
+    #[error("a TTS_* variable cannot be used: {reason}")]
+    Environment {
+        /// Why.
+        reason: String,
+    },
     /// `tts say ""`.
     #[error("nothing to say: TEXT is empty")]
     EmptyText,
@@ -331,18 +361,50 @@ impl Config {
             (false, false) => Verbosity::Normal,
         };
         let command = match args.command {
-            Command::Say(say) if say.voice.as_deref() != Some("?") => {
-                CommandConfig::Say(say_config(*say, env)?)
+            Command::Say(mut say) => {
+                let file = settings::load(env.config_file.as_deref())?;
+                let lookup = |name: &str| {
+                    env.tts_vars
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.clone())
+                };
+                let environment = settings::from_environment(&lookup)?;
+                settings::defaults_for(&file, say.profile.as_deref(), environment)?
+                    .apply(&mut say)?;
+                if say.voice.as_deref() == Some("?") {
+                    // The macOS `say -v '?'` habit: list the voices of the engine that would speak.
+                    let engine = say.engine.unwrap_or(EngineArg::Auto);
+                    let keyless = || -> Result<bool, ConfigError> {
+                        Ok(credentials::find(
+                            env.api_key.as_deref(),
+                            env.config_file.as_deref(),
+                            &file,
+                        )?
+                        .is_none())
+                    };
+                    let local =
+                        engine == EngineArg::Local || (engine == EngineArg::Auto && keyless()?);
+                    CommandConfig::Voices(VoicesOptions {
+                        local,
+                        ..VoicesOptions::default()
+                    })
+                } else {
+                    CommandConfig::Say(say_config(*say, env, &file)?)
+                }
             }
             Command::Convert(_) => return Err(ConfigError::VerbNotBuilt { verb: "convert" }),
             Command::Serve(serve) => CommandConfig::Serve(serve_config(&serve, env)?),
-            Command::Say(say) => CommandConfig::Voices(VoicesOptions {
-                local: say.engine == EngineArg::Local
-                    || (say.engine == EngineArg::Auto
-                        && credentials::find(env.api_key.as_deref(), env.config_file.as_deref())?
-                            .is_none()),
-                ..VoicesOptions::default()
-            }),
+            Command::Config(config) => {
+                let file = settings::load(env.config_file.as_deref())?;
+                CommandConfig::ShowConfig(match config.action {
+                    ConfigAction::Path => env.config_file.as_ref().map_or_else(
+                        || "no config directory".to_owned(),
+                        |p| p.display().to_string(),
+                    ),
+                    ConfigAction::Show => settings::show(env.config_file.as_ref(), &file),
+                })
+            }
             Command::Voices(voices) => CommandConfig::Voices(VoicesOptions {
                 local: voices.engine == Some(EngineArg::Local),
                 model: voices.model,
@@ -359,7 +421,11 @@ impl Config {
     }
 }
 
-fn say_config(args: SayArgs, env: &Environment) -> Result<SayConfig, ConfigError> {
+fn say_config(
+    args: SayArgs,
+    env: &Environment,
+    file: &FileSettings,
+) -> Result<SayConfig, ConfigError> {
     let rate = ranged_f64(
         "--rate",
         args.rate,
@@ -395,13 +461,14 @@ fn say_config(args: SayArgs, env: &Environment) -> Result<SayConfig, ConfigError
                 .ok_or(ConfigError::UnsupportedRate { value: hz })
         })
         .transpose()?;
-    let found = match args.engine {
+    let engine_arg = args.engine.unwrap_or(EngineArg::Auto);
+    let found = match engine_arg {
         EngineArg::Local => None,
         EngineArg::Auto | EngineArg::Cosyvoice => {
-            credentials::find(env.api_key.as_deref(), env.config_file.as_deref())?
+            credentials::find(env.api_key.as_deref(), env.config_file.as_deref(), file)?
         }
     };
-    let remote = match (args.engine, found) {
+    let remote = match (engine_arg, found) {
         (EngineArg::Cosyvoice, None) => {
             let config = env
                 .config_file
@@ -412,7 +479,7 @@ fn say_config(args: SayArgs, env: &Environment) -> Result<SayConfig, ConfigError
         (EngineArg::Local, _) | (EngineArg::Auto, None) => None,
         (_, Some(credentials)) => Some(credentials),
     };
-    let engine_notice = (args.engine == EngineArg::Auto && remote.is_none()).then(|| {
+    let engine_notice = (engine_arg == EngineArg::Auto && remote.is_none()).then(|| {
         "no DashScope API key (DASHSCOPE_API_KEY); speaking with the offline engine (--engine local hides this)"
             .to_owned()
     });
@@ -489,13 +556,40 @@ fn say_config(args: SayArgs, env: &Environment) -> Result<SayConfig, ConfigError
         markdown: args.cosyvoice.markdown_filter && matches!(engine, EngineConfig::Local(_)),
         idle,
     };
+    let exposure = env
+        .config_file
+        .as_deref()
+        .and_then(|path| settings::exposure_warning(path, file));
+    // New voices appear all the time, so a name the catalog lacks is still sent, with a hint.
+    let unknown_voice = match &engine {
+        EngineConfig::CosyVoice(remote)
+            if crate::catalog::find(&remote.session.parameters.voice).is_none() =>
+        {
+            let voice = &remote.session.parameters.voice;
+            let close = crate::catalog::close_to(voice);
+            let hint = if close.is_empty() {
+                "tts voices lists the catalog".to_owned()
+            } else {
+                format!("did you mean {}?", close.join(", "))
+            };
+            Some(format!(
+                "warning: voice '{voice}' is not in the catalog; sending it as is ({hint})"
+            ))
+        }
+        _ => None,
+    };
+    let notices = engine_notice
+        .into_iter()
+        .chain(exposure)
+        .chain(unknown_voice)
+        .collect();
     Ok(SayConfig {
         inputs,
         engine,
         sink,
         timing: args.timing,
         feed,
-        engine_notice,
+        notices,
     })
 }
 
@@ -687,7 +781,7 @@ mod tests {
             SinkConfig::Device(PlayerOptions { device: None, .. })
         ));
         assert!(
-            config.engine_notice.is_some(),
+            !config.notices.is_empty(),
             "auto without a key says it falls back"
         );
     }
@@ -778,8 +872,8 @@ mod tests {
         assert!(
             say(&["-e", "local", "x"])
                 .expect("valid")
-                .engine_notice
-                .is_none()
+                .notices
+                .is_empty()
         );
         assert!(message(&["-e", "cosyvoice", "x"]).contains("--engine local"));
     }
@@ -796,8 +890,8 @@ mod tests {
             panic!("say expected");
         };
         assert!(
-            say.engine_notice.is_none(),
-            "no notice when the key is there"
+            say.notices.iter().all(|n| n.contains("not in the catalog")),
+            "no engine notice when the key is there"
         );
         match say.engine {
             EngineConfig::CosyVoice(remote) => Ok(*remote),
@@ -949,6 +1043,158 @@ mod tests {
                 .expect_err("refused")
                 .to_string()
                 .contains("use ADDR:PORT")
+        );
+    }
+
+    /// `tts say` with a config file holding `config` and these `TTS_*` variables.
+    fn say_with(
+        config: &str,
+        vars: &[(&str, &str)],
+        argv: &[&str],
+    ) -> Result<SayConfig, ConfigError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, config).expect("write");
+        let env = Environment {
+            config_file: Some(path),
+            tts_vars: vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..Environment::default()
+        };
+        let mut full = vec!["tts", "say"];
+        full.extend_from_slice(argv);
+        match Config::new(Args::try_parse_from(full).expect("parses"), &env)?.command {
+            CommandConfig::Say(say) => Ok(say),
+            _ => panic!("say expected"),
+        }
+    }
+
+    fn local_voice(config: &SayConfig) -> Option<String> {
+        match &config.engine {
+            EngineConfig::Local(p) => p.voice.clone(),
+            EngineConfig::CosyVoice(_) => None,
+        }
+    }
+
+    #[test]
+    fn flags_beat_environment_beat_profile_beat_file_beat_defaults() {
+        let file = "engine = \"local\"\nvoice = \"de\"\nrate = 1.5\n[profile.brit]\nvoice = \"en-gb\"\npitch = 0.8\n";
+        let config = say_with(file, &[], &["x"]).expect("valid");
+        assert_eq!(
+            (local_voice(&config).as_deref(), local(&config).0),
+            (Some("de"), 1.5),
+            "the file"
+        );
+        let config = say_with(file, &[], &["-p", "brit", "x"]).expect("valid");
+        assert_eq!(
+            (local_voice(&config).as_deref(), local(&config).1),
+            (Some("en-gb"), 0.8),
+            "the profile"
+        );
+        let config = say_with(file, &[("TTS_VOICE", "fr")], &["-p", "brit", "x"]).expect("valid");
+        assert_eq!(
+            local_voice(&config).as_deref(),
+            Some("fr"),
+            "the environment"
+        );
+        let config = say_with(
+            file,
+            &[("TTS_VOICE", "fr")],
+            &["-p", "brit", "-v", "cmn", "x"],
+        )
+        .expect("valid");
+        assert_eq!(local_voice(&config).as_deref(), Some("cmn"), "the flag");
+        let config = say_with("", &[], &["-e", "local", "x"]).expect("valid");
+        assert_eq!(
+            (local_voice(&config), local(&config).0),
+            (None, 1.0),
+            "built-in defaults"
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let err = say_with("", &[], &["-p", "nope", "x"])
+            .expect_err("refused")
+            .to_string();
+        assert_eq!(
+            err,
+            "no profile 'nope' in the config file (none are defined); see tts config show"
+        );
+        let err = say_with("voize = \"x\"\n", &[], &["x"])
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains("unknown field `voize`"), "{err}");
+        let err = say_with("engine = \"fast\"\n", &[], &["x"])
+            .expect_err("refused")
+            .to_string();
+        assert!(err.starts_with("the setting engine = 'fast'"), "{err}");
+        let config = say_with("", &[("TTS_RATE", "9")], &["-e", "local", "x"]);
+        assert!(
+            config
+                .expect_err("refused")
+                .to_string()
+                .starts_with("--rate 9 is out of range")
+        );
+    }
+
+    #[test]
+    fn a_key_in_a_file_others_can_read_draws_a_warning_and_show_hides_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "api_key = \"sk-secret\"\nvoice = \"longanyang\"\n").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let env = Environment {
+            config_file: Some(path.clone()),
+            ..Environment::default()
+        };
+        let args = Args::try_parse_from(["tts", "say", "-o", "a.wav", "x"]).expect("parses");
+        let CommandConfig::Say(say) = Config::new(args, &env).expect("valid").command else {
+            panic!("say")
+        };
+        assert!(
+            say.notices.iter().any(|n| n.contains("chmod 600")),
+            "{:?}",
+            say.notices
+        );
+        let args = Args::try_parse_from(["tts", "config", "show"]).expect("parses");
+        let CommandConfig::ShowConfig(text) = Config::new(args, &env).expect("valid").command
+        else {
+            panic!("show")
+        };
+        assert!(
+            text.contains("api_key = \"<hidden>\"") && text.contains("voice = \"longanyang\""),
+            "{text}"
+        );
+        assert!(!text.contains("sk-secret"));
+    }
+
+    #[test]
+    fn an_unknown_service_voice_is_sent_with_close_matches() {
+        let args = Args::try_parse_from(["tts", "say", "-v", "longanyng", "x"]).expect("parses");
+        let env = Environment {
+            api_key: Some("sk".into()),
+            ..Environment::default()
+        };
+        let CommandConfig::Say(say) = Config::new(args, &env).expect("valid").command else {
+            panic!("say")
+        };
+        let EngineConfig::CosyVoice(remote) = &say.engine else {
+            panic!("cosyvoice")
+        };
+        assert_eq!(
+            remote.session.parameters.voice, "longanyng",
+            "sent as given"
+        );
+        assert!(
+            say.notices
+                .iter()
+                .any(|n| n.contains("did you mean longanyang")),
+            "{:?}",
+            say.notices
         );
     }
 }

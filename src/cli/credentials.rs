@@ -4,18 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Deserialize;
-
 use super::ConfigError;
+use super::settings::FileSettings;
 use crate::session::{ApiKey, KeySource};
-
-/// The parts of `config.toml` read here; other keys are left for other readers.
-#[derive(Debug, Default, Deserialize)]
-struct ConfigFile {
-    api_key: Option<String>,
-    api_key_command: Option<String>,
-    workspace: Option<String>,
-}
 
 /// The config file's path: `$TTS_CONFIG`, else `<XDG config dir>/tts/config.toml`.
 pub fn config_path() -> Option<PathBuf> {
@@ -36,16 +27,17 @@ pub struct Credentials {
     pub workspace: Option<String>,
 }
 
-/// Look for a key: the environment's `key` first, then the config file.
+/// Look for a key: the environment's `key` first, then the config file (at `config`, read into
+/// `settings`).
 pub fn find(
     env_key: Option<&str>,
     config: Option<&Path>,
+    settings: &FileSettings,
 ) -> Result<Option<Credentials>, ConfigError> {
-    let file = match config {
-        Some(path) if path.exists() => Some((path, read(path)?)),
-        _ => None,
-    };
-    let workspace = file.as_ref().and_then(|(_, f)| f.workspace.clone());
+    let file = config
+        .filter(|path| path.exists())
+        .map(|path| (path, settings));
+    let workspace = settings.workspace.clone();
     if let Some(key) = env_key.filter(|k| !k.trim().is_empty()) {
         return Ok(Some(Credentials {
             api_key: ApiKey::new(key.trim().to_owned()),
@@ -57,15 +49,15 @@ pub fn find(
         return Ok(None);
     };
     let shown = path.display().to_string();
-    if let Some(key) = file.api_key.filter(|k| !k.trim().is_empty()) {
+    if let Some(key) = file.api_key.clone().filter(|k| !k.trim().is_empty()) {
         return Ok(Some(Credentials {
             api_key: ApiKey::new(key.trim().to_owned()),
             source: KeySource::ConfigFile(shown),
             workspace,
         }));
     }
-    if let Some(command) = file.api_key_command {
-        let key = run_key_command(&command, &shown)?;
+    if let Some(command) = &file.api_key_command {
+        let key = run_key_command(command, &shown)?;
         return Ok(Some(Credentials {
             api_key: ApiKey::new(key),
             source: KeySource::Command(shown),
@@ -73,17 +65,6 @@ pub fn find(
         }));
     }
     Ok(None)
-}
-
-fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::ConfigFile {
-        path: path.to_owned(),
-        reason: e.kind().to_string(),
-    })?;
-    toml::from_str(&text).map_err(|e| ConfigError::ConfigFile {
-        path: path.to_owned(),
-        reason: e.message().to_owned(),
-    })
 }
 
 fn run_key_command(command: &str, path: &str) -> Result<String, ConfigError> {
@@ -115,6 +96,7 @@ fn run_key_command(command: &str, path: &str) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::settings;
 
     fn config(text: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -126,9 +108,13 @@ mod tests {
     #[test]
     fn the_environment_wins_over_the_file() {
         let (_dir, path) = config("api_key = \"from-file\"\nworkspace = \"ws-1\"\n");
-        let found = find(Some("from-env"), Some(&path))
-            .expect("ok")
-            .expect("a key");
+        let found = find(
+            Some("from-env"),
+            Some(&path),
+            &settings::load(Some(&path)).expect("parses"),
+        )
+        .expect("ok")
+        .expect("a key");
         assert_eq!(found.source, KeySource::Environment);
         assert_eq!(found.api_key.expose_for_tests(), "from-env");
         assert_eq!(found.workspace.as_deref(), Some("ws-1"));
@@ -137,12 +123,24 @@ mod tests {
     #[test]
     fn the_file_key_and_the_key_command_are_read() {
         let (_dir, path) = config("api_key = \"from-file\"\n");
-        let found = find(None, Some(&path)).expect("ok").expect("a key");
+        let found = find(
+            None,
+            Some(&path),
+            &settings::load(Some(&path)).expect("parses"),
+        )
+        .expect("ok")
+        .expect("a key");
         assert!(matches!(found.source, KeySource::ConfigFile(_)));
         assert_eq!(found.api_key.expose_for_tests(), "from-file");
 
         let (_dir, path) = config("api_key_command = \"echo sk-from-command\"\n");
-        let found = find(None, Some(&path)).expect("ok").expect("a key");
+        let found = find(
+            None,
+            Some(&path),
+            &settings::load(Some(&path)).expect("parses"),
+        )
+        .expect("ok")
+        .expect("a key");
         assert_eq!(found.api_key.expose_for_tests(), "sk-from-command");
         assert!(
             found
@@ -155,7 +153,10 @@ mod tests {
     #[test]
     fn a_failing_key_command_says_why_without_its_output() {
         let (_dir, path) = config("api_key_command = \"echo sk-secret; echo nope >&2; exit 3\"\n");
-        let err = find(None, Some(&path)).expect_err("fails").to_string();
+        let loaded = settings::load(Some(&path)).expect("parses");
+        let err = find(None, Some(&path), &loaded)
+            .expect_err("fails")
+            .to_string();
         assert!(
             err.contains("api_key_command") && err.contains("nope"),
             "{err}"
@@ -166,14 +167,26 @@ mod tests {
     #[test]
     fn no_key_anywhere_is_none() {
         let (_dir, path) = config("voice = \"longanyang\"\n");
-        assert!(find(None, Some(&path)).expect("ok").is_none());
-        assert!(find(Some("  "), None).expect("ok").is_none());
+        assert!(
+            find(
+                None,
+                Some(&path),
+                &settings::load(Some(&path)).expect("parses")
+            )
+            .expect("ok")
+            .is_none()
+        );
+        assert!(
+            find(Some("  "), None, &FileSettings::default())
+                .expect("ok")
+                .is_none()
+        );
     }
 
     #[test]
     fn a_broken_file_is_named() {
         let (_dir, path) = config("api_key = \n");
-        let err = find(None, Some(&path)).expect_err("fails").to_string();
+        let err = settings::load(Some(&path)).expect_err("fails").to_string();
         assert!(
             err.starts_with(&format!("cannot read {}", path.display())),
             "{err}"

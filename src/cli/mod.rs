@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod generate;
 pub mod list;
 pub mod remote;
+pub mod settings;
 
 pub use args::Args;
 pub use config::{Config, ConfigError};

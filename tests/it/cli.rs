@@ -108,14 +108,9 @@ fn mp3_and_opus_files_are_refused_with_the_alternative() {
 
 #[test]
 fn verbs_not_built_yet_say_so() {
-    for verb in ["convert"] {
-        let output = run(&[verb]);
-        assert_eq!(output.status.code(), Some(2), "{verb}");
-        assert_eq!(
-            stderr(&output),
-            format!("tts: `tts {verb}` is not available yet\n")
-        );
-    }
+    let output = run(&["convert"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stderr(&output), "tts: `tts convert` is not available yet\n");
 }
 
 #[test]
@@ -191,5 +186,128 @@ fn an_unknown_variant_is_refused_not_ignored() {
     assert_eq!(
         stderr(&output),
         "tts: unknown voice variant 'nonsense' in 'en-gb+nonsense'; try f1 to f5, m1 to m7, klatt or whisper\n"
+    );
+}
+
+/// Help and error texts are part of the interface: a change to them shows up in review.
+#[test]
+fn help_of_every_verb_matches_its_snapshot() {
+    for verb in [
+        "",
+        "say",
+        "serve",
+        "voices",
+        "devices",
+        "config",
+        "completions",
+        "man",
+        "convert",
+    ] {
+        let mut args: Vec<&str> = verb.split_whitespace().collect();
+        args.push("--help");
+        let output = run(&args);
+        assert!(output.status.success(), "{verb}");
+        let name = if verb.is_empty() {
+            "help".to_owned()
+        } else {
+            format!("help_{verb}")
+        };
+        insta::assert_snapshot!(name, String::from_utf8_lossy(&output.stdout));
+    }
+}
+
+#[test]
+fn main_error_messages_match_their_snapshots() {
+    let cases: [(&str, &[&str]); 8] = [
+        ("error_rate", &["say", "-r", "3", "x"]),
+        (
+            "error_voice",
+            &["say", "-e", "local", "-v", "zz", "-o", "x.wav", "x"],
+        ),
+        (
+            "error_mp3_local",
+            &["say", "-e", "local", "-o", "x.mp3", "x"],
+        ),
+        (
+            "error_input_file",
+            &["say", "-f", "/nonexistent/chapter.txt"],
+        ),
+        ("error_no_key", &["say", "-e", "cosyvoice", "x"]),
+        ("error_profile", &["say", "-p", "narrator", "x"]),
+        (
+            "error_ssml_local",
+            &["say", "-e", "local", "--ssml", "<speak>x</speak>"],
+        ),
+        ("error_open_server", &["serve", "--listen", "0.0.0.0:8765"]),
+    ];
+    for (name, args) in cases {
+        let home = tempfile::tempdir().expect("tempdir");
+        let output = tts(home.path()).args(args).output().expect("tts runs");
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        // The home directory differs per run.
+        let text = stderr(&output).replace(&home.path().display().to_string(), "$HOME");
+        insta::assert_snapshot!(name, text);
+    }
+}
+
+#[test]
+fn completions_and_man_page_match_the_committed_files() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = run(&["completions", shell]);
+        assert!(output.status.success());
+        let committed = std::fs::read(root.join(format!("completions/tts.{shell}")))
+            .expect("committed completions");
+        assert!(
+            output.stdout == committed,
+            "completions/tts.{shell} is stale: run `tts completions {shell} > completions/tts.{shell}`"
+        );
+    }
+    let output = run(&["man"]);
+    assert!(output.status.success());
+    let committed = std::fs::read(root.join("docs/tts.1")).expect("committed man page");
+    assert!(
+        output.stdout == committed,
+        "docs/tts.1 is stale: run `tts man > docs/tts.1`"
+    );
+}
+
+#[test]
+fn voices_json_has_the_whole_catalog_and_filters_narrow_it() {
+    let output = run(&["voices", "--json"]);
+    assert!(output.status.success());
+    let all: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(all.as_array().expect("array").len(), 277);
+    let output = run(&[
+        "voices",
+        "--json",
+        "--model",
+        "cosyvoice-v2",
+        "--gender",
+        "female",
+        "--language",
+        "zh",
+    ]);
+    let some: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let some = some.as_array().expect("array");
+    assert!(!some.is_empty() && some.len() < 277);
+    for voice in some {
+        assert_eq!(voice["gender"], "female");
+        assert!(
+            voice["models"]
+                .as_array()
+                .expect("models")
+                .iter()
+                .any(|m| m == "cosyvoice-v2")
+        );
+    }
+    let output = run(&["voices", "-e", "local", "--json", "-l", "en-gb"]);
+    let local: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(
+        local
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|v| v["voice"] == "en-gb")
     );
 }
