@@ -137,3 +137,98 @@ pub(crate) fn wav_seconds(path: &Path) -> (u32, f64) {
         f64::from(frames) / f64::from(spec.sample_rate),
     )
 }
+
+/// A `tts serve` on a free port of 127.0.0.1, its log kept (drained, so it never blocks).
+pub(crate) struct ServeProcess {
+    child: std::process::Child,
+    /// `ws://127.0.0.1:PORT/api-ws/v1/inference`.
+    pub(crate) url: String,
+    /// A home directory for the clients of this server.
+    pub(crate) home: TempDir,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl ServeProcess {
+    pub(crate) fn start(extra: &[&str]) -> Self {
+        use std::io::BufRead;
+        let home = tempfile::tempdir().expect("tempdir");
+        let mut child = tts(home.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("tts serve starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let shared = std::sync::Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Some(url) = line.strip_prefix("tts: serving the CosyVoice protocol on ") {
+                    let _ = tx.send(url.to_owned());
+                }
+                let mut log = shared.lock().expect("lock");
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let url = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the server says where it listens");
+        Self {
+            child,
+            url,
+            home,
+            log,
+        }
+    }
+
+    /// How many log lines contain `needle`.
+    pub(crate) fn count(&self, needle: &str) -> usize {
+        self.log.lock().expect("lock").matches(needle).count()
+    }
+
+    /// The whole log so far.
+    pub(crate) fn log(&self) -> String {
+        self.log.lock().expect("lock").clone()
+    }
+
+    /// `tts say --engine cosyvoice` against this server with `key`.
+    pub(crate) fn say(&self, key: &str, args: &[&str]) -> std::process::Output {
+        tts(self.home.path())
+            .env("DASHSCOPE_API_KEY", key)
+            .args(["say", "-e", "cosyvoice", "--endpoint", &self.url])
+            .args(args)
+            .output()
+            .expect("tts say runs")
+    }
+
+    /// A path in the clients' home directory.
+    pub(crate) fn path(&self, name: &str) -> String {
+        self.home
+            .path()
+            .join(name)
+            .to_str()
+            .expect("utf-8")
+            .to_owned()
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Ctrl-C, as a terminal sends it.
+pub(crate) fn interrupt(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -INT failed");
+}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{tts, wav_seconds};
+use crate::common::{interrupt, tts, wav_seconds};
 
 const HELLO: &str = "Hello world, this is a test";
 const PARAGRAPH: &str = "The quick brown fox jumps over the lazy dog. It was the best of times, it was the \
@@ -259,11 +259,7 @@ fn sigint_while_writing_leaves_a_valid_wav() {
         !path.exists(),
         "the target appears only when complete or interrupted"
     );
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    interrupt(&child);
     let output = child.wait_with_output().expect("exits");
     drop(stdin);
     assert_eq!(output.status.code(), Some(130));

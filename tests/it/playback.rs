@@ -1,10 +1,10 @@
 //! Real playback: `tts say` through cpal into ALSA's file plugin, read back as a WAV.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{Capture, non_silent, rms, tts};
+use crate::common::{Capture, interrupt, non_silent, rms, tts};
 
 #[test]
 fn spoken_text_reaches_the_device() {
@@ -138,11 +138,7 @@ fn ctrl_c_while_speaking_exits_130() {
         assert!(Instant::now() < deadline, "nothing was played");
         std::thread::sleep(Duration::from_millis(5));
     }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    interrupt(&child);
     let output = child.wait_with_output().expect("exits");
     drop(stdin);
     assert_eq!(output.status.code(), Some(130));

@@ -2,67 +2,15 @@
 //! from PyPI into virtual environments made here, against `tts serve`. Outputs are decoded with
 //! ffmpeg and checked at the rate each format declares.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
 
-use crate::common::tts;
+use crate::common::ServeProcess;
 
-/// A `tts serve` on a free port, with its log.
-struct Server {
-    child: Child,
-    url: String,
-    log: Arc<Mutex<String>>,
-    _home: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Self {
-        let home = tempfile::tempdir().expect("tempdir");
-        let mut child = tts(home.path())
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("tts serve starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = std::sync::mpsc::channel();
-        let log = Arc::new(Mutex::new(String::new()));
-        let shared = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("tts: serving the CosyVoice protocol on ") {
-                    let _ = tx.send(url.to_owned());
-                }
-                let mut log = shared.lock().expect("lock");
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let url = rx
-            .recv_timeout(std::time::Duration::from_secs(20))
-            .expect("the server says where it listens");
-        Self {
-            child,
-            url,
-            log,
-            _home: home,
-        }
-    }
-
-    fn count(&self, needle: &str) -> usize {
-        self.log.lock().expect("lock").matches(needle).count()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+type Server = ServeProcess;
 
 /// A virtual environment with `dashscope==version`, made once per test run and kept in the
 /// target directory for the next.
@@ -159,7 +107,7 @@ fn opus_head_rate(path: &str) -> u32 {
 
 #[test]
 fn sdk_call_with_the_default_format_gets_mp3_of_plausible_duration() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let out = tempfile::tempdir().expect("tempdir");
     let report = sdk("2.0.2", &server, "call_default", out.path());
     let (rate, seconds) = decode(report["file"].as_str().expect("file"));
@@ -172,7 +120,7 @@ fn sdk_call_with_the_default_format_gets_mp3_of_plausible_duration() {
 
 #[test]
 fn sdk_call_with_a_callback_sees_open_events_data_complete_close() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let out = tempfile::tempdir().expect("tempdir");
     let report = sdk("2.0.2", &server, "call_callback", out.path());
     assert!(
@@ -199,7 +147,7 @@ fn sdk_call_with_a_callback_sees_open_events_data_complete_close() {
 
 #[test]
 fn sdk_streaming_calls_are_spoken_sentence_by_sentence() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let out = tempfile::tempdir().expect("tempdir");
     let report = sdk("2.0.2", &server, "streaming", out.path());
     let sentences: Vec<&str> = report["sentences"]
@@ -221,7 +169,7 @@ fn sdk_streaming_calls_are_spoken_sentence_by_sentence() {
 
 #[test]
 fn sdk_object_pool_runs_three_tasks_on_one_connection() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let out = tempfile::tempdir().expect("tempdir");
     let report = sdk("2.0.2", &server, "pool", out.path());
     let sizes: Vec<u64> = report["sizes"]
@@ -236,14 +184,14 @@ fn sdk_object_pool_runs_three_tasks_on_one_connection() {
         server.count("connection opened"),
         1,
         "one connection:\n{}",
-        server.log.lock().expect("lock")
+        server.log()
     );
     assert_eq!(server.count("task finished"), 3);
 }
 
 #[test]
 fn sdk_every_audio_format_decodes_at_its_declared_rate() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let out = tempfile::tempdir().expect("tempdir");
     let report = sdk("2.0.2", &server, "formats", out.path());
     let formats = report["formats"].as_array().expect("formats");
@@ -280,7 +228,7 @@ fn sdk_every_audio_format_decodes_at_its_declared_rate() {
 
 #[test]
 fn sdk_word_timestamps_are_present_and_monotonic() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let out = tempfile::tempdir().expect("tempdir");
     let report = sdk("2.0.2", &server, "words", out.path());
     let words = report["words"].as_array().expect("words");
@@ -299,7 +247,7 @@ fn sdk_word_timestamps_are_present_and_monotonic() {
 
 #[test]
 fn sdk_invalid_voice_raises_the_sdks_failure() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let out = tempfile::tempdir().expect("tempdir");
     let report = sdk("2.0.2", &server, "invalid_voice", out.path());
     assert_eq!(report["raised"], "RequestFailure", "{report}");
@@ -311,7 +259,7 @@ fn sdk_invalid_voice_raises_the_sdks_failure() {
 
 #[test]
 fn sdk_1_24_10_basic_call_gets_its_wav() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let out = tempfile::tempdir().expect("tempdir");
     let report = sdk("1.24.10", &server, "basic_call", out.path());
     let (rate, seconds) = decode(report["file"].as_str().expect("file"));

@@ -1,7 +1,6 @@
 //! `tts serve` with our own client and with a raw WebSocket client for the protocol's edges.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -9,62 +8,9 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::common::{Capture, non_silent, rms, tts};
+use crate::common::{Capture, ServeProcess, non_silent, rms, tts};
 
-struct Server {
-    child: Child,
-    url: String,
-    home: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(extra: &[&str]) -> Self {
-        let home = tempfile::tempdir().expect("tempdir");
-        let mut child = tts(home.path())
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("tts serve starts");
-        // The log is drained so the server never blocks on a full pipe.
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("tts: serving the CosyVoice protocol on ") {
-                    let _ = tx.send(url.to_owned());
-                }
-            }
-        });
-        let url = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
-        Self { child, url, home }
-    }
-
-    fn say(&self, key: &str, args: &[&str]) -> Output {
-        tts(self.home.path())
-            .env("DASHSCOPE_API_KEY", key)
-            .args(["say", "-e", "cosyvoice", "--endpoint", &self.url])
-            .args(args)
-            .output()
-            .expect("tts say runs")
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.home
-            .path()
-            .join(name)
-            .to_str()
-            .expect("utf-8")
-            .to_owned()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+type Server = ServeProcess;
 
 const TEXT: &str = "Our own client talks to our own server. It speaks every format.";
 

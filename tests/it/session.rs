@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::common::{Capture, frequency, non_silent, tts};
+use crate::common::{Capture, frequency, interrupt, non_silent, tts};
 use crate::fake_server::{FakeServer, SENTENCE_MS, Script, TONE_HZ};
 
 const KEY: &str = "sk-test-secret-0123456789";
@@ -506,11 +506,7 @@ fn ctrl_c_sends_the_cancel_directive_and_exits_130() {
         assert!(std::time::Instant::now() < deadline, "no audio was sent");
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    interrupt(&child);
     let output = child.wait_with_output().expect("exits");
     drop(stdin);
     assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
