@@ -176,9 +176,9 @@ pub enum ConfigError {
         /// The output file.
         path: PathBuf,
     },
-    /// MP3 and Opus files are not written by the offline engine yet.
+    /// MP3 and Opus files of the offline engine cannot be appended to yet.
     #[error(
-        "{format} output from the offline engine is not available yet; use --format wav or --format pcm"
+        "--append to {format} files of the offline engine is not available yet; append to wav or pcm"
     )]
     FormatNotBuilt {
         /// The format asked for.
@@ -690,8 +690,9 @@ fn sink_config(
         };
         (Target::Path(output.clone()), format)
     };
-    // The service's mp3 and opus pass through unchanged; the offline engine has no encoder yet.
-    if !remote && matches!(format, AudioFormat::Mp3 | AudioFormat::Opus) {
+    // The service's mp3 and opus pass through unchanged; the offline engine's are encoded here,
+    // and cannot be appended to yet.
+    if !remote && args.append && matches!(format, AudioFormat::Mp3 | AudioFormat::Opus) {
         return Err(ConfigError::FormatNotBuilt { format });
     }
     if remote && args.append && matches!(format, AudioFormat::Wav | AudioFormat::Opus) {
@@ -834,10 +835,7 @@ mod tests {
                 .contains("does not match the extension")
         );
         assert!(message(&["-o", "a.xyz", "x"]).contains("add --format wav"));
-        assert!(
-            message(&["-o", "a.mp3", "x"])
-                .contains("mp3 output from the offline engine is not available yet")
-        );
+        assert!(message(&["--append", "-o", "a.mp3", "x"]).contains("--append to mp3 files"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use super::{AudioSink, OutputError, SinkReport};
+use crate::audio::encode::{self, Encoder};
 use crate::audio::resample::StreamResampler;
 use crate::audio::{AudioFormat, SampleRate, f32_to_i16, i16_to_f32};
 
@@ -71,6 +72,8 @@ pub struct FileSink {
     samples: Vec<i16>,
     /// Set when storing a service's encoded bytes unchanged.
     encoded: Option<AudioFormat>,
+    /// Set when encoding samples to MP3 or Ogg Opus here.
+    encoder: Option<Box<dyn Encoder>>,
 }
 
 impl FileSink {
@@ -90,6 +93,17 @@ impl FileSink {
 
     /// Open the target for audio arriving at `input_rate`.
     pub fn open(options: &FileOptions, input_rate: SampleRate) -> Result<Self, OutputError> {
+        if matches!(options.format, AudioFormat::Mp3 | AudioFormat::Opus) {
+            // Encoded here, frame by frame, into a destination that takes raw bytes.
+            let rate = options.sample_rate.unwrap_or(input_rate);
+            let raw = FileOptions {
+                format: AudioFormat::Pcm,
+                ..options.clone()
+            };
+            let mut sink = Self::open(&raw, input_rate)?;
+            sink.encoder = Some(encode::encoder(options.format, rate, None)?);
+            return Ok(sink);
+        }
         let rate = options.sample_rate.unwrap_or(input_rate);
         let spec = hound::WavSpec {
             channels: 1,
@@ -181,10 +195,18 @@ impl FileSink {
             resampled: Vec::new(),
             samples: Vec::new(),
             encoded: None,
+            encoder: None,
         })
     }
 
     fn write_samples(&mut self, samples: &[i16]) -> Result<(), OutputError> {
+        if let Some(encoder) = self.encoder.as_mut() {
+            let mut bytes = Vec::new();
+            encoder.encode(samples, &mut bytes)?;
+            self.write_raw(&bytes)?;
+            self.frames += samples.len() as u64;
+            return Ok(());
+        }
         let label = &self.label;
         match &mut self.writer {
             Writer::Wav(w) => {
@@ -217,6 +239,19 @@ impl FileSink {
         Ok(())
     }
 
+    /// Bytes as they are, into a raw destination.
+    fn write_raw(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        let label = &self.label;
+        match &mut self.writer {
+            Writer::Pcm(w) => w.write_all(bytes).map_err(|source| OutputError::Io {
+                path: label.clone(),
+                source,
+            }),
+            Writer::Stream(w) => w.write_all(bytes).map_err(|e| stream_error(e, label)),
+            Writer::Wav(_) => Err(OutputError::NotEncoded),
+        }
+    }
+
     /// Make what was written so far valid and on disk (a WAV's header counts every sample).
     fn sync(&mut self) -> Result<(), OutputError> {
         let label = &self.label;
@@ -233,8 +268,13 @@ impl FileSink {
         }
     }
 
-    /// Close the writer (final header) and move the file into place.
-    fn close(self) -> Result<SinkReport, OutputError> {
+    /// Close the writer (final header, or the encoder's last frames) and move the file into place.
+    fn close(mut self) -> Result<SinkReport, OutputError> {
+        if let Some(mut encoder) = self.encoder.take() {
+            let mut tail = Vec::new();
+            encoder.finish(&mut tail)?;
+            self.write_raw(&tail)?;
+        }
         let encoded = self.encoded;
         let label = self.label;
         match self.writer {

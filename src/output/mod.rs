@@ -94,6 +94,9 @@ pub enum OutputError {
     /// The reader of standard output went away (`tts ... -o - | head`): not a failure.
     #[error("standard output was closed")]
     BrokenPipe,
+    /// The MP3 or Opus encoder failed.
+    #[error("cannot encode the audio")]
+    Encode(#[from] crate::audio::encode::EncodeError),
     /// Resampling to the output rate failed.
     #[error("cannot convert the audio's sample rate")]
     Resample(#[from] crate::audio::resample::ResampleError),

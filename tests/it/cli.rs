@@ -93,14 +93,22 @@ fn a_close_voice_name_gets_close_suggestions() {
 }
 
 #[test]
-fn mp3_and_opus_files_are_refused_with_the_alternative() {
+fn appending_to_offline_mp3_and_opus_is_refused_with_the_alternative() {
     for ext in ["mp3", "opus"] {
-        let output = run(&["say", "-o", &format!("x.{ext}"), "hi"]);
+        let output = run(&[
+            "say",
+            "-e",
+            "local",
+            "--append",
+            "-o",
+            &format!("x.{ext}"),
+            "hi",
+        ]);
         assert_eq!(output.status.code(), Some(2));
         assert_eq!(
             stderr(&output),
             format!(
-                "tts: {ext} output from the offline engine is not available yet; use --format wav or --format pcm\n"
+                "tts: --append to {ext} files of the offline engine is not available yet; append to wav or pcm\n"
             )
         );
     }
@@ -225,8 +233,8 @@ fn main_error_messages_match_their_snapshots() {
             &["say", "-e", "local", "-v", "zz", "-o", "x.wav", "x"],
         ),
         (
-            "error_mp3_local",
-            &["say", "-e", "local", "-o", "x.mp3", "x"],
+            "error_mp3_append_local",
+            &["say", "-e", "local", "--append", "-o", "x.mp3", "x"],
         ),
         (
             "error_input_file",

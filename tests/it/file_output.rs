@@ -246,11 +246,11 @@ fn sigint_while_writing_leaves_a_valid_wav() {
         .write_all(b"The first sentence arrives, and the writer then goes quiet.\n")
         .expect("write");
     stdin.flush().expect("flush");
-    // Wait until audio is being written: the temporary file has grown past its header.
+    // Wait until a second of audio is on disk in the temporary file.
     let deadline = Instant::now() + Duration::from_secs(20);
     while !part_files(env.dir.path())
         .iter()
-        .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 44))
+        .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 44 + 2 * 22050))
     {
         assert!(Instant::now() < deadline, "no audio was written");
         std::thread::sleep(Duration::from_millis(10));
@@ -355,4 +355,53 @@ fn a_fifo_or_device_is_written_through_not_replaced() {
         "still a FIFO"
     );
     assert!(part_files(env.dir.path()).is_empty());
+}
+
+#[test]
+fn the_offline_engine_writes_mp3_and_opus_that_decode_at_their_rate() {
+    let env = Env::new();
+    let (_, expected) = {
+        let wav = env.path("ref.wav");
+        env.say(&["-o", wav.to_str().expect("utf-8"), HELLO]);
+        wav_seconds(&wav)
+    };
+    for (ext, rate) in [
+        ("mp3", 22050),
+        ("mp3", 44100),
+        ("mp3", 8000),
+        ("opus", 48000),
+        ("opus", 16000),
+        ("ogg", 22050),
+    ] {
+        let path = env.path(&format!("out-{rate}.{ext}"));
+        env.say(&[
+            "-o",
+            path.to_str().expect("utf-8"),
+            "--sample-rate",
+            &rate.to_string(),
+            HELLO,
+        ]);
+        let decoded = env.path(&format!("out-{rate}-{ext}.wav"));
+        let status = Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-y", "-i"])
+            .arg(&path)
+            .args(["-f", "wav"])
+            .arg(&decoded)
+            .status()
+            .expect("ffmpeg is installed for the tests");
+        assert!(status.success(), "{ext} {rate} decodes");
+        let reader = hound::WavReader::open(&decoded).expect("a WAV");
+        let (got_rate, seconds) = (
+            reader.spec().sample_rate,
+            f64::from(reader.duration()) / f64::from(reader.spec().sample_rate),
+        );
+        if ext == "mp3" {
+            assert_eq!(got_rate, rate, "mp3 keeps its rate");
+        }
+        // MP3 adds an encoder delay and padding of a frame or two.
+        assert!(
+            (seconds - expected).abs() < 0.12,
+            "{ext} {rate}: {seconds:.3} s against {expected:.3} s"
+        );
+    }
 }
