@@ -242,7 +242,10 @@ fn init_logging(verbosity: Verbosity, serving: bool) {
             EnvFilter::try_from_env("TTS_LOG").unwrap_or_else(|_| EnvFilter::new(level)),
         )
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .without_time()
         .with_target(false)
         .init();
