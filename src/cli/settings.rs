@@ -1,5 +1,6 @@
 //! The config file (`~/.config/tts/config.toml`, or `$TTS_CONFIG`) and `TTS_*` variables:
-//! defaults for the flags of `tts say`, and named profiles. Precedence: flags > environment >
+//! defaults for the flags of `tts say` (all but the per-run ones: text, `-f`, `-o`,
+//! `--append`, `--ssml`, `-p`), and named profiles. Precedence: flags > environment >
 //! profile > config file > built-in defaults.
 //!
 //! ```toml
@@ -64,6 +65,22 @@ pub struct SayDefaults {
     pub echo: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timing: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phoneme_timestamps: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aigc_tag: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aigc_propagator: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aigc_propagate_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hot_fix: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_timeout: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_timeout: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress_timeout: Option<f64>,
 }
 
 /// The whole file.
@@ -157,6 +174,14 @@ const KEYS: &[&str] = &[
     "flush_on_newline",
     "echo",
     "timing",
+    "phoneme_timestamps",
+    "aigc_tag",
+    "aigc_propagator",
+    "aigc_propagate_id",
+    "hot_fix",
+    "connect_timeout",
+    "start_timeout",
+    "progress_timeout",
 ];
 
 impl SayDefaults {
@@ -184,6 +209,14 @@ impl SayDefaults {
             flush_on_newline: self.flush_on_newline.or(lower.flush_on_newline),
             echo: self.echo.or(lower.echo),
             timing: self.timing.or(lower.timing),
+            phoneme_timestamps: self.phoneme_timestamps.or(lower.phoneme_timestamps),
+            aigc_tag: self.aigc_tag.or(lower.aigc_tag),
+            aigc_propagator: self.aigc_propagator.or(lower.aigc_propagator),
+            aigc_propagate_id: self.aigc_propagate_id.or(lower.aigc_propagate_id),
+            hot_fix: self.hot_fix.or(lower.hot_fix),
+            connect_timeout: self.connect_timeout.or(lower.connect_timeout),
+            start_timeout: self.start_timeout.or(lower.start_timeout),
+            progress_timeout: self.progress_timeout.or(lower.progress_timeout),
         }
     }
 
@@ -238,6 +271,14 @@ impl SayDefaults {
         remote.endpoint = remote.endpoint.take().or(self.endpoint);
         remote.word_timestamps |= self.word_timestamps.unwrap_or(false);
         remote.markdown_filter |= self.markdown_filter.unwrap_or(false);
+        remote.phoneme_timestamps |= self.phoneme_timestamps.unwrap_or(false);
+        remote.aigc_tag |= self.aigc_tag.unwrap_or(false);
+        remote.aigc_propagator = remote.aigc_propagator.take().or(self.aigc_propagator);
+        remote.aigc_propagate_id = remote.aigc_propagate_id.take().or(self.aigc_propagate_id);
+        remote.hot_fix = remote.hot_fix.take().or(self.hot_fix);
+        remote.connect_timeout = remote.connect_timeout.or(self.connect_timeout);
+        remote.start_timeout = remote.start_timeout.or(self.start_timeout);
+        remote.progress_timeout = remote.progress_timeout.or(self.progress_timeout);
         args.idle_timeout = args.idle_timeout.or(self.idle_timeout);
         args.flush_on_newline |= self.flush_on_newline.unwrap_or(false);
         args.echo |= self.echo.unwrap_or(false);
