@@ -79,21 +79,36 @@ struct Wav {
 
 impl Wav {
     fn header(&self, out: &mut Vec<u8>) {
-        // The largest whole number of 2-byte samples: players read until the stream ends.
-        const DATA_SIZE: u32 = (u32::MAX - 36) & !1;
-        out.extend_from_slice(b"RIFF");
-        out.extend_from_slice(&(DATA_SIZE + 36).to_le_bytes());
-        out.extend_from_slice(b"WAVEfmt ");
-        out.extend_from_slice(&16u32.to_le_bytes());
-        out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-        out.extend_from_slice(&1u16.to_le_bytes()); // mono
-        out.extend_from_slice(&self.rate.to_le_bytes());
-        out.extend_from_slice(&(self.rate * 2).to_le_bytes());
-        out.extend_from_slice(&2u16.to_le_bytes());
-        out.extend_from_slice(&16u16.to_le_bytes());
-        out.extend_from_slice(b"data");
-        out.extend_from_slice(&DATA_SIZE.to_le_bytes());
+        out.extend_from_slice(&wav_stream_header(self.rate));
     }
+}
+
+/// A WAV header for a stream of unknown length: the sizes say "as long as it goes", which
+/// players reading a pipe accept. The data size stays a whole number of 2-byte samples, as
+/// strict readers check.
+pub fn wav_stream_header(rate: u32) -> [u8; 44] {
+    const DATA_SIZE: u32 = (u32::MAX - 36) & !1;
+    let mut header = [0u8; 44];
+    let fields: [&[u8]; 12] = [
+        b"RIFF",
+        &(DATA_SIZE + 36).to_le_bytes(),
+        b"WAVEfmt ",
+        &16u32.to_le_bytes(),
+        &1u16.to_le_bytes(), // PCM
+        &1u16.to_le_bytes(), // mono
+        &rate.to_le_bytes(),
+        &(rate * 2).to_le_bytes(), // bytes per second
+        &2u16.to_le_bytes(),       // block align
+        &16u16.to_le_bytes(),      // bits per sample
+        b"data",
+        &DATA_SIZE.to_le_bytes(),
+    ];
+    let mut at = 0;
+    for field in fields {
+        header[at..at + field.len()].copy_from_slice(field);
+        at += field.len();
+    }
+    header
 }
 
 impl Encoder for Wav {

@@ -465,25 +465,8 @@ fn starts_with_riff(path: &Path) -> io::Result<bool> {
     Ok(read == 4 && &magic == b"RIFF")
 }
 
-/// A WAV header for a stream of unknown length: the sizes say "as long as it goes", which
-/// players reading a pipe accept. The data size stays a whole number of 2-byte samples, as
-/// strict readers check.
 fn write_stream_header(out: &mut impl Write, rate: u32) -> io::Result<()> {
-    const DATA_SIZE: u32 = (u32::MAX - 36) & !1;
-    let mut header = Vec::with_capacity(44);
-    header.extend_from_slice(b"RIFF");
-    header.extend_from_slice(&(DATA_SIZE + 36).to_le_bytes());
-    header.extend_from_slice(b"WAVEfmt ");
-    header.extend_from_slice(&16u32.to_le_bytes());
-    header.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    header.extend_from_slice(&1u16.to_le_bytes()); // mono
-    header.extend_from_slice(&rate.to_le_bytes());
-    header.extend_from_slice(&(rate * 2).to_le_bytes()); // bytes per second
-    header.extend_from_slice(&2u16.to_le_bytes()); // block align
-    header.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
-    header.extend_from_slice(b"data");
-    header.extend_from_slice(&DATA_SIZE.to_le_bytes());
-    out.write_all(&header)
+    out.write_all(&encode::wav_stream_header(rate))
 }
 
 fn le_bytes(samples: &[i16]) -> Vec<u8> {
