@@ -1,4 +1,4 @@
-//! Sinks: where audio goes. The speakers ([`device`]) or a file or stdout ([`file`]).
+//! Sinks: where audio goes. The speakers ([`device`]) or a file or stdout ([`mod@file`]).
 //!
 //! Every sink takes mono 16-bit PCM at the engine's rate and converts to what it needs.
 
