@@ -48,6 +48,13 @@ impl AudioFormat {
     }
 
     /// The format a file name implies by its extension (`.ogg` counts as Opus, `.raw` as PCM).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use tts::audio::AudioFormat;
+    /// assert_eq!(AudioFormat::from_path(Path::new("book.OGG")), Some(AudioFormat::Opus));
+    /// assert_eq!(AudioFormat::from_path(Path::new("notes.txt")), None);
+    /// ```
     pub fn from_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?;
         if ext.eq_ignore_ascii_case("ogg") {

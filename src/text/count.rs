@@ -9,6 +9,12 @@ pub const MAX_PER_MESSAGE: usize = 20_000;
 pub const MAX_PER_TASK: usize = 200_000;
 
 /// Billed characters of plain text.
+///
+/// ```
+/// use tts::text::count::billed;
+/// assert_eq!(billed("你好"), 4);
+/// assert_eq!(billed("中A文123"), 8);
+/// ```
 pub fn billed(text: &str) -> usize {
     text.chars().map(weight).sum()
 }

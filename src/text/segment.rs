@@ -41,6 +41,14 @@ impl Segmenter {
     }
 
     /// Add text; return every sentence it completes, in order, trimmed, blank ones dropped.
+    ///
+    /// ```
+    /// use tts::text::segment::Segmenter;
+    /// let mut segmenter = Segmenter::new();
+    /// assert!(segmenter.push("Tokens arrive").is_empty());
+    /// assert_eq!(segmenter.push(" one by one. And"), ["Tokens arrive one by one."]);
+    /// assert_eq!(segmenter.finish().as_deref(), Some("And"));
+    /// ```
     pub fn push(&mut self, text: &str) -> Vec<String> {
         for c in text.chars() {
             match c {
