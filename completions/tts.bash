@@ -301,7 +301,7 @@ _tts() {
             return 0
             ;;
         tts__subcmd__say)
-            opts="-f -v -r -o -e -p -m -q -h -V --file --voice --rate --pitch --volume --output --format --sample-rate --append --device --engine --profile --timing --echo --flush-on-newline --idle-timeout --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --quiet --verbose --help --version"
+            opts="-f -v -r -o -e -p -m -q -h -V --file --voice --rate --pitch --volume --output --format --sample-rate --append --device --engine --profile --timing --echo --subtitles --flush-on-newline --idle-timeout --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,6 +373,10 @@ _tts() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subtitles)
+                    COMPREPLY=($(compgen -W "srt vtt" -- "${cur}"))
                     return 0
                     ;;
                 --idle-timeout)

@@ -53,6 +53,8 @@ complete -c tts -n "__fish_tts_using_subcommand say" -s e -l engine -d 'Engine: 
 local\t'The embedded espeak-ng engine: no network, no key'
 cosyvoice\t'The DashScope CosyVoice service'"
 complete -c tts -n "__fish_tts_using_subcommand say" -s p -l profile -d 'Use the settings of [profile.NAME] in the config file' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -l subtitles -d 'Write subtitles beside the -o file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
+vtt\t'WebVTT (.vtt)'"
 complete -c tts -n "__fish_tts_using_subcommand say" -l idle-timeout -d 'Seconds of quiet input after which the service\'s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task [default: 15]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -s m -l model -d 'Model [default: cosyvoice-v3-flash]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l bit-rate -d 'Opus bit rate in kbps, 6 to 510 (opus only) [default: 32]' -r

@@ -57,6 +57,8 @@ local\:"The embedded espeak-ng engine\: no network, no key"
 cosyvoice\:"The DashScope CosyVoice service"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
+'--subtitles=[Write subtitles beside the -o file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
+vtt\:"WebVTT (.vtt)"))' \
 '--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
 '-m+[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \

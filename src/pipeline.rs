@@ -17,6 +17,7 @@ use crate::cli::config::{EngineConfig, FeedOptions, SayConfig, SinkConfig};
 use crate::engine::{EngineEvent, EngineStats, FragmentSender, Synthesis, cosyvoice, local};
 use crate::output::device::{Device, Player};
 use crate::output::file::{FileSink, Target};
+use crate::output::subtitles::Subtitles;
 use crate::output::{AudioSink, OutputError, SinkReport};
 use crate::text::markdown::MarkdownFilter;
 use crate::text::segment::{self, Segmenter};
@@ -76,6 +77,14 @@ pub fn say(
     // unchanged into a file.
     let mut pcm = (encoded && matches!(config.sink, SinkConfig::Device(_))).then(PcmBytes::default);
     let mut samples = Vec::new();
+    let mut timeline = Timeline::new(config, rate.get());
+    let mut subtitles = match (&config.feed.subtitles, &config.sink) {
+        (Some(format), SinkConfig::File(options)) => match &options.target {
+            Target::Path(path) => Some(Subtitles::new(*format, path)),
+            Target::Stdout => None,
+        },
+        _ => None,
+    };
 
     let fragments = synthesis
         .fragment_sender()
@@ -100,20 +109,32 @@ pub fn say(
     let stats = loop {
         if cancel.is_cancelled() {
             let report = sink.interrupt()?;
+            if let Some(subtitles) = &subtitles {
+                subtitles.write(timeline.seconds())?;
+            }
             wind_down(&synthesis);
             return Ok(outcome(true, report, EngineStats::default()));
         }
         let written = match synthesis.events().recv_timeout(POLL) {
-            Ok(EngineEvent::Pcm(chunk)) => sink.write(&chunk),
+            Ok(EngineEvent::Pcm(chunk)) => {
+                timeline.samples(chunk.len());
+                sink.write(&chunk)
+            }
             Ok(EngineEvent::Encoded(bytes)) => match pcm.as_mut() {
                 Some(assembler) => {
                     samples.clear();
                     assembler.push(&bytes, &mut samples);
                     sink.write(&samples)
                 }
-                None => sink.write_encoded(&bytes),
+                None => {
+                    timeline.bytes(bytes.len());
+                    sink.write_encoded(&bytes)
+                }
             },
             Ok(EngineEvent::Sentence(text)) => {
+                if let Some(subtitles) = subtitles.as_mut() {
+                    subtitles.sentence(timeline.seconds(), &text);
+                }
                 if config.feed.echo {
                     on_sentence(&text);
                 }
@@ -155,7 +176,56 @@ pub fn say(
         Err(_) => bail!("the text reader stopped unexpectedly"),
     }
     let report = sink.finish()?;
+    if let Some(subtitles) = &subtitles {
+        subtitles
+            .write(timeline.seconds())
+            .context("writing the subtitles")?;
+    }
     Ok(outcome(false, report, stats))
+}
+
+/// How much audio has been written, for subtitle times: samples from the offline engine, or the
+/// service's PCM or WAV bytes (less the WAV header).
+struct Timeline {
+    rate: u32,
+    frames: u64,
+    bytes: u64,
+    header: u64,
+}
+
+impl Timeline {
+    fn new(config: &SayConfig, rate: u32) -> Self {
+        let wav = matches!(&config.sink, SinkConfig::File(f) if f.format == crate::audio::AudioFormat::Wav);
+        let header = if wav && matches!(config.engine, EngineConfig::CosyVoice(_)) {
+            44
+        } else {
+            0
+        };
+        Self {
+            rate,
+            frames: 0,
+            bytes: 0,
+            header,
+        }
+    }
+
+    fn samples(&mut self, count: usize) {
+        self.frames += count as u64;
+    }
+
+    fn bytes(&mut self, count: usize) {
+        self.bytes += count as u64;
+    }
+
+    fn seconds(&self) -> f64 {
+        let frames = self.frames + self.bytes.saturating_sub(self.header) / 2;
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "frame counts stay far below 2^52"
+        )]
+        let seconds = frames as f64 / f64::from(self.rate);
+        seconds
+    }
 }
 
 /// After Ctrl-C, give the engine a moment to stop cleanly (the service's engine sends the

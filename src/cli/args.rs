@@ -168,6 +168,9 @@ pub struct SayArgs {
     /// Print each sentence on stdout as it starts playing.
     #[arg(long)]
     pub echo: bool,
+    /// Write subtitles beside the -o file (FILE.srt or FILE.vtt): a cue per sentence.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub subtitles: Option<SubtitlesArg>,
     /// End a sentence at every line break (log lines); by default a single line break is a
     /// space and a blank line ends what is buffered.
     #[arg(long)]
@@ -265,6 +268,15 @@ pub enum FormatArg {
     Mp3,
     /// Ogg Opus.
     Opus,
+}
+
+/// `--subtitles` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SubtitlesArg {
+    /// SubRip (.srt).
+    Srt,
+    /// WebVTT (.vtt).
+    Vtt,
 }
 
 /// `--engine` values.

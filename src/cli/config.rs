@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use super::args::{Args, Command, ConfigAction, EngineArg, FormatArg, SayArgs, ServeArgs};
+use super::args::{
+    Args, Command, ConfigAction, EngineArg, FormatArg, SayArgs, ServeArgs, SubtitlesArg,
+};
 use super::credentials;
 use super::list::VoicesOptions;
 use super::remote::{self, FileFormat, Prosody, RemoteConfig};
@@ -12,6 +14,7 @@ use crate::audio::{AudioFormat, SUPPORTED_RATES, SampleRate};
 use crate::engine::local::LocalParams;
 use crate::output::device::PlayerOptions;
 use crate::output::file::{FileOptions, Target};
+use crate::output::subtitles::SubtitleFormat;
 use crate::serve::ServeOptions;
 use crate::text::source::Input;
 
@@ -76,6 +79,8 @@ pub struct SayConfig {
 pub struct FeedOptions {
     /// Print each sentence as it starts playing.
     pub echo: bool,
+    /// Write subtitles of this format beside the audio file.
+    pub subtitles: Option<SubtitleFormat>,
     /// Every line break ends a sentence.
     pub flush_on_newline: bool,
     /// Strip Markdown here (the offline engine; the service filters its own).
@@ -214,6 +219,17 @@ pub enum ConfigError {
     OpenServer {
         /// The address.
         addr: std::net::SocketAddr,
+    },
+    /// `--subtitles` without an audio file to put them beside.
+    #[error("--subtitles are written beside the audio file: add -o FILE (not -o -)")]
+    SubtitlesNeedFile,
+    /// `--subtitles` for service audio that tts cannot time yet.
+    #[error(
+        "--subtitles with the cosyvoice engine needs -o FILE.wav or FILE.pcm for now (tts cannot time {format} from the service yet)"
+    )]
+    SubtitlesFormat {
+        /// The file format asked for.
+        format: AudioFormat,
     },
     /// `--echo` with audio on stdout.
     #[error(
@@ -550,8 +566,27 @@ fn say_config(
     if args.echo && matches!(&sink, SinkConfig::File(f) if f.target == Target::Stdout) {
         return Err(ConfigError::EchoWithStdout);
     }
+    let subtitles = match (args.subtitles, &sink) {
+        (None, _) => None,
+        (Some(_), SinkConfig::File(file)) if matches!(file.target, Target::Path(_)) => {
+            // The service's mp3 and opus pass through untimed; its pcm and wav count their samples.
+            if matches!(engine, EngineConfig::CosyVoice(_))
+                && matches!(file.format, AudioFormat::Mp3 | AudioFormat::Opus)
+            {
+                return Err(ConfigError::SubtitlesFormat {
+                    format: file.format,
+                });
+            }
+            args.subtitles.map(|s| match s {
+                SubtitlesArg::Srt => SubtitleFormat::Srt,
+                SubtitlesArg::Vtt => SubtitleFormat::Vtt,
+            })
+        }
+        (Some(_), _) => return Err(ConfigError::SubtitlesNeedFile),
+    };
     let feed = FeedOptions {
         echo: args.echo,
+        subtitles,
         flush_on_newline: args.flush_on_newline,
         markdown: args.cosyvoice.markdown_filter && matches!(engine, EngineConfig::Local(_)),
         idle,

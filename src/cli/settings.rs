@@ -1,6 +1,6 @@
 //! The config file (`~/.config/tts/config.toml`, or `$TTS_CONFIG`) and `TTS_*` variables:
 //! defaults for the flags of `tts say` (all but the per-run ones: text, `-f`, `-o`,
-//! `--append`, `--ssml`, `-p`), and named profiles. Precedence: flags > environment >
+//! `--append`, `--ssml`, `--subtitles`, `-p`), and named profiles. Precedence: flags > environment >
 //! profile > config file > built-in defaults.
 //!
 //! ```toml

@@ -66,7 +66,11 @@ fn translate(session: &Receiver<SessionEvent>, events: &SyncSender<EngineEvent>,
                 kind, index, text, ..
             }) => {
                 tracing::debug!(%kind, index, text = text.as_deref().unwrap_or(""), "sentence");
-                None
+                // A sentence's audio follows its sentence-begin.
+                match (kind.as_str(), text) {
+                    ("sentence-begin", Some(text)) => Some(EngineEvent::Sentence(text)),
+                    _ => None,
+                }
             }
             SessionEvent::Report(Report::TaskFinished {
                 task_id,

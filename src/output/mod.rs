@@ -4,6 +4,7 @@
 
 pub mod device;
 pub mod file;
+pub mod subtitles;
 
 use std::time::{Duration, Instant};
 

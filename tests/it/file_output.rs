@@ -405,3 +405,83 @@ fn the_offline_engine_writes_mp3_and_opus_that_decode_at_their_rate() {
         );
     }
 }
+
+/// (start, end, text) of each cue of an SRT or VTT file.
+fn cues(path: &Path) -> Vec<(f64, f64, String)> {
+    let text = std::fs::read_to_string(path).expect("subtitles written");
+    let seconds = |stamp: &str| {
+        let parts: Vec<f64> = stamp
+            .trim()
+            .replace(',', ".")
+            .split(':')
+            .map(|p| p.parse().expect("number"))
+            .collect();
+        parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let (from, to) = line.split_once(" --> ")?;
+            Some((seconds(from), seconds(to), lines[i + 1].to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn subtitles_have_a_cue_per_sentence_in_order_covering_the_audio() {
+    let env = Env::new();
+    let sentences = [
+        "Hello world.",
+        "This second sentence is a little longer than the first one.",
+        "The end.",
+    ];
+    for format in ["srt", "vtt"] {
+        let audio = env.path(&format!("talk-{format}.wav"));
+        env.say(&[
+            "--subtitles",
+            format,
+            "-o",
+            audio.to_str().expect("utf-8"),
+            &sentences.join(" "),
+        ]);
+        let sidecar = audio.with_extension(format);
+        let found = cues(&sidecar);
+        assert_eq!(
+            found.iter().map(|c| c.2.as_str()).collect::<Vec<_>>(),
+            sentences,
+            "{format}"
+        );
+        assert_eq!(found[0].0, 0.0);
+        assert!(
+            found
+                .windows(2)
+                .all(|w| w[0].1 <= w[1].0 + 1e-9 && w[0].0 < w[1].0),
+            "monotonic: {found:?}"
+        );
+        let (_, duration) = wav_seconds(&audio);
+        assert!(
+            (found.last().expect("cue").1 - duration).abs() < 0.01,
+            "the cues cover the audio"
+        );
+        if format == "vtt" {
+            assert!(
+                std::fs::read_to_string(&sidecar)
+                    .expect("vtt")
+                    .starts_with("WEBVTT\n")
+            );
+        }
+    }
+}
+
+#[test]
+fn subtitles_need_a_file_to_sit_beside() {
+    let env = Env::new();
+    let output = tts(env.dir.path())
+        .args(["say", "-e", "local", "--subtitles", "srt", "hi"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("add -o FILE"));
+}

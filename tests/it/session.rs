@@ -621,3 +621,49 @@ fn tls_is_always_verified_and_a_self_signed_certificate_is_refused() {
     );
     assert!(!err.contains(KEY));
 }
+
+#[test]
+fn subtitles_of_service_audio_are_timed_by_its_samples() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    let audio = env.path("talk.pcm");
+    assert_ok(&env.run(
+        &server,
+        &["--subtitles", "srt", "-o", &audio, "One. Two. Three."],
+    ));
+    let srt = std::fs::read_to_string(env.path("talk.srt")).expect("subtitles");
+    // The fake server sends 300 ms of audio a sentence.
+    assert!(
+        srt.contains("1\n00:00:00,000 --> 00:00:00,300\nOne.\n"),
+        "{srt}"
+    );
+    assert!(
+        srt.contains("3\n00:00:00,600 --> 00:00:00,900\nThree.\n"),
+        "{srt}"
+    );
+    let refused = env.run(
+        &server,
+        &["--subtitles", "srt", "-o", &env.path("talk.mp3"), "One."],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("needs -o FILE.wav or FILE.pcm"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn echo_prints_the_services_sentences() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    let output = env.run(
+        &server,
+        &["--echo", "-o", &env.path("a.pcm"), "First one. Second one."],
+    );
+    assert_ok(&output);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "First one.\nSecond one.\n"
+    );
+}
