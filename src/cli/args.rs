@@ -7,10 +7,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 const SAY_EXAMPLES: &str = "\
 Examples:
-  tts say \"Hello, world\"                  speak on the default device
-  llm \"tell me a story\" | tts say          speak text as it arrives on stdin
-  tts say -f chapter1.txt -o chapter1.wav   write a file instead of playing
-  tts say -v en-gb+f3 -r 1.3 \"Faster\"       pick a voice and speed
+  tts say \"Hello, world\"                    speak on the default device
+  llm \"tell me a story\" | tts say --echo    speak text as it arrives on stdin
+  tts say -f chapter1.txt -o chapter1.mp3   write an MP3 file instead of playing
+  tts say -v en-gb+f3 -r 1.3 \"Faster\"       pick a voice and speed (tts voices lists them)
   tts say hi -o - | aplay                   stream WAV to another program";
 
 /// Text to speech in the terminal: CosyVoice voices, or an embedded offline engine.
