@@ -82,11 +82,6 @@ impl StreamResampler {
         }
     }
 
-    /// Output rate / input rate.
-    pub fn ratio(&self) -> f64 {
-        self.ratio
-    }
-
     /// Feed `input`; append whatever output is ready to `out`.
     pub fn process(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<(), ResampleError> {
         self.frames_in += input.len() as u64;

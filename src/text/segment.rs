@@ -35,11 +35,6 @@ impl Segmenter {
         }
     }
 
-    /// Whether text is held back waiting for its sentence to end.
-    pub fn has_partial(&self) -> bool {
-        !self.buffer.trim().is_empty()
-    }
-
     /// Add text; return every sentence it completes, in order, trimmed, blank ones dropped.
     ///
     /// ```
@@ -173,9 +168,8 @@ mod tests {
     fn flush_on_newline_ends_every_line() {
         let mut segmenter = Segmenter::flush_on_newline();
         assert_eq!(segmenter.push("log line one\nlog line"), ["log line one"]);
-        assert!(segmenter.has_partial());
         assert_eq!(segmenter.push(" two\n"), ["log line two"]);
-        assert!(!segmenter.has_partial());
+        assert_eq!(segmenter.finish(), None, "nothing held back");
     }
 
     #[test]
