@@ -262,15 +262,13 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         {
             return code::USAGE;
         }
-        let session = match cause.downcast_ref::<EngineError>() {
-            Some(EngineError::UnknownVoice { .. } | EngineError::UnknownVariant { .. }) => {
-                return code::USAGE;
-            }
-            // Transparent: the chain skips from the engine error to the session error's cause.
-            Some(EngineError::Session(session)) => Some(session),
-            _ => cause.downcast_ref::<SessionError>(),
-        };
-        if let Some(session) = session {
+        if matches!(
+            cause.downcast_ref::<EngineError>(),
+            Some(EngineError::UnknownVoice { .. } | EngineError::UnknownVariant { .. })
+        ) {
+            return code::USAGE;
+        }
+        if let Some(session) = cause.downcast_ref::<SessionError>() {
             return match session.kind() {
                 ErrorKind::Service => code::SERVICE,
                 ErrorKind::Network => code::NETWORK,

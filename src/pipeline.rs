@@ -151,7 +151,7 @@ pub fn say(
                 {
                     return Err(reader_error.into());
                 }
-                return Err(err).context("synthesis failed");
+                return Err(err.into());
             }
             Err(RecvTimeoutError::Timeout) => Ok(()),
             Err(RecvTimeoutError::Disconnected) => bail!("the engine stopped unexpectedly"),

@@ -73,8 +73,8 @@ pub enum EngineError {
     /// libespeak-ng failed.
     #[error("the offline engine failed")]
     Espeak(#[from] espeak_ffi::EspeakError),
-    /// The CosyVoice session failed.
-    #[error(transparent)]
+    /// The CosyVoice session failed; the session error (kept as the source) says how.
+    #[error("synthesis failed")]
     Session(#[from] SessionError),
     /// The engine thread could not start or ended without a word (a bug).
     #[error("the {0} engine stopped unexpectedly")]

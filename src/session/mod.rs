@@ -148,6 +148,15 @@ pub enum SessionError {
         #[source]
         source: Box<tungstenite::Error>,
     },
+    /// Nothing answered at the endpoint's address. Retrying may help.
+    #[error("cannot connect to {url}; check the address (--endpoint, --region) and the network")]
+    Unreachable {
+        /// The endpoint.
+        url: String,
+        /// The socket error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The server's TLS certificate did not verify (tts always verifies). Retrying will not help.
     #[error(
         "cannot connect to {url}: its TLS certificate is not trusted ({detail}); tts always verifies TLS"
@@ -159,12 +168,14 @@ pub enum SessionError {
         detail: String,
     },
     /// The connection was not up within the connect timeout. Retrying may help.
-    #[error("no connection to {url} within {seconds} s")]
+    #[error(
+        "no connection to {url} within {seconds:.1} s; check the network, or wait longer with --connect-timeout"
+    )]
     ConnectTimeout {
         /// The endpoint.
         url: String,
         /// The timeout.
-        seconds: u64,
+        seconds: f64,
     },
     /// The upgrade was refused with 401/403: the key is wrong.
     #[error(
@@ -198,13 +209,17 @@ pub enum SessionError {
         task_id: String,
     },
     /// task-started did not come.
-    #[error("the service did not start task {task_id} within the start timeout")]
+    #[error(
+        "the service did not start task {task_id} in time; try again, or wait longer with --start-timeout"
+    )]
     StartTimeout {
         /// The task.
         task_id: String,
     },
     /// The server went quiet while tts waited for it.
-    #[error("the service stopped sending audio for task {task_id} (no progress timeout)")]
+    #[error(
+        "the service stopped sending audio for task {task_id}; try again, or wait longer with --progress-timeout"
+    )]
     Stalled {
         /// The task.
         task_id: String,
@@ -517,7 +532,7 @@ async fn connect(options: &SessionOptions) -> Result<Socket, SessionError> {
         .await
         .map_err(|_| SessionError::ConnectTimeout {
             url: options.url.clone(),
-            seconds: options.timeouts.connect.as_secs(),
+            seconds: options.timeouts.connect.as_secs_f64(),
         })?;
     match outcome {
         Ok((socket, _response)) => Ok(socket),
@@ -543,6 +558,10 @@ async fn connect(options: &SessionOptions) -> Result<Socket, SessionError> {
                     .unwrap_or_default(),
             })
         }
+        Err(tungstenite::Error::Io(source)) => Err(SessionError::Unreachable {
+            url: options.url.clone(),
+            source,
+        }),
         Err(source) => Err(SessionError::Connect {
             url: options.url.clone(),
             source: Box::new(source),

@@ -667,3 +667,33 @@ fn echo_prints_the_services_sentences() {
         "First one.\nSecond one.\n"
     );
 }
+
+#[test]
+fn nothing_listening_is_a_network_error_that_says_what_to_check() {
+    let env = Env::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let output = tts(env.dir.path())
+        .env("DASHSCOPE_API_KEY", KEY)
+        .args([
+            "say",
+            "-e",
+            "cosyvoice",
+            "--endpoint",
+            &format!("ws://127.0.0.1:{port}/api-ws/v1/inference"),
+        ])
+        .args(["-o", &env.path("a.pcm"), "hello"])
+        .output()
+        .expect("tts runs");
+    assert_eq!(output.status.code(), Some(4));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("check the address (--endpoint, --region) and the network"),
+        "{err}"
+    );
+    assert_eq!(err.matches("refused").count(), 1, "the cause once: {err}");
+}
