@@ -25,8 +25,9 @@ use crate::text::source::{self, Input, SourceError};
 
 /// How often the pipeline looks at the Ctrl-C flag while waiting.
 const POLL: Duration = Duration::from_millis(10);
-/// How long Ctrl-C waits for the engine to stop cleanly.
-const CANCEL_GRACE: Duration = Duration::from_millis(200);
+/// The longest Ctrl-C waits for the engine to stop cleanly (the service's engine sends the
+/// cancel directive); the sound is already off. Normally it takes one 20 ms tick.
+const CANCEL_GRACE: Duration = Duration::from_secs(1);
 
 /// How a `say` run ended.
 #[derive(Debug)]
@@ -140,6 +141,8 @@ pub fn say(
                 }
                 Ok(())
             }
+            // Ends that race a Ctrl-C are the Ctrl-C's: the loop's top handles it.
+            Ok(EngineEvent::Done(_)) if cancel.is_cancelled() => continue,
             Ok(EngineEvent::Done(stats)) => break stats,
             Ok(EngineEvent::Failed(err)) => {
                 if cancel.is_cancelled() {

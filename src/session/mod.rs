@@ -389,14 +389,20 @@ pub async fn run(
                             return;
                         }
                     }
-                    Action::Audio(bytes) => {
-                        if !emit(&events, SessionEvent::Audio(bytes), &cancel).await {
-                            return;
-                        }
-                    }
-                    Action::Report(report) => {
-                        if !emit(&events, SessionEvent::Report(report), &cancel).await {
-                            return;
+                    Action::Audio(_) | Action::Report(_) => {
+                        let event = match action {
+                            Action::Audio(bytes) => SessionEvent::Audio(bytes),
+                            Action::Report(report) => SessionEvent::Report(report),
+                            _ => continue,
+                        };
+                        if !emit(&events, event, &cancel).await {
+                            if !cancel.is_cancelled() {
+                                return; // the caller is gone
+                            }
+                            // Ctrl-C while the caller was behind: what is queued is moot, but the
+                            // service must still hear the cancel directive.
+                            pending = machine.handle(Input::Cancel);
+                            break;
                         }
                     }
                     Action::Close => {
@@ -456,6 +462,8 @@ pub async fn run(
                     Some(Command::Text(text)) => machine.handle(Input::Text(text)),
                     Some(Command::Flush) => machine.handle(Input::Flush),
                     Some(Command::Idle) => machine.handle(Input::Idle),
+                    // Input that ends because of Ctrl-C is a cancel, not a normal finish.
+                    None if cancel.is_cancelled() => machine.handle(Input::Cancel),
                     None => {
                         input_open = false;
                         machine.handle(Input::EndOfInput)
