@@ -406,8 +406,8 @@ pub async fn run(
                         }
                     }
                     Action::Close => {
-                        if let Some(mut open) = socket.take() {
-                            let _ = open.close(None).await;
+                        if let Some(open) = socket.take() {
+                            close_gracefully(open).await;
                         }
                     }
                     Action::Finished => {
@@ -483,6 +483,20 @@ pub async fn run(
             }
         }
     }
+}
+
+/// How long a closing handshake may take before the connection is simply dropped.
+const CLOSE_GRACE: Duration = Duration::from_millis(500);
+
+/// Close the socket and wait, briefly, for the server's answering close frame. Until it comes
+/// the server may not have read what was sent last (a cancel directive on Ctrl-C); exiting with
+/// its audio unread would reset the connection and could discard that directive.
+async fn close_gracefully(mut socket: Socket) {
+    if socket.close(None).await.is_err() {
+        return;
+    }
+    let drain = async { while let Some(Ok(_)) = socket.next().await {} };
+    let _ = tokio::time::timeout(CLOSE_GRACE, drain).await;
 }
 
 /// The next frame of an open socket; never, while there is none.

@@ -510,6 +510,12 @@ fn ctrl_c_sends_the_cancel_directive_and_exits_130() {
     let output = child.wait_with_output().expect("exits");
     drop(stdin);
     assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    // The client has closed; the server thread may still be reading its last frames.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while server.record().actions("finish-task").is_empty() && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let record = server.record();
     let finish = record.actions("finish-task");
     assert_eq!(finish.len(), 1, "one finish-task");
