@@ -1,5 +1,6 @@
 //! Audio formats, rates and the sample-level stages (resampling) shared by every sink.
 
+pub mod decode;
 pub mod encode;
 pub mod resample;
 
