@@ -43,7 +43,7 @@ complete -c tts -n "__fish_tts_using_subcommand say" -s r -l rate -d 'Speaking r
 complete -c tts -n "__fish_tts_using_subcommand say" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l volume -d 'Volume, 0 to 100 [default: 50]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -s o -l output -d 'Write audio to FILE instead of playing it (\'-\' is stdout)' -r -F
-complete -c tts -n "__fish_tts_using_subcommand say" -l format -d 'Output format [default: from the -o extension; wav for stdout]' -r -f -a "pcm\t'Raw signed 16-bit little-endian mono'
+complete -c tts -n "__fish_tts_using_subcommand say" -l format -d 'Output format [default: from the -o extension; wav for stdout; when playing, pcm from the service]' -r -f -a "pcm\t'Raw signed 16-bit little-endian mono'
 wav\t'WAV, 16-bit mono'
 mp3\t'MP3'
 opus\t'Ogg Opus'"

@@ -43,7 +43,7 @@ _arguments "${_arguments_options[@]}" : \
 '--volume=[Volume, 0 to 100 \[default\: 50\]]:N:_default' \
 '(--device)-o+[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
 '(--device)--output=[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
-'--format=[Output format \[default\: from the -o extension; wav for stdout\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
+'--format=[Output format \[default\: from the -o extension; wav for stdout; when playing, pcm from the service\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
 wav\:"WAV, 16-bit mono"
 mp3\:"MP3"
 opus\:"Ogg Opus"))' \

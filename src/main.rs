@@ -162,6 +162,10 @@ fn run_say(
                         report.seconds
                     );
                 }
+                // The service's MP3 or Opus: whole frames were kept, their length unknown here.
+                Some(file) if std::path::Path::new(file).is_file() => {
+                    eprintln!("tts: interrupted; {file} keeps the audio written so far");
+                }
                 Some(file) => eprintln!("tts: interrupted; {file} was not written"),
                 None => eprintln!("tts: interrupted"),
             }

@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::audio::{PcmBytes, SUPPORTED_RATES, SampleRate};
+use crate::audio::{AudioFormat, PcmBytes, SUPPORTED_RATES, SampleRate};
 use crate::cancel::CancelToken;
 use crate::cli::config::{EngineConfig, FeedOptions, SayConfig, SinkConfig};
+use crate::cli::remote::OPUS_RATES;
 use crate::engine::{EngineEvent, EngineStats, FragmentSender, Synthesis, cosyvoice, local};
+use crate::output::decoded::DecodingPlayer;
 use crate::output::device::{Device, Player};
 use crate::output::file::{FileSink, Target};
 use crate::output::subtitles::Subtitles;
@@ -58,7 +60,17 @@ pub fn say(
     let engine_ready = Instant::now();
     let rate = synthesis.sample_rate();
     let encoded = matches!(config.engine, EngineConfig::CosyVoice(_));
+    // What the service sends: PCM, unless playback asked for another format.
+    let wire = match &config.engine {
+        EngineConfig::CosyVoice(remote) => {
+            AudioFormat::from_name(&remote.session.parameters.format).unwrap_or(AudioFormat::Mp3)
+        }
+        EngineConfig::Local(_) => AudioFormat::Pcm,
+    };
     let (mut sink, file): (Box<dyn AudioSink>, Option<String>) = match (&config.sink, device) {
+        (_, Some(device)) if wire != AudioFormat::Pcm => {
+            (Box::new(DecodingPlayer::new(device, wire)?), None)
+        }
         (_, Some(device)) => (Box::new(Player::new(device, rate)?), None),
         (SinkConfig::File(options), None) => {
             let label = match &options.target {
@@ -76,7 +88,9 @@ pub fn say(
     };
     // The service's bytes are PCM when playing (that is what was asked for) and pass through
     // unchanged into a file.
-    let mut pcm = (encoded && matches!(config.sink, SinkConfig::Device(_))).then(PcmBytes::default);
+    let mut pcm =
+        (encoded && wire == AudioFormat::Pcm && matches!(config.sink, SinkConfig::Device(_)))
+            .then(PcmBytes::default);
     let mut samples = Vec::new();
     let mut timeline = Timeline::new(config, rate.get());
     let mut subtitles = match (&config.feed.subtitles, &config.sink) {
@@ -156,7 +170,7 @@ pub fn say(
                 }
                 return Err(err.into());
             }
-            Err(RecvTimeoutError::Timeout) => Ok(()),
+            Err(RecvTimeoutError::Timeout) => sink.poll(),
             Err(RecvTimeoutError::Disconnected) => bail!("the engine stopped unexpectedly"),
         };
         match written {
@@ -262,9 +276,14 @@ fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, 
             let device = open_device().transpose()?;
             let mut session = remote.session.clone();
             if let Some(device) = &device {
-                // Ask for PCM at the device's rate when the service offers it: no resampling.
+                // Ask for the device's rate when the service offers it: no resampling.
                 let rate = device.device_rate();
-                session.parameters.sample_rate = if SUPPORTED_RATES.contains(&rate) {
+                let offered: &[u32] = if session.parameters.format == AudioFormat::Opus.name() {
+                    &OPUS_RATES
+                } else {
+                    &SUPPORTED_RATES
+                };
+                session.parameters.sample_rate = if offered.contains(&rate) {
                     rate
                 } else {
                     48_000

@@ -5,7 +5,7 @@
 //! bounded channels to the socket.
 
 use std::io::{self, Read};
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 
@@ -220,7 +220,7 @@ impl Read for ChannelReader {
 }
 
 /// A decoder on its own thread: bytes go in with [`push`](Self::push), blocks come out of
-/// [`try_next`](Self::try_next) and [`next`](Self::next).
+/// [`try_next`](Self::try_next) and, at the end, [`finish`](Self::finish).
 pub struct StreamDecoder {
     input: Option<SyncSender<Vec<u8>>>,
     output: Receiver<Block>,
@@ -261,10 +261,7 @@ impl StreamDecoder {
 
     /// A decoded block, if one is ready.
     pub fn try_next(&self) -> Option<Block> {
-        match self.output.try_recv() {
-            Ok(block) => Some(block),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        self.output.try_recv().ok()
     }
 
     /// End the input, and hand over every block still to come.

@@ -188,6 +188,8 @@ struct OggOpus {
     granule_per_sample: u64,
     pre_skip: u16,
     headers_sent: bool,
+    /// The rate the audio came at, which OpusHead records (playback is at 48 kHz regardless).
+    input_rate: u32,
     floats: Vec<f32>,
     resampled: Vec<f32>,
     converted: Vec<i16>,
@@ -228,6 +230,7 @@ impl OggOpus {
             granule_per_sample,
             pre_skip,
             headers_sent: false,
+            input_rate: rate.get(),
             floats: Vec::new(),
             resampled: Vec::new(),
             converted: Vec::new(),
@@ -298,8 +301,7 @@ impl OggOpus {
 impl Encoder for OggOpus {
     fn encode(&mut self, samples: &[i16], out: &mut Vec<u8>) -> Result<(), EncodeError> {
         if !self.headers_sent {
-            let rate = u32::try_from(self.frame * 50).unwrap_or(48_000);
-            self.headers(rate)?;
+            self.headers(self.input_rate)?;
         }
         self.take_input(samples)?;
         self.flush_frames(false, out)
@@ -307,8 +309,7 @@ impl Encoder for OggOpus {
 
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         if !self.headers_sent {
-            let rate = u32::try_from(self.frame * 50).unwrap_or(48_000);
-            self.headers(rate)?;
+            self.headers(self.input_rate)?;
         }
         if let Some(resampler) = &mut self.resampler {
             self.resampled.clear();

@@ -144,7 +144,7 @@ pub struct SayArgs {
     /// Write audio to FILE instead of playing it ('-' is stdout).
     #[arg(short, long, value_name = "FILE", conflicts_with = "device")]
     pub output: Option<PathBuf>,
-    /// Output format [default: from the -o extension; wav for stdout].
+    /// Output format [default: from the -o extension; wav for stdout; when playing, pcm from the service].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
     /// Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine's].

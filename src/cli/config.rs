@@ -181,13 +181,33 @@ pub enum ConfigError {
         /// The output file.
         path: PathBuf,
     },
-    /// MP3 and Opus files of the offline engine cannot be appended to yet.
+    /// `--append` to a file that does not hold what would be written.
+    #[error("cannot append to {path}: it holds {found}, this output is {wanted}{hint}")]
+    AppendMismatch {
+        /// The existing file.
+        path: PathBuf,
+        /// What it holds.
+        found: String,
+        /// What would be written.
+        wanted: String,
+        /// How to make them agree.
+        hint: String,
+    },
+    /// Raw PCM records no rate, so appending to it needs one.
     #[error(
-        "--append to {format} files of the offline engine is not available yet; append to wav or pcm"
+        "{path} is raw PCM, which does not record its sample rate; add --sample-rate with the rate it was written at"
     )]
-    FormatNotBuilt {
-        /// The format asked for.
-        format: AudioFormat,
+    AppendPcmRate {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// The file to append to could not be read.
+    #[error("cannot read {path} to append to it: {reason}")]
+    AppendUnreadable {
+        /// The existing file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
     },
     /// `--append` without a file.
     #[error("--append needs an output file: add -o FILE")]
@@ -338,20 +358,6 @@ pub enum ConfigError {
     /// `--ssml` with the offline engine.
     #[error("--ssml needs the cosyvoice engine (--engine cosyvoice and an API key)")]
     SsmlNeedsCosyVoice,
-    /// Playing a compressed format.
-    #[error(
-        "playing --format {format} is not available yet; drop --format (tts asks the service for PCM when playing)"
-    )]
-    PlaybackFormat {
-        /// The format asked for.
-        format: AudioFormat,
-    },
-    /// `--append` of a format the remote engine cannot extend yet.
-    #[error("--append with the cosyvoice engine works for pcm and mp3 files; {format} comes later")]
-    AppendRemote {
-        /// The format asked for.
-        format: AudioFormat,
-    },
     /// A verb that is not built yet.
     #[error("`tts {verb}` is not available yet")]
     VerbNotBuilt {
@@ -499,7 +505,7 @@ fn say_config(
         "no DashScope API key (DASHSCOPE_API_KEY); speaking with the offline engine (--engine local hides this)"
             .to_owned()
     });
-    let sink = sink_config(&args, sample_rate, remote.is_some())?;
+    let sink = sink_config(&args, sample_rate)?;
     let inputs = inputs(&args)?;
     if args.cosyvoice.ssml && remote.is_none() {
         return Err(ConfigError::SsmlNeedsCosyVoice);
@@ -532,7 +538,12 @@ fn say_config(
                     format: file.format,
                     sample_rate: file.sample_rate,
                 }),
-                SinkConfig::Device(_) => None,
+                // Playing: PCM unless another format is asked for (MP3 or Opus download a
+                // tenth of it); the rate is the device's, set once it is open.
+                SinkConfig::Device(_) => args.format.map(|format| FileFormat {
+                    format: format.into(),
+                    sample_rate: None,
+                }),
             };
             let prosody = Prosody {
                 rate,
@@ -675,26 +686,25 @@ fn ranged_f64(
     }
 }
 
-fn sink_config(
-    args: &SayArgs,
-    sample_rate: Option<SampleRate>,
-    remote: bool,
-) -> Result<SinkConfig, ConfigError> {
-    let format = args.format.map(|f| match f {
-        FormatArg::Pcm => AudioFormat::Pcm,
-        FormatArg::Wav => AudioFormat::Wav,
-        FormatArg::Mp3 => AudioFormat::Mp3,
-        FormatArg::Opus => AudioFormat::Opus,
-    });
+impl From<FormatArg> for AudioFormat {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Pcm => Self::Pcm,
+            FormatArg::Wav => Self::Wav,
+            FormatArg::Mp3 => Self::Mp3,
+            FormatArg::Opus => Self::Opus,
+        }
+    }
+}
+
+fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkConfig, ConfigError> {
+    let format = args.format.map(AudioFormat::from);
     let Some(output) = &args.output else {
         if args.append {
             return Err(ConfigError::AppendNeedsFile);
         }
         if sample_rate.is_some() {
             return Err(ConfigError::RateNeedsFile);
-        }
-        if let Some(format) = format.filter(|f| remote && *f != AudioFormat::Pcm) {
-            return Err(ConfigError::PlaybackFormat { format });
         }
         return Ok(SinkConfig::Device(PlayerOptions {
             device: args.device.clone(),
@@ -725,20 +735,55 @@ fn sink_config(
         };
         (Target::Path(output.clone()), format)
     };
-    // The service's mp3 and opus pass through unchanged; the offline engine's are encoded here,
-    // and cannot be appended to yet.
-    if !remote && args.append && matches!(format, AudioFormat::Mp3 | AudioFormat::Opus) {
-        return Err(ConfigError::FormatNotBuilt { format });
-    }
-    if remote && args.append && matches!(format, AudioFormat::Wav | AudioFormat::Opus) {
-        return Err(ConfigError::AppendRemote { format });
-    }
+    let sample_rate = match &target {
+        Target::Path(path) if args.append && path.is_file() => {
+            appended_rate(path, format, sample_rate)?
+        }
+        _ => sample_rate,
+    };
     Ok(SinkConfig::File(FileOptions {
         target,
         format,
         sample_rate,
         append: args.append,
     }))
+}
+
+/// Appending: the rate is the existing file's, unless `--sample-rate` says otherwise, which is
+/// an error. Checked here, before any connection is opened.
+fn appended_rate(
+    path: &std::path::Path,
+    format: AudioFormat,
+    asked: Option<SampleRate>,
+) -> Result<Option<SampleRate>, ConfigError> {
+    let wanted = |rate: Option<SampleRate>| match rate {
+        Some(hz) => format!("{format} at {hz} Hz"),
+        None => format.to_string(),
+    };
+    let existing = crate::output::framing::inspect(path, format)
+        .map_err(|e| ConfigError::AppendUnreadable {
+            path: path.to_owned(),
+            reason: e.kind().to_string(),
+        })?
+        .map_err(|unfit| ConfigError::AppendMismatch {
+            path: path.to_owned(),
+            found: unfit.found,
+            wanted: wanted(asked),
+            hint: unfit.hint,
+        })?;
+    match (existing.rate.and_then(SampleRate::new), asked) {
+        (Some(found), Some(asked)) if found != asked => Err(ConfigError::AppendMismatch {
+            path: path.to_owned(),
+            found: format!("{format} at {found} Hz"),
+            wanted: wanted(Some(asked)),
+            hint: format!("; drop --sample-rate, or use {found}"),
+        }),
+        (Some(found), _) => Ok(Some(found)),
+        (None, None) => Err(ConfigError::AppendPcmRate {
+            path: path.to_owned(),
+        }),
+        (None, asked) => Ok(asked),
+    }
 }
 
 fn inputs(args: &SayArgs) -> Result<Vec<Input>, ConfigError> {

@@ -24,7 +24,7 @@ const CN_URL: &str = "wss://dashscope.aliyuncs.com/api-ws/v1/inference";
 const LANGUAGES: [&str; 11] = [
     "zh", "en", "fr", "de", "ja", "ko", "ru", "pt", "th", "id", "vi",
 ];
-const OPUS_RATES: [u32; 4] = [8000, 16000, 24000, 48000];
+pub const OPUS_RATES: [u32; 4] = [8000, 16000, 24000, 48000];
 
 /// What the remote engine will ask for.
 #[derive(Debug, Clone)]
@@ -148,7 +148,8 @@ pub fn remote_config(
     })
 }
 
-/// Format, rate and bit rate on the wire. Playback asks for PCM; its rate is set later.
+/// Format, rate and bit rate on the wire. Playback asks for PCM unless `--format` says
+/// otherwise; its rate is set to the device's once that is open.
 fn wire_format(
     args: &CosyVoiceArgs,
     file: Option<&FileFormat>,

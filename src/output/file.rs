@@ -10,6 +10,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
+use super::framing::{self, Framer};
 use super::{AudioSink, OutputError, SinkReport};
 use crate::audio::encode::{self, Encoder};
 use crate::audio::resample::StreamResampler;
@@ -74,19 +75,19 @@ pub struct FileSink {
     encoded: Option<AudioFormat>,
     /// Set when encoding samples to MP3 or Ogg Opus here.
     encoder: Option<Box<dyn Encoder>>,
+    /// Encoded bytes reach the file only as whole frames, pages or samples.
+    framer: Option<Framer>,
 }
 
 impl FileSink {
     /// Open the target to store encoded audio in `options.format` unchanged, as it arrives
     /// (the service already speaks the format asked for). `rate` is the audio's rate.
     pub fn passthrough(options: &FileOptions, rate: SampleRate) -> Result<Self, OutputError> {
-        // Raw bytes: the destination logic of PCM, with no header of our own.
-        let raw = FileOptions {
-            format: AudioFormat::Pcm,
+        let at_rate = FileOptions {
             sample_rate: Some(rate),
             ..options.clone()
         };
-        let mut sink = Self::open(&raw, rate)?;
+        let mut sink = Self::open_with(&at_rate, rate, Some(options.format))?;
         sink.encoded = Some(options.format);
         Ok(sink)
     }
@@ -94,17 +95,30 @@ impl FileSink {
     /// Open the target for audio arriving at `input_rate`.
     pub fn open(options: &FileOptions, input_rate: SampleRate) -> Result<Self, OutputError> {
         if matches!(options.format, AudioFormat::Mp3 | AudioFormat::Opus) {
-            // Encoded here, frame by frame, into a destination that takes raw bytes.
+            // Encoded here, frame by frame, into a destination that takes bytes.
             let rate = options.sample_rate.unwrap_or(input_rate);
-            let raw = FileOptions {
-                format: AudioFormat::Pcm,
-                ..options.clone()
-            };
-            let mut sink = Self::open(&raw, input_rate)?;
+            let mut sink = Self::open_with(options, input_rate, Some(options.format))?;
             sink.encoder = Some(encode::encoder(options.format, rate, None)?);
             return Ok(sink);
         }
+        Self::open_with(options, input_rate, None)
+    }
+
+    /// Open the target for samples (`bytes` is `None`: WAV through hound, or PCM) or for
+    /// encoded bytes of the format `bytes`, written as they come through a [`Framer`].
+    fn open_with(
+        options: &FileOptions,
+        input_rate: SampleRate,
+        bytes: Option<AudioFormat>,
+    ) -> Result<Self, OutputError> {
         let rate = options.sample_rate.unwrap_or(input_rate);
+        let mut framer = bytes.map(Framer::new);
+        // What the writer itself sees: samples as WAV, or bytes as they are.
+        let written = if bytes.is_some() {
+            AudioFormat::Pcm
+        } else {
+            options.format
+        };
         let spec = hound::WavSpec {
             channels: 1,
             sample_rate: rate.get(),
@@ -116,7 +130,7 @@ impl FileSink {
                 let out: Box<dyn Write + Send> = Box::new(io::stdout());
                 let label = "standard output".to_owned();
                 (
-                    stream(out, options.format, rate.get(), &label)?,
+                    stream(out, written, rate.get(), &label)?,
                     Landing::InPlace,
                     label,
                 )
@@ -133,14 +147,21 @@ impl FileSink {
                     })?;
                 let out: Box<dyn Write + Send> = Box::new(file);
                 (
-                    stream(out, options.format, rate.get(), &label)?,
+                    stream(out, written, rate.get(), &label)?,
                     Landing::InPlace,
                     label,
                 )
             }
             Target::Path(path) if options.append && path.exists() => {
                 let label = path.display().to_string();
-                let writer = open_append(path, options.format, spec, &label)?;
+                let writer = if written == AudioFormat::Wav {
+                    open_append(path, spec, &label)?
+                } else {
+                    let format = bytes.unwrap_or(AudioFormat::Pcm);
+                    let (file, joined) = open_raw_append(path, format, rate.get(), &label)?;
+                    framer = Some(joined);
+                    Writer::Pcm(BufWriter::new(file))
+                };
                 (writer, Landing::InPlace, label)
             }
             Target::Path(path) => {
@@ -162,7 +183,7 @@ impl FileSink {
                     .tempfile_in(dir)
                     .map_err(io_err)?;
                 let (file, temp) = temp.into_parts();
-                let writer = match options.format {
+                let writer = match written {
                     AudioFormat::Wav => {
                         Writer::Wav(hound::WavWriter::new(BufWriter::new(file), spec).map_err(
                             |source| OutputError::Wav {
@@ -196,6 +217,7 @@ impl FileSink {
             samples: Vec::new(),
             encoded: None,
             encoder: None,
+            framer,
         })
     }
 
@@ -239,8 +261,19 @@ impl FileSink {
         Ok(())
     }
 
-    /// Bytes as they are, into a raw destination.
+    /// Encoded bytes, whole unit by whole unit, into a raw destination.
     fn write_raw(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        match self.framer.as_mut() {
+            Some(framer) => {
+                let mut whole = Vec::with_capacity(bytes.len());
+                framer.push(bytes, &mut whole);
+                self.write_through(&whole)
+            }
+            None => self.write_through(bytes),
+        }
+    }
+
+    fn write_through(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
         let label = &self.label;
         match &mut self.writer {
             Writer::Pcm(w) => w.write_all(bytes).map_err(|source| OutputError::Io {
@@ -268,12 +301,20 @@ impl FileSink {
         }
     }
 
-    /// Close the writer (final header, or the encoder's last frames) and move the file into place.
-    fn close(mut self) -> Result<SinkReport, OutputError> {
+    /// Close the writer (final header, or the encoder's last frames) and move the file into
+    /// place. `complete` is false after Ctrl-C: a unit cut off mid-way is left out.
+    fn close(mut self, complete: bool) -> Result<SinkReport, OutputError> {
         if let Some(mut encoder) = self.encoder.take() {
             let mut tail = Vec::new();
             encoder.finish(&mut tail)?;
             self.write_raw(&tail)?;
+        }
+        if let Some(rest) = self.framer.as_mut().map(Framer::rest) {
+            if complete {
+                self.write_through(&rest)?;
+            } else if !rest.is_empty() {
+                tracing::debug!(bytes = rest.len(), "left out a cut-off frame");
+            }
         }
         let encoded = self.encoded;
         let label = self.label;
@@ -282,10 +323,16 @@ impl FileSink {
                 path: label.clone(),
                 source,
             })?,
-            Writer::Pcm(mut w) => w.flush().map_err(|source| OutputError::Io {
-                path: label.clone(),
-                source,
-            })?,
+            Writer::Pcm(mut w) => {
+                let io_err = |source| OutputError::Io {
+                    path: label.clone(),
+                    source,
+                };
+                w.flush().map_err(io_err)?;
+                if let Some(framer) = &self.framer {
+                    framer.close(w.get_mut()).map_err(io_err)?;
+                }
+            }
             Writer::Stream(mut w) => w.flush().map_err(|e| stream_error(e, &label))?,
         }
         if let Landing::Rename { temp, target } = self.landing {
@@ -336,118 +383,106 @@ impl AudioSink for FileSink {
         let mut converted = Vec::new();
         f32_to_i16(&tail, &mut converted);
         self.write_samples(&converted)?;
-        self.close()
+        self.close(true)
     }
 
     fn write_encoded(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
         if self.encoded.is_none() {
             return Err(OutputError::NotEncoded);
         }
-        let label = &self.label;
-        match &mut self.writer {
-            Writer::Pcm(w) => w.write_all(bytes).map_err(|source| OutputError::Io {
-                path: label.clone(),
-                source,
-            })?,
-            Writer::Stream(w) => w.write_all(bytes).map_err(|e| stream_error(e, label))?,
-            Writer::Wav(_) => return Err(OutputError::NotEncoded),
-        }
+        self.write_raw(bytes)?;
         // Counted as 16-bit frames, which is right for PCM (and WAV) and unused otherwise.
         self.frames += bytes.len() as u64 / 2;
         Ok(())
     }
 
-    /// Ctrl-C: keep what was written, as a valid file. A service's WAV or Ogg stream cut short
-    /// is not one, so it is dropped (with its temporary file).
+    /// Ctrl-C: keep what was written, as a valid file: whole frames, pages or samples, and a
+    /// WAV header that counts them.
     fn interrupt(self: Box<Self>) -> Result<SinkReport, OutputError> {
-        if matches!(self.encoded, Some(AudioFormat::Wav | AudioFormat::Opus)) {
-            return Ok(SinkReport::default());
-        }
-        self.close()
+        self.close(false)
     }
 }
 
-fn open_append(
-    path: &Path,
-    format: AudioFormat,
-    spec: hound::WavSpec,
-    label: &str,
-) -> Result<Writer, OutputError> {
+/// Append samples to a WAV file of the same rate, through hound.
+fn open_append(path: &Path, spec: hound::WavSpec, label: &str) -> Result<Writer, OutputError> {
     let mismatch = |found: String, hint: &str| OutputError::AppendMismatch {
         path: label.to_owned(),
         found,
-        wanted: describe(format, spec.sample_rate),
+        wanted: describe(AudioFormat::Wav, spec.sample_rate),
         hint: hint.to_owned(),
     };
-    let is_riff = starts_with_riff(path).map_err(|source| OutputError::Io {
+    if !starts_with_riff(path).map_err(|source| OutputError::Io {
         path: label.to_owned(),
         source,
-    })?;
-    match format {
-        AudioFormat::Wav => {
-            if !is_riff {
-                return Err(mismatch(
-                    "no WAV header".into(),
-                    "; append to a .wav file written by tts, or drop --append",
-                ));
-            }
-            let writer = hound::WavWriter::append(path).map_err(|source| match source {
-                hound::Error::IoError(source) => OutputError::Io {
-                    path: label.to_owned(),
-                    source,
-                },
-                other => mismatch(
-                    format!("a WAV file tts cannot extend ({other})"),
-                    "; drop --append",
-                ),
-            })?;
-            let found = writer.spec();
-            if found != spec {
-                let hint = if found.channels == 1
-                    && found.bits_per_sample == 16
-                    && found.sample_format == hound::SampleFormat::Int
-                {
-                    format!("; add --sample-rate {}", found.sample_rate)
-                } else {
-                    "; drop --append".to_owned()
-                };
-                return Err(mismatch(
-                    format!(
-                        "{} Hz, {} channel(s), {}-bit audio",
-                        found.sample_rate, found.channels, found.bits_per_sample
-                    ),
-                    &hint,
-                ));
-            }
-            Ok(Writer::Wav(writer))
-        }
-        _ => {
-            if is_riff {
-                return Err(mismatch("WAV data".into(), "; use --format wav"));
-            }
-            let file = OpenOptions::new()
-                .append(true)
-                .open(path)
-                .map_err(|source| OutputError::Io {
-                    path: label.to_owned(),
-                    source,
-                })?;
-            let len = file
-                .metadata()
-                .map_err(|source| OutputError::Io {
-                    path: label.to_owned(),
-                    source,
-                })?
-                .len();
-            if len % 2 != 0 {
-                return Err(mismatch(
-                    "an odd number of bytes, so not 16-bit samples".into(),
-                    "; drop --append",
-                ));
-            }
-            Ok(Writer::Pcm(BufWriter::new(file)))
-        }
+    })? {
+        return Err(mismatch(
+            "no WAV header".into(),
+            "; append to a .wav file written by tts, or drop --append",
+        ));
     }
+    let writer = hound::WavWriter::append(path).map_err(|source| match source {
+        hound::Error::IoError(source) => OutputError::Io {
+            path: label.to_owned(),
+            source,
+        },
+        other => mismatch(
+            format!("a WAV file tts cannot extend ({other})"),
+            "; drop --append",
+        ),
+    })?;
+    let found = writer.spec();
+    if found != spec {
+        let hint = if found.channels == 1
+            && found.bits_per_sample == 16
+            && found.sample_format == hound::SampleFormat::Int
+        {
+            format!("; add --sample-rate {}", found.sample_rate)
+        } else {
+            "; drop --append".to_owned()
+        };
+        return Err(mismatch(
+            format!(
+                "{} Hz, {} channel(s), {}-bit audio",
+                found.sample_rate, found.channels, found.bits_per_sample
+            ),
+            &hint,
+        ));
+    }
+    Ok(Writer::Wav(writer))
+}
+
+/// Open a file of raw PCM or encoded audio for appending `format` at `rate`: checked, cut back
+/// to its last whole unit, and with the framer that joins new bytes onto it.
+fn open_raw_append(
+    path: &Path,
+    format: AudioFormat,
+    rate: u32,
+    label: &str,
+) -> Result<(File, Framer), OutputError> {
+    let io_err = |source| OutputError::Io {
+        path: label.to_owned(),
+        source,
+    };
+    let mismatch = |unfit: framing::Unfit| OutputError::AppendMismatch {
+        path: label.to_owned(),
+        found: unfit.found,
+        wanted: describe(format, rate),
+        hint: unfit.hint,
+    };
+    let existing = framing::inspect(path, format)
+        .map_err(io_err)?
+        .map_err(mismatch)?;
+    if let Some(found) = existing.rate.filter(|&found| found != rate) {
+        return Err(mismatch(framing::Unfit {
+            found: format!("{found} Hz"),
+            hint: format!("; add --sample-rate {found}"),
+        }));
+    }
+    let mut file = framing::open_for_append(path).map_err(io_err)?;
+    let framer = framing::prepare_append(&mut file, format, label)
+        .map_err(io_err)?
+        .map_err(mismatch)?;
+    Ok((file, framer))
 }
 
 fn describe(format: AudioFormat, rate: u32) -> String {

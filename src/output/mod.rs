@@ -1,9 +1,12 @@
 //! Sinks: where audio goes. The speakers ([`device`]) or a file or stdout ([`mod@file`]).
 //!
-//! Every sink takes mono 16-bit PCM at the engine's rate and converts to what it needs.
+//! Every sink takes mono 16-bit PCM at the engine's rate, or the service's encoded bytes, and
+//! converts to what it needs.
 
+pub mod decoded;
 pub mod device;
 pub mod file;
+pub mod framing;
 pub mod subtitles;
 
 use std::time::{Duration, Instant};
@@ -28,6 +31,10 @@ pub trait AudioSink {
     /// Take encoded audio to store unchanged (a file in the service's own format).
     fn write_encoded(&mut self, _bytes: &[u8]) -> Result<(), OutputError> {
         Err(OutputError::NotEncoded)
+    }
+    /// Nothing arrived for a moment: pass on anything waiting inside (a decoder's output).
+    fn poll(&mut self) -> Result<(), OutputError> {
+        Ok(())
     }
     /// All audio was written: play or write it out completely.
     fn finish(self: Box<Self>) -> Result<SinkReport, OutputError>;
@@ -92,6 +99,15 @@ pub enum OutputError {
     /// Encoded bytes were given to a sink that takes samples (a bug).
     #[error("this output takes samples, not encoded audio")]
     NotEncoded,
+    /// Samples were given to a sink that plays an encoded stream (a bug).
+    #[error("this output plays a {format} stream, not samples")]
+    NotSamples {
+        /// The stream's format.
+        format: crate::audio::AudioFormat,
+    },
+    /// The encoded audio could not be decoded for playing.
+    #[error("cannot play the audio")]
+    Decode(#[from] crate::audio::decode::DecodeError),
     /// The reader of standard output went away (`tts ... -o - | head`): not a failure.
     #[error("standard output was closed")]
     BrokenPipe,

@@ -232,3 +232,64 @@ pub(crate) fn interrupt(child: &std::process::Child) {
         .expect("kill runs");
     assert!(status.success(), "kill -INT failed");
 }
+
+/// Decode an audio file with ffmpeg into (rate, mono samples). Any error ffmpeg prints about the
+/// stream (a damaged frame, a bad page) fails the test: a valid file decodes silently.
+pub(crate) fn ffmpeg_decode(path: &Path) -> (u32, Vec<i16>) {
+    let wav = path.with_extension("ffmpeg.wav");
+    let output = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-i"])
+        .arg(path)
+        .args(["-ac", "1", "-f", "wav"])
+        .arg(&wav)
+        .output()
+        .expect("ffmpeg (Debian package ffmpeg) is installed for the tests");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && err.trim().is_empty(),
+        "ffmpeg decodes {} cleanly: {err}",
+        path.display()
+    );
+    let mut reader = hound::WavReader::open(&wav).expect("ffmpeg wrote a WAV");
+    let rate = reader.spec().sample_rate;
+    let samples = reader
+        .samples::<i16>()
+        .collect::<Result<_, _>>()
+        .expect("samples");
+    (rate, samples)
+}
+
+/// Decode an audio file with tts's own streaming decoder (symphonia) into (rate, samples).
+pub(crate) fn symphonia_decode(path: &Path, format: tts::audio::AudioFormat) -> (u32, Vec<i16>) {
+    let file = std::fs::File::open(path).expect("file");
+    let mut rate = 0;
+    let mut samples = Vec::new();
+    let summary = tts::audio::decode::decode(file, format, |block| {
+        rate = block.rate;
+        samples.extend_from_slice(&block.samples);
+        true
+    })
+    .expect("symphonia decodes it");
+    assert_eq!(
+        summary.skipped,
+        0,
+        "nothing in {} is damaged",
+        path.display()
+    );
+    (rate, samples)
+}
+
+/// The input rate an Ogg Opus file declares in its OpusHead.
+pub(crate) fn opus_head_rate(path: &Path) -> u32 {
+    let bytes = std::fs::read(path).expect("file");
+    let at = bytes
+        .windows(8)
+        .position(|w| w == b"OpusHead")
+        .expect("an OpusHead");
+    u32::from_le_bytes([
+        bytes[at + 12],
+        bytes[at + 13],
+        bytes[at + 14],
+        bytes[at + 15],
+    ])
+}

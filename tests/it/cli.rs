@@ -93,28 +93,6 @@ fn a_close_voice_name_gets_close_suggestions() {
 }
 
 #[test]
-fn appending_to_offline_mp3_and_opus_is_refused_with_the_alternative() {
-    for ext in ["mp3", "opus"] {
-        let output = run(&[
-            "say",
-            "-e",
-            "local",
-            "--append",
-            "-o",
-            &format!("x.{ext}"),
-            "hi",
-        ]);
-        assert_eq!(output.status.code(), Some(2));
-        assert_eq!(
-            stderr(&output),
-            format!(
-                "tts: --append to {ext} files of the offline engine is not available yet; append to wav or pcm\n"
-            )
-        );
-    }
-}
-
-#[test]
 fn verbs_not_built_yet_say_so() {
     let output = run(&["convert"]);
     assert_eq!(output.status.code(), Some(2));
@@ -233,8 +211,8 @@ fn main_error_messages_match_their_snapshots() {
             &["say", "-e", "local", "-v", "zz", "-o", "x.wav", "x"],
         ),
         (
-            "error_mp3_append_local",
-            &["say", "-e", "local", "--append", "-o", "x.mp3", "x"],
+            "error_format_conflict",
+            &["say", "-o", "speech.mp3", "--format", "wav", "x"],
         ),
         (
             "error_input_file",

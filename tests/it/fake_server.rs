@@ -211,8 +211,7 @@ async fn serve(
                     ))
                     .await;
                 let audio = task.audio(index);
-                record.lock().expect("lock").audio.extend_from_slice(&audio);
-                let _ = ws.send(Message::binary(audio)).await;
+                send_audio(&mut ws, &record, &audio).await;
                 let mut end = output("sentence-end");
                 end["usage"] = json!({"characters": task.characters});
                 let _ = ws
@@ -231,6 +230,8 @@ async fn serve(
                         .await;
                     return;
                 }
+                let tail = task.tail();
+                send_audio(&mut ws, &record, &tail).await;
                 let payload = json!({"output": {}, "usage": {"characters": task.characters}});
                 let _ = ws
                     .send(Message::text(
@@ -244,6 +245,25 @@ async fn serve(
             }
             _ => {}
         }
+    }
+}
+
+/// Send audio as a network delivers it: in small uneven binary frames.
+async fn send_audio(
+    ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    record: &Mutex<Record>,
+    audio: &[u8],
+) {
+    record.lock().expect("lock").audio.extend_from_slice(audio);
+    let sizes = [1, 7, 300, 2, 4096, 13, 777, 64];
+    let mut rest = audio;
+    for size in sizes.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let n = (*size).min(rest.len());
+        let _ = ws.send(Message::binary(rest[..n].to_vec())).await;
+        rest = &rest[n..];
     }
 }
 
@@ -261,8 +281,10 @@ fn event(task_id: &str, name: &str, payload: Value) -> Value {
 }
 
 /// One task's state on the server.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Task {
+    /// Mp3, Opus and WAV are encoded by tts's own encoders, streaming.
+    encoder: Option<Box<dyn tts::audio::encode::Encoder>>,
     format: String,
     sample_rate: u32,
     characters: usize,
@@ -277,19 +299,36 @@ pub(crate) const SENTENCE_MS: u64 = 300;
 
 impl Task {
     /// PCM: a continuous 440 Hz tone, 300 ms a sentence. Other formats: recognisable bytes.
-    fn audio(&mut self, index: u32) -> Vec<u8> {
-        if self.format != "pcm" {
-            return format!("{}-{index};", self.format).repeat(40).into_bytes();
-        }
+    fn audio(&mut self, _index: u32) -> Vec<u8> {
         let frames = u64::from(self.sample_rate) * SENTENCE_MS / 1000;
         let start = self.samples_sent;
         self.samples_sent += frames;
-        (start..start + frames)
-            .flat_map(|i| {
+        let samples: Vec<i16> = (start..start + frames)
+            .map(|i| {
                 let t = i as f64 / f64::from(self.sample_rate);
-                ((0.5 * 32767.0 * (2.0 * std::f64::consts::PI * TONE_HZ * t).sin()) as i16)
-                    .to_le_bytes()
+                (0.5 * 32767.0 * (2.0 * std::f64::consts::PI * TONE_HZ * t).sin()) as i16
             })
-            .collect()
+            .collect();
+        let Some(format) = tts::audio::AudioFormat::from_name(&self.format)
+            .filter(|f| *f != tts::audio::AudioFormat::Pcm)
+        else {
+            return samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+        };
+        let rate = std::num::NonZeroU32::new(self.sample_rate).expect("a rate");
+        let encoder = self.encoder.get_or_insert_with(|| {
+            tts::audio::encode::encoder(format, rate, None).expect("an encoder")
+        });
+        let mut out = Vec::new();
+        encoder.encode(&samples, &mut out).expect("encodes");
+        out
+    }
+
+    /// What the encoder still holds at the end of the task.
+    fn tail(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if let Some(encoder) = self.encoder.as_mut() {
+            encoder.finish(&mut out).expect("encodes");
+        }
+        out
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
 
-use crate::common::ServeProcess;
+use crate::common::{ServeProcess, opus_head_rate};
 
 type Server = ServeProcess;
 
@@ -88,21 +88,6 @@ fn decode(path: &str) -> (u32, f64) {
     let reader = hound::WavReader::open(&wav).expect("ffmpeg wrote a WAV");
     let rate = reader.spec().sample_rate;
     (rate, f64::from(reader.duration()) / f64::from(rate))
-}
-
-/// The input rate an Ogg Opus file declares in its OpusHead.
-fn opus_head_rate(path: &str) -> u32 {
-    let bytes = std::fs::read(path).expect("file");
-    let at = bytes
-        .windows(8)
-        .position(|w| w == b"OpusHead")
-        .expect("an OpusHead");
-    u32::from_le_bytes([
-        bytes[at + 12],
-        bytes[at + 13],
-        bytes[at + 14],
-        bytes[at + 15],
-    ])
 }
 
 #[test]
@@ -209,7 +194,7 @@ fn sdk_every_audio_format_decodes_at_its_declared_rate() {
                 std::fs::metadata(file).expect("file").len() as f64 / 2.0 / f64::from(declared)
             }
             "opus" => {
-                assert_eq!(opus_head_rate(file), declared, "{name}");
+                assert_eq!(opus_head_rate(Path::new(file)), declared, "{name}");
                 decode(file).1
             }
             _ => {

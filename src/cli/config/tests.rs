@@ -91,7 +91,6 @@ fn format_comes_from_the_extension_and_conflicts_are_refused() {
         message(&["-o", "a.wav", "--format", "pcm", "x"]).contains("does not match the extension")
     );
     assert!(message(&["-o", "a.xyz", "x"]).contains("add --format wav"));
-    assert!(message(&["--append", "-o", "a.mp3", "x"]).contains("--append to mp3 files"));
 }
 
 #[test]
@@ -103,6 +102,44 @@ fn stdout_defaults_to_wav() {
         (file.target, file.format),
         (Target::Stdout, AudioFormat::Wav)
     );
+}
+
+#[test]
+fn append_takes_the_files_rate_and_refuses_another_before_connecting() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("book.mp3");
+    let mut enc = crate::audio::encode::encoder(
+        AudioFormat::Mp3,
+        SampleRate::new(16_000).expect("rate"),
+        None,
+    )
+    .expect("encoder");
+    let mut bytes = Vec::new();
+    enc.encode(&[0; 16_000], &mut bytes).expect("encode");
+    enc.finish(&mut bytes).expect("finish");
+    std::fs::write(&path, bytes).expect("write");
+    let target = path.to_str().expect("utf-8");
+    let config = say(&["--append", "-o", target, "x"]).expect("valid");
+    assert!(matches!(
+        config.sink,
+        SinkConfig::File(FileOptions { sample_rate: Some(r), .. }) if r.get() == 16_000
+    ));
+    let remote = remote(&["--append", "-o", target, "x"]).expect("valid");
+    assert_eq!(
+        remote.session.parameters.sample_rate, 16_000,
+        "asked of the service"
+    );
+    let err = message(&["--append", "-o", target, "--sample-rate", "22050", "x"]);
+    assert!(
+        err.contains("holds mp3 at 16000 Hz") && err.contains("use 16000"),
+        "{err}"
+    );
+    let err = message(&["--append", "-o", target, "--format", "opus", "x"]);
+    assert!(err.contains("does not match the extension"), "{err}");
+    let wav = dir.path().join("book.wav");
+    std::fs::copy(&path, &wav).expect("copy");
+    let err = message(&["--append", "-o", wav.to_str().expect("utf-8"), "x"]);
+    assert!(err.contains("no WAV header"), "{err}");
 }
 
 #[test]
@@ -220,8 +257,6 @@ fn every_remote_value_is_checked_before_connecting() {
         remote_message(&["-o", "a.opus", "--sample-rate", "22050", "x"])
             .contains("8000, 16000, 24000 or 48000")
     );
-    assert!(remote_message(&["--format", "mp3", "x"]).contains("playing --format mp3"));
-    assert!(remote_message(&["--append", "-o", "a.wav", "x"]).contains("pcm and mp3"));
     assert!(remote_message(&["--ssml"]).contains("not on stdin"));
     assert!(
         remote_message(&["--endpoint", "ws://10.1.2.3/x", "x"])

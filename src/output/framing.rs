@@ -1,0 +1,667 @@
+//! Keeping encoded files whole: bytes reach a file only as complete MP3 frames, Ogg pages or WAV
+//! samples, so a run cut short leaves a playable file; and `--append` joins new audio onto an
+//! existing file as one valid stream (MP3 frames after its last whole frame, Ogg pages renumbered
+//! into its logical stream, a WAV's samples after its data with the header counting them).
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use crate::audio::AudioFormat;
+
+/// What an existing file holds, as far as appending to it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Existing {
+    /// Its sample rate; raw PCM has none.
+    pub rate: Option<u32>,
+}
+
+/// Why a file cannot be appended to: what it holds instead, and how to proceed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfit {
+    /// What was found.
+    pub found: String,
+    /// How to proceed (starts with "; ").
+    pub hint: String,
+}
+
+fn unfit(found: impl Into<String>, hint: &str) -> Unfit {
+    Unfit {
+        found: found.into(),
+        hint: hint.to_owned(),
+    }
+}
+
+/// Look at the start of `path` to learn whether audio of `format` can be appended to it.
+pub fn inspect(path: &Path, format: AudioFormat) -> io::Result<Result<Existing, Unfit>> {
+    let mut head = Vec::new();
+    File::open(path)?.take(64 * 1024).read_to_end(&mut head)?;
+    let len = path.metadata()?.len();
+    let riff = head.starts_with(b"RIFF");
+    Ok(match format {
+        AudioFormat::Pcm if riff => Err(unfit("WAV data", "; use --format wav")),
+        AudioFormat::Pcm if len % 2 != 0 => Err(unfit(
+            "an odd number of bytes, so not 16-bit samples",
+            "; drop --append",
+        )),
+        AudioFormat::Pcm => Ok(Existing { rate: None }),
+        AudioFormat::Wav => match wav_layout(&head) {
+            Some(layout) => Ok(Existing {
+                rate: Some(layout.rate),
+            }),
+            None if riff => Err(unfit(
+                "a WAV file tts cannot extend (not 16-bit mono PCM)",
+                "; drop --append",
+            )),
+            None => Err(unfit(
+                "no WAV header",
+                "; append to a .wav file written by tts, or drop --append",
+            )),
+        },
+        AudioFormat::Mp3 => {
+            let start = id3_len(&head);
+            match head.get(start..start + 4).and_then(mp3_frame) {
+                Some(frame) => Ok(Existing {
+                    rate: Some(frame.rate),
+                }),
+                None => Err(unfit(
+                    "no MP3 frames",
+                    "; drop --append or choose another file",
+                )),
+            }
+        }
+        AudioFormat::Opus => match opus_head(&head) {
+            Some(head) => Ok(Existing {
+                rate: Some(head.rate),
+            }),
+            None => Err(unfit(
+                "no Ogg Opus stream",
+                "; drop --append or choose another file",
+            )),
+        },
+    })
+}
+
+/// Where a 16-bit mono PCM WAV's parts sit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct WavLayout {
+    rate: u32,
+    /// Offset of the data chunk's size field.
+    data_size_at: u64,
+    /// Offset of the first sample.
+    data_start: u64,
+}
+
+/// Parse a WAV header (RIFF chunks up to `data`), if complete and 16-bit mono PCM.
+fn wav_layout(bytes: &[u8]) -> Option<WavLayout> {
+    if bytes.get(0..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
+        return None;
+    }
+    let mut at = 12usize;
+    let mut rate = None;
+    loop {
+        let id = bytes.get(at..at + 4)?;
+        let size = u32::from_le_bytes(bytes.get(at + 4..at + 8)?.try_into().ok()?) as usize;
+        if id == b"data" {
+            return Some(WavLayout {
+                rate: rate?,
+                data_size_at: at as u64 + 4,
+                data_start: at as u64 + 8,
+            });
+        }
+        if id == b"fmt " {
+            let fmt = bytes.get(at + 8..at + 8 + size.min(16))?;
+            let le16 = |i: usize| u16::from_le_bytes([fmt[i], fmt[i + 1]]);
+            if fmt.len() < 16 || le16(0) != 1 || le16(2) != 1 || le16(14) != 16 {
+                return None;
+            }
+            rate = Some(u32::from_le_bytes(fmt[4..8].try_into().ok()?));
+        }
+        // Chunks are padded to an even length.
+        at = at.checked_add(8 + size + size % 2)?;
+    }
+}
+
+/// Length of an ID3v2 tag at the start of `bytes` (0 when there is none).
+fn id3_len(bytes: &[u8]) -> usize {
+    match bytes.get(0..10) {
+        Some(h) if &h[0..3] == b"ID3" => {
+            let size = h[6..10]
+                .iter()
+                .fold(0usize, |acc, b| (acc << 7) | usize::from(b & 0x7f));
+            let footer = if h[5] & 0x10 != 0 { 10 } else { 0 };
+            10 + size + footer
+        }
+        _ => 0,
+    }
+}
+
+/// An MPEG audio Layer III frame header's facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mp3Frame {
+    rate: u32,
+    len: usize,
+}
+
+fn mp3_frame(h: &[u8]) -> Option<Mp3Frame> {
+    if h.len() < 4 || h[0] != 0xff || h[1] & 0xe0 != 0xe0 {
+        return None;
+    }
+    let version = (h[1] >> 3) & 3; // 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
+    let layer = (h[1] >> 1) & 3; // 1: Layer III
+    let bitrate_index = usize::from(h[2] >> 4);
+    let rate_index = usize::from((h[2] >> 2) & 3);
+    if version == 1 || layer != 1 || bitrate_index == 0 || bitrate_index == 15 || rate_index == 3 {
+        return None;
+    }
+    const MPEG1: [u32; 15] = [
+        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+    ];
+    const MPEG2: [u32; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+    let base = [44_100, 48_000, 32_000][rate_index];
+    let (rate, kbps, per) = match version {
+        3 => (base, MPEG1[bitrate_index], 144_000),
+        2 => (base / 2, MPEG2[bitrate_index], 72_000),
+        _ => (base / 4, MPEG2[bitrate_index], 72_000),
+    };
+    let len = (per * kbps / rate + u32::from((h[2] >> 1) & 1)) as usize;
+    Some(Mp3Frame { rate, len })
+}
+
+/// An Ogg page's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Page {
+    len: usize,
+    flags: u8,
+    granule: u64,
+    serial: u32,
+    sequence: u32,
+    /// Lacing values: a value under 255 ends a packet.
+    lacing: Vec<u8>,
+    header_len: usize,
+}
+
+const CONTINUED: u8 = 0x01;
+const BEGINNING: u8 = 0x02;
+const END: u8 = 0x04;
+
+fn ogg_page(bytes: &[u8]) -> Option<Page> {
+    if bytes.get(0..4)? != b"OggS" {
+        return None;
+    }
+    let segments = usize::from(*bytes.get(26)?);
+    let lacing = bytes.get(27..27 + segments)?.to_vec();
+    let body: usize = lacing.iter().map(|&l| usize::from(l)).sum();
+    Some(Page {
+        len: 27 + segments + body,
+        flags: bytes[5],
+        granule: u64::from_le_bytes(bytes[6..14].try_into().ok()?),
+        serial: u32::from_le_bytes(bytes[14..18].try_into().ok()?),
+        sequence: u32::from_le_bytes(bytes[18..22].try_into().ok()?),
+        lacing,
+        header_len: 27 + segments,
+    })
+}
+
+/// The Ogg checksum: CRC-32, polynomial 0x04c11db7, not reflected, initial value 0.
+fn ogg_crc(bytes: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut table = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut r = (i as u32) << 24;
+            let mut bit = 0;
+            while bit < 8 {
+                r = if r & 0x8000_0000 != 0 {
+                    (r << 1) ^ 0x04c1_1db7
+                } else {
+                    r << 1
+                };
+                bit += 1;
+            }
+            table[i] = r;
+            i += 1;
+        }
+        table
+    };
+    bytes.iter().fold(0u32, |crc, &b| {
+        (crc << 8) ^ TABLE[usize::from(((crc >> 24) as u8) ^ b)]
+    })
+}
+
+/// Recompute a whole page's checksum in place.
+fn seal(page: &mut [u8]) {
+    page[22..26].fill(0);
+    let crc = ogg_crc(page);
+    page[22..26].copy_from_slice(&crc.to_le_bytes());
+}
+
+fn page_is_sound(bytes: &[u8], page: &Page) -> bool {
+    let mut copy = bytes[..page.len].to_vec();
+    let stated = u32::from_le_bytes([copy[22], copy[23], copy[24], copy[25]]);
+    copy[22..26].fill(0);
+    ogg_crc(&copy) == stated
+}
+
+/// The facts of an OpusHead at the start of an Ogg stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OpusHead {
+    rate: u32,
+    serial: u32,
+}
+
+fn opus_head(bytes: &[u8]) -> Option<OpusHead> {
+    let page = ogg_page(bytes)?;
+    let body = bytes.get(page.header_len..page.len)?;
+    if !body.starts_with(b"OpusHead") || body.len() < 16 {
+        return None;
+    }
+    Some(OpusHead {
+        rate: u32::from_le_bytes(body[12..16].try_into().ok()?),
+        serial: page.serial,
+    })
+}
+
+/// Where new pages continue an existing Ogg Opus stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OggJoin {
+    serial: u32,
+    next_sequence: u32,
+    /// Samples (at 48 kHz) the existing stream decodes to, whole packets counted.
+    base_granule: u64,
+}
+
+/// Prepare `path` for appending: cut anything after the last whole MP3 frame or Ogg page (a run
+/// killed mid-write), and for Ogg clear the end-of-stream mark so the stream goes on. Returns
+/// the framer that the new bytes go through.
+pub fn prepare_append(
+    file: &mut File,
+    format: AudioFormat,
+    label: &str,
+) -> io::Result<Result<Framer, Unfit>> {
+    let mut bytes = Vec::new();
+    file.rewind()?;
+    file.read_to_end(&mut bytes)?;
+    match format {
+        AudioFormat::Mp3 => {
+            let mut at = id3_len(&bytes);
+            while let Some(frame) = bytes.get(at..at + 4).and_then(mp3_frame) {
+                if at + frame.len > bytes.len() {
+                    break;
+                }
+                at += frame.len;
+            }
+            let rest = bytes.len() - at;
+            // A cut-off frame is dropped; anything else after the frames is not ours to drop.
+            let partial = bytes.get(at..at + 4).and_then(mp3_frame).is_some() || rest < 4;
+            if rest > 0 && !partial {
+                return Ok(Err(unfit(
+                    "data after its MP3 frames that tts cannot place",
+                    "; drop --append",
+                )));
+            }
+            if rest > 0 {
+                tracing::warn!(
+                    bytes = rest,
+                    "{label} ended in a cut-off MP3 frame; it was dropped"
+                );
+            }
+            file.set_len(at as u64)?;
+            Ok(Ok(Framer::Mp3(Mp3Framer::appending())))
+        }
+        AudioFormat::Opus => {
+            let Some(head) = opus_head(&bytes) else {
+                return Ok(Err(unfit("no Ogg Opus stream", "; drop --append")));
+            };
+            let mut at = 0;
+            let mut last: Option<(usize, Page)> = None;
+            let mut granule = 0u64;
+            let mut packet_start: Option<Vec<u8>> = None;
+            while let Some(page) = ogg_page(&bytes[at..]) {
+                if at + page.len > bytes.len() || !page_is_sound(&bytes[at..], &page) {
+                    break;
+                }
+                if page.serial == head.serial {
+                    granule += page_samples(&bytes[at..at + page.len], &page, &mut packet_start);
+                }
+                last = Some((at, page.clone()));
+                at += page.len;
+            }
+            let Some((last_at, last_page)) = last else {
+                return Ok(Err(unfit("no whole Ogg page", "; drop --append")));
+            };
+            if last_page.serial != head.serial {
+                return Ok(Err(unfit("more than one Ogg stream", "; drop --append")));
+            }
+            if at < bytes.len() {
+                tracing::warn!(
+                    bytes = bytes.len() - at,
+                    "{label} ended in a cut-off Ogg page; it was dropped"
+                );
+            }
+            file.set_len(at as u64)?;
+            if last_page.flags & END != 0 {
+                let mut page = bytes[last_at..at].to_vec();
+                page[5] &= !END;
+                seal(&mut page);
+                file.seek(SeekFrom::Start(last_at as u64))?;
+                file.write_all(&page)?;
+            }
+            file.seek(SeekFrom::End(0))?;
+            Ok(Ok(Framer::Ogg(OggFramer {
+                buffer: Vec::new(),
+                join: Some(OggJoin {
+                    serial: head.serial,
+                    next_sequence: last_page.sequence.wrapping_add(1),
+                    base_granule: granule,
+                }),
+                skipping_headers: false,
+            })))
+        }
+        AudioFormat::Wav => match wav_layout(&bytes) {
+            Some(layout) => {
+                // An odd trailing byte is half a sample from a run cut short.
+                let data = (bytes.len() as u64).saturating_sub(layout.data_start) & !1;
+                file.set_len(layout.data_start + data)?;
+                file.seek(SeekFrom::End(0))?;
+                Ok(Ok(Framer::Wav(WavFramer {
+                    buffer: Vec::new(),
+                    layout: Some(layout),
+                    drop_header: true,
+                    raw: false,
+                })))
+            }
+            None => Ok(Err(unfit(
+                "no WAV header tts can extend",
+                "; drop --append",
+            ))),
+        },
+        AudioFormat::Pcm => Ok(Ok(Framer::Pcm)),
+    }
+}
+
+/// Samples (48 kHz) of the Opus packets that end in this page; `packet_start` carries the
+/// first bytes of a packet that continues onto the next page.
+fn page_samples(bytes: &[u8], page: &Page, packet_start: &mut Option<Vec<u8>>) -> u64 {
+    let mut total = 0u64;
+    let mut at = page.header_len;
+    for &l in &page.lacing {
+        let piece = &bytes[at..at + usize::from(l)];
+        at += usize::from(l);
+        let start = packet_start.get_or_insert_with(Vec::new);
+        if start.len() < 2 {
+            start.extend(piece.iter().take(2 - start.len()));
+        }
+        if l < 255 {
+            if let Some(first) = packet_start.take() {
+                total += opus_packet_samples(&first);
+            }
+        }
+    }
+    total
+}
+
+/// Samples at 48 kHz in an Opus packet, from its first two bytes (RFC 6716, section 3.1);
+/// headers (OpusHead, OpusTags) count as none.
+fn opus_packet_samples(first: &[u8]) -> u64 {
+    let Some(&toc) = first.first() else {
+        return 0;
+    };
+    if first.starts_with(b"Op") {
+        return 0;
+    }
+    let config = u64::from(toc >> 3);
+    let per_frame = match config {
+        0..=11 => [480, 960, 1920, 2880][(config % 4) as usize],
+        12..=15 => [480, 960][(config % 2) as usize],
+        _ => [120, 240, 480, 960][(config % 4) as usize],
+    };
+    let frames = match toc & 3 {
+        0 => 1,
+        1 | 2 => 2,
+        _ => first.get(1).map_or(0, |b| u64::from(b & 0x3f)),
+    };
+    per_frame * frames
+}
+
+/// Passes encoded bytes on to the file only in whole units, adapting them when appending.
+#[derive(Debug)]
+pub enum Framer {
+    /// Raw samples: whole by the pair of bytes, which the writer already ensures.
+    Pcm,
+    /// MP3: whole frames.
+    Mp3(Mp3Framer),
+    /// Ogg: whole pages, renumbered into the existing stream when appending.
+    Ogg(OggFramer),
+    /// WAV: the header, then whole samples; the header's sizes are fixed at close.
+    Wav(WavFramer),
+}
+
+impl Framer {
+    /// A framer for a new file of `format`.
+    pub fn new(format: AudioFormat) -> Self {
+        match format {
+            AudioFormat::Pcm => Self::Pcm,
+            AudioFormat::Mp3 => Self::Mp3(Mp3Framer {
+                buffer: Vec::new(),
+                at_start: true,
+                drop_tag: false,
+                lost: false,
+            }),
+            AudioFormat::Opus => Self::Ogg(OggFramer {
+                buffer: Vec::new(),
+                join: None,
+                skipping_headers: false,
+            }),
+            AudioFormat::Wav => Self::Wav(WavFramer {
+                buffer: Vec::new(),
+                layout: None,
+                drop_header: false,
+                raw: false,
+            }),
+        }
+    }
+
+    /// Take `bytes`; append to `out` whatever completes a unit.
+    pub fn push(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
+        match self {
+            Self::Pcm => out.extend_from_slice(bytes),
+            Self::Mp3(framer) => framer.push(bytes, out),
+            Self::Ogg(framer) => framer.push(bytes, out),
+            Self::Wav(framer) => framer.push(bytes, out),
+        }
+    }
+
+    /// Bytes held back because their unit is not complete: written at a normal end (they are
+    /// what the source sent), dropped when the run was cut short.
+    pub fn rest(&mut self) -> Vec<u8> {
+        match self {
+            Self::Pcm => Vec::new(),
+            Self::Mp3(f) => std::mem::take(&mut f.buffer),
+            Self::Ogg(f) => std::mem::take(&mut f.buffer),
+            Self::Wav(f) => std::mem::take(&mut f.buffer),
+        }
+    }
+
+    /// Make a WAV file's header count what the file holds; other formats need nothing.
+    pub fn close(&self, file: &mut File) -> io::Result<()> {
+        let Self::Wav(WavFramer {
+            layout: Some(layout),
+            ..
+        }) = self
+        else {
+            return Ok(());
+        };
+        let len = file.seek(SeekFrom::End(0))?;
+        let data = u32::try_from(len.saturating_sub(layout.data_start) & !1).unwrap_or(!1);
+        let riff = u32::try_from(len - 8).unwrap_or(u32::MAX);
+        file.seek(SeekFrom::Start(4))?;
+        file.write_all(&riff.to_le_bytes())?;
+        file.seek(SeekFrom::Start(layout.data_size_at))?;
+        file.write_all(&data.to_le_bytes())?;
+        file.seek(SeekFrom::End(0))?;
+        Ok(())
+    }
+}
+
+/// Whole MP3 frames.
+#[derive(Debug)]
+pub struct Mp3Framer {
+    buffer: Vec<u8>,
+    at_start: bool,
+    /// An ID3 tag opening the new audio would sit mid-file when appending: dropped.
+    drop_tag: bool,
+    /// The bytes stopped looking like frames: passed on as they are from then on.
+    lost: bool,
+}
+
+impl Mp3Framer {
+    fn appending() -> Self {
+        Self {
+            buffer: Vec::new(),
+            at_start: true,
+            drop_tag: true,
+            lost: false,
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
+        if self.lost {
+            out.extend_from_slice(bytes);
+            return;
+        }
+        self.buffer.extend_from_slice(bytes);
+        let mut at = 0;
+        if self.at_start {
+            if self.buffer.len() < 10 {
+                return;
+            }
+            let tag = id3_len(&self.buffer);
+            if self.buffer.len() < tag {
+                return;
+            }
+            if !self.drop_tag {
+                out.extend_from_slice(&self.buffer[..tag]);
+            }
+            at = tag;
+            self.at_start = false;
+        }
+        while let Some(header) = self.buffer.get(at..at + 4) {
+            let Some(frame) = mp3_frame(header) else {
+                tracing::debug!("the MP3 stream lost frame sync; passing bytes through");
+                self.lost = true;
+                out.extend_from_slice(&self.buffer[at..]);
+                at = self.buffer.len();
+                break;
+            };
+            if at + frame.len > self.buffer.len() {
+                break;
+            }
+            out.extend_from_slice(&self.buffer[at..at + frame.len]);
+            at += frame.len;
+        }
+        self.buffer.drain(..at);
+    }
+}
+
+/// Whole Ogg pages.
+#[derive(Debug)]
+pub struct OggFramer {
+    buffer: Vec<u8>,
+    join: Option<OggJoin>,
+    /// Dropping a new stream's OpusTags, which may span pages.
+    skipping_headers: bool,
+}
+
+impl OggFramer {
+    fn push(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
+        self.buffer.extend_from_slice(bytes);
+        let mut at = 0;
+        while let Some(page) = ogg_page(&self.buffer[at..]) {
+            if at + page.len > self.buffer.len() {
+                break;
+            }
+            let raw = &self.buffer[at..at + page.len];
+            match self.join.as_mut() {
+                None => out.extend_from_slice(raw),
+                Some(join) => {
+                    let body = &raw[page.header_len..];
+                    let header_page =
+                        body.starts_with(b"OpusHead") || body.starts_with(b"OpusTags");
+                    let continued = page.flags & CONTINUED != 0;
+                    if header_page || (continued && self.skipping_headers) {
+                        self.skipping_headers = true;
+                    } else {
+                        self.skipping_headers = false;
+                        let mut joined = raw.to_vec();
+                        joined[5] &= !BEGINNING;
+                        if page.granule != u64::MAX {
+                            let granule = join.base_granule + page.granule;
+                            joined[6..14].copy_from_slice(&granule.to_le_bytes());
+                        }
+                        joined[14..18].copy_from_slice(&join.serial.to_le_bytes());
+                        joined[18..22].copy_from_slice(&join.next_sequence.to_le_bytes());
+                        join.next_sequence = join.next_sequence.wrapping_add(1);
+                        seal(&mut joined);
+                        out.extend_from_slice(&joined);
+                    }
+                }
+            }
+            at += page.len;
+        }
+        self.buffer.drain(..at);
+    }
+}
+
+/// A WAV header, then whole 16-bit samples.
+#[derive(Debug)]
+pub struct WavFramer {
+    buffer: Vec<u8>,
+    /// Known once the header has passed (or from the existing file when appending).
+    layout: Option<WavLayout>,
+    /// Appending: the new stream's header is dropped; its samples join the existing data.
+    drop_header: bool,
+    /// No header came: bytes pass through as they are.
+    raw: bool,
+}
+
+impl WavFramer {
+    fn push(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
+        if self.raw {
+            out.extend_from_slice(bytes);
+            return;
+        }
+        self.buffer.extend_from_slice(bytes);
+        if self.drop_header || self.layout.is_none() {
+            // Wait for the whole header; a stream that never shows one passes through as is.
+            let Some(header) = wav_layout(&self.buffer) else {
+                if self.buffer.len() > 4096 {
+                    tracing::debug!("no WAV header in the first 4 KiB; passing bytes through");
+                    self.drop_header = false;
+                    self.raw = true;
+                    out.append(&mut self.buffer);
+                }
+                return;
+            };
+            let end = usize::try_from(header.data_start).unwrap_or(usize::MAX);
+            if self.drop_header {
+                self.drop_header = false;
+            } else {
+                out.extend_from_slice(&self.buffer[..end]);
+                self.layout = Some(header);
+            }
+            self.buffer.drain(..end);
+        }
+        let whole = self.buffer.len() & !1;
+        out.extend_from_slice(&self.buffer[..whole]);
+        self.buffer.drain(..whole);
+    }
+}
+
+/// Open `path` for appending in place.
+pub fn open_for_append(path: &Path) -> io::Result<File> {
+    OpenOptions::new().read(true).write(true).open(path)
+}
+
+#[cfg(test)]
+mod tests;
