@@ -5,9 +5,10 @@
 //! bounded channels to the socket.
 
 use std::io::{self, Read};
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::AudioDecoderOptions;
@@ -251,11 +252,27 @@ impl StreamDecoder {
         })
     }
 
-    /// Queue encoded bytes; waits while the decoder is behind. Bytes sent after the decoder
-    /// has stopped (an unreadable stream) are dropped: [`finish`](Self::finish) reports why.
-    pub fn push(&self, bytes: Vec<u8>) {
-        if let Some(input) = &self.input {
-            let _ = input.send(bytes);
+    /// Queue encoded bytes, waiting while the decoder is behind. Blocks the decoder finishes
+    /// meanwhile are moved to `ready` (it may be waiting for its output to be taken, which
+    /// would otherwise deadlock the two). Bytes sent after the decoder has stopped (an
+    /// unreadable stream) are dropped: [`finish`](Self::finish) reports why.
+    pub fn push(&self, bytes: Vec<u8>, ready: &mut Vec<Block>) {
+        let Some(input) = &self.input else {
+            return;
+        };
+        let mut bytes = bytes;
+        loop {
+            match input.try_send(bytes) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => return,
+                Err(TrySendError::Full(back)) => {
+                    bytes = back;
+                    match self.output.recv_timeout(Duration::from_millis(5)) {
+                        Ok(block) => ready.push(block),
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+            }
         }
     }
 

@@ -58,8 +58,12 @@ impl AudioSink for DecodingPlayer {
     }
 
     fn write_encoded(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        let mut ready = Vec::new();
         if let Some(decoder) = &self.decoder {
-            decoder.push(bytes.to_vec());
+            decoder.push(bytes.to_vec(), &mut ready);
+        }
+        for block in &ready {
+            self.play(block)?;
         }
         self.play_ready()
     }

@@ -52,9 +52,17 @@ fn stream(format: AudioFormat, bytes: &[u8]) -> (u32, Vec<i16>, DecodeSummary) {
     let mut i = 0;
     while !rest.is_empty() {
         let n = sizes[i % sizes.len()].min(rest.len());
-        decoder.push(rest[..n].to_vec());
+        let mut ready = Vec::new();
+        decoder.push(rest[..n].to_vec(), &mut ready);
+        for block in ready {
+            take(block);
+        }
         rest = &rest[n..];
         i += 1;
+        if i % 3 == 0 {
+            // Sometimes the consumer is slow to look: the decoder must not stall on it.
+            continue;
+        }
         while let Some(block) = decoder.try_next() {
             take(block);
         }
@@ -147,7 +155,10 @@ fn a_corrupt_ogg_page_is_skipped_and_the_rest_still_plays() {
 #[test]
 fn bytes_that_are_not_the_format_are_an_error_not_a_hang() {
     let decoder = StreamDecoder::start(AudioFormat::Opus).expect("start");
-    decoder.push(b"this is plain text, not an Ogg stream at all".repeat(50));
+    decoder.push(
+        b"this is plain text, not an Ogg stream at all".repeat(50),
+        &mut Vec::new(),
+    );
     let err = decoder.finish(|_| true).expect_err("refused");
     assert!(matches!(err, DecodeError::Unreadable { .. }), "{err:?}");
 }
@@ -158,4 +169,22 @@ fn pcm_has_no_decoder() {
         StreamDecoder::start(AudioFormat::Pcm),
         Err(DecodeError::NotEncoded { .. })
     ));
+}
+
+#[test]
+fn a_consumer_that_only_looks_at_the_end_does_not_deadlock_the_decoder() {
+    let bytes = encoded(AudioFormat::Mp3, 24_000, &tone(24_000, 20.0, 440.0));
+    let decoder = StreamDecoder::start(AudioFormat::Mp3).expect("start");
+    let mut ready = Vec::new();
+    for chunk in bytes.chunks(64) {
+        decoder.push(chunk.to_vec(), &mut ready);
+    }
+    let mut samples: usize = ready.iter().map(|b| b.samples.len()).sum();
+    decoder
+        .finish(|block| {
+            samples += block.samples.len();
+            true
+        })
+        .expect("decodes");
+    assert!(samples > 24_000 * 19, "{samples} samples");
 }
