@@ -92,7 +92,6 @@ pub fn say(
         (encoded && wire == AudioFormat::Pcm && matches!(config.sink, SinkConfig::Device(_)))
             .then(PcmBytes::default);
     let mut samples = Vec::new();
-    let mut timeline = Timeline::new(config, rate.get());
     let mut subtitles = match (&config.feed.subtitles, &config.sink) {
         (Some(format), SinkConfig::File(options)) => match &options.target {
             Target::Path(path) => Some(Subtitles::new(*format, path)),
@@ -125,36 +124,32 @@ pub fn say(
         if cancel.is_cancelled() {
             let report = sink.interrupt()?;
             if let Some(subtitles) = &subtitles {
-                subtitles.write(timeline.seconds())?;
+                subtitles.write(report.seconds)?;
             }
             wind_down(&synthesis);
             return Ok(outcome(true, report, EngineStats::default()));
         }
         let written = match synthesis.events().recv_timeout(POLL) {
-            Ok(EngineEvent::Pcm(chunk)) => {
-                timeline.samples(chunk.len());
-                sink.write(&chunk)
-            }
+            Ok(EngineEvent::Pcm(chunk)) => sink.write(&chunk),
             Ok(EngineEvent::Encoded(bytes)) => match pcm.as_mut() {
                 Some(assembler) => {
                     samples.clear();
                     assembler.push(&bytes, &mut samples);
                     sink.write(&samples)
                 }
-                None => {
-                    timeline.bytes(bytes.len());
-                    sink.write_encoded(&bytes)
-                }
+                None => sink.write_encoded(&bytes),
             },
             Ok(EngineEvent::Sentence(text)) => {
                 if let Some(subtitles) = subtitles.as_mut() {
-                    subtitles.sentence(timeline.seconds(), &text);
+                    subtitles.sentence(sink.position().unwrap_or_default(), &text);
                 }
                 if config.feed.echo {
                     on_sentence(&text);
                 }
                 Ok(())
             }
+            // `say` never ends a task early, so this does not come.
+            Ok(EngineEvent::TaskDone { .. }) => Ok(()),
             // Ends that race a Ctrl-C are the Ctrl-C's: the loop's top handles it.
             Ok(EngineEvent::Done(_)) if cancel.is_cancelled() => continue,
             Ok(EngineEvent::Done(stats)) => break stats,
@@ -195,54 +190,10 @@ pub fn say(
     let report = sink.finish()?;
     if let Some(subtitles) = &subtitles {
         subtitles
-            .write(timeline.seconds())
+            .write(report.seconds)
             .context("writing the subtitles")?;
     }
     Ok(outcome(false, report, stats))
-}
-
-/// How much audio has been written, for subtitle times: samples from the offline engine, or the
-/// service's PCM or WAV bytes (less the WAV header).
-struct Timeline {
-    rate: u32,
-    frames: u64,
-    bytes: u64,
-    header: u64,
-}
-
-impl Timeline {
-    fn new(config: &SayConfig, rate: u32) -> Self {
-        let wav = matches!(&config.sink, SinkConfig::File(f) if f.format == crate::audio::AudioFormat::Wav);
-        let header = if wav && matches!(config.engine, EngineConfig::CosyVoice(_)) {
-            44
-        } else {
-            0
-        };
-        Self {
-            rate,
-            frames: 0,
-            bytes: 0,
-            header,
-        }
-    }
-
-    fn samples(&mut self, count: usize) {
-        self.frames += count as u64;
-    }
-
-    fn bytes(&mut self, count: usize) {
-        self.bytes += count as u64;
-    }
-
-    fn seconds(&self) -> f64 {
-        let frames = self.frames + self.bytes.saturating_sub(self.header) / 2;
-        #[allow(
-            clippy::cast_precision_loss,
-            reason = "frame counts stay far below 2^52"
-        )]
-        let seconds = frames as f64 / f64::from(self.rate);
-        seconds
-    }
 }
 
 /// After Ctrl-C, give the engine a moment to stop cleanly (the service's engine sends the

@@ -243,14 +243,6 @@ pub enum ConfigError {
     /// `--subtitles` without an audio file to put them beside.
     #[error("--subtitles are written beside the audio file: add -o FILE (not -o -)")]
     SubtitlesNeedFile,
-    /// `--subtitles` for service audio that tts cannot time yet.
-    #[error(
-        "--subtitles with the cosyvoice engine needs -o FILE.wav or FILE.pcm for now (tts cannot time {format} from the service yet)"
-    )]
-    SubtitlesFormat {
-        /// The file format asked for.
-        format: AudioFormat,
-    },
     /// `--echo` with audio on stdout.
     #[error(
         "--echo prints sentences on stdout, where -o - writes audio; write the audio to a file"
@@ -580,14 +572,6 @@ fn say_config(
     let subtitles = match (args.subtitles, &sink) {
         (None, _) => None,
         (Some(_), SinkConfig::File(file)) if matches!(file.target, Target::Path(_)) => {
-            // The service's mp3 and opus pass through untimed; its pcm and wav count their samples.
-            if matches!(engine, EngineConfig::CosyVoice(_))
-                && matches!(file.format, AudioFormat::Mp3 | AudioFormat::Opus)
-            {
-                return Err(ConfigError::SubtitlesFormat {
-                    format: file.format,
-                });
-            }
             args.subtitles.map(|s| match s {
                 SubtitlesArg::Srt => SubtitleFormat::Srt,
                 SubtitlesArg::Vtt => SubtitleFormat::Vtt,

@@ -48,6 +48,8 @@ pub fn start(
 fn translate(session: &Receiver<SessionEvent>, events: &SyncSender<EngineEvent>, started: Instant) {
     let mut stats = EngineStats::default();
     let mut task_characters = 0;
+    // Billed since the last end of a piece (one file of `tts convert`).
+    let mut piece_characters = 0;
     while let Ok(event) = session.recv() {
         let forward = match event {
             SessionEvent::Connected(after) => {
@@ -80,8 +82,12 @@ fn translate(session: &Receiver<SessionEvent>, events: &SyncSender<EngineEvent>,
                 task_characters = characters.unwrap_or(task_characters);
                 stats.characters += task_characters;
                 tracing::debug!(%task_id, characters = task_characters, "task finished");
+                piece_characters += task_characters;
                 None
             }
+            SessionEvent::Report(Report::TaskEnded) => Some(EngineEvent::TaskDone {
+                characters: std::mem::take(&mut piece_characters),
+            }),
             SessionEvent::Audio(bytes) => {
                 stats.first_audio.get_or_insert(started.elapsed());
                 stats.bytes += bytes.len() as u64;

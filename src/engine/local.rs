@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 
 use super::espeak_ffi::{Espeak, EspeakError, Flow, Output, Param};
-use super::{EngineError, EngineEvent, EngineStats, FragmentSender, Synthesis};
+use super::{EngineError, EngineEvent, EngineStats, Fragment, FragmentSender, Synthesis};
 use crate::audio::SampleRate;
 use crate::cancel::CancelToken;
 
@@ -74,7 +74,7 @@ impl LocalParams {
 /// An engine thread that is initialising; [`Starting::ready`] waits for it.
 pub struct Starting {
     ready: Receiver<Result<SampleRate, EngineError>>,
-    fragments: SyncSender<String>,
+    fragments: SyncSender<Fragment>,
     events: Receiver<EngineEvent>,
 }
 
@@ -95,7 +95,7 @@ impl Starting {
 
 /// Start the engine thread; it loads espeak while the caller does other set-up.
 pub fn start(params: LocalParams, cancel: CancelToken) -> Result<Starting, EngineError> {
-    let (fragment_tx, fragment_rx) = mpsc::sync_channel::<String>(64);
+    let (fragment_tx, fragment_rx) = mpsc::sync_channel::<Fragment>(64);
     let (event_tx, event_rx) = mpsc::sync_channel::<EngineEvent>(QUEUED_CHUNKS);
     let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<SampleRate, EngineError>>(1);
     thread::Builder::new()
@@ -112,7 +112,7 @@ pub fn start(params: LocalParams, cancel: CancelToken) -> Result<Starting, Engin
 fn run(
     params: &LocalParams,
     cancel: &CancelToken,
-    fragments: &Receiver<String>,
+    fragments: &Receiver<Fragment>,
     events: &SyncSender<EngineEvent>,
     ready: &SyncSender<Result<SampleRate, EngineError>>,
 ) {
@@ -131,6 +131,18 @@ fn run(
     };
     let _ = ready.send(Ok(speaker.sample_rate()));
     while let Ok(fragment) = fragments.recv() {
+        let fragment = match fragment {
+            Fragment::Text(text) => text,
+            Fragment::EndTask => {
+                if events
+                    .send(EngineEvent::TaskDone { characters: 0 })
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+        };
         if cancel.is_cancelled()
             || events
                 .send(EngineEvent::Sentence(fragment.clone()))

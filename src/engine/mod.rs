@@ -23,6 +23,11 @@ pub enum EngineEvent {
     Encoded(Vec<u8>),
     /// A sentence starts: its audio follows (for `--echo`).
     Sentence(String),
+    /// Everything sent before [`FragmentSender::end_task`] was spoken; the engine goes on.
+    TaskDone {
+        /// Characters the service billed for it (0 for the offline engine).
+        characters: u64,
+    },
     /// Every fragment was spoken; nothing follows.
     Done(EngineStats),
     /// Synthesis failed; nothing follows.
@@ -81,11 +86,20 @@ pub enum EngineError {
     Gone(&'static str),
 }
 
+/// What the offline engine's thread takes.
+#[derive(Debug)]
+pub enum Fragment {
+    /// Text to speak.
+    Text(String),
+    /// The end of a piece: answer with [`EngineEvent::TaskDone`].
+    EndTask,
+}
+
 /// Where fragments go: the espeak thread or the session worker.
 #[derive(Debug, Clone)]
 pub enum FragmentSender {
     /// The local engine's thread.
-    Local(SyncSender<String>),
+    Local(SyncSender<Fragment>),
     /// The CosyVoice session's task.
     Remote(tokio::sync::mpsc::Sender<session::Command>),
 }
@@ -94,7 +108,7 @@ impl FragmentSender {
     /// Queue a fragment, waiting while the queue is full; `false` once the engine is gone.
     pub fn send(&self, text: String) -> bool {
         match self {
-            Self::Local(tx) => tx.send(text).is_ok(),
+            Self::Local(tx) => tx.send(Fragment::Text(text)).is_ok(),
             Self::Remote(tx) => tx.blocking_send(session::Command::Text(text)).is_ok(),
         }
     }
@@ -105,6 +119,16 @@ impl FragmentSender {
         match self {
             Self::Local(_) => true,
             Self::Remote(tx) => tx.blocking_send(session::Command::Flush).is_ok(),
+        }
+    }
+
+    /// What was sent so far is one piece (a file): the engine reports
+    /// [`EngineEvent::TaskDone`] once it is all spoken, and takes more text after it (for the
+    /// service, in a new task on the same connection).
+    pub fn end_task(&self) -> bool {
+        match self {
+            Self::Local(tx) => tx.send(Fragment::EndTask).is_ok(),
+            Self::Remote(tx) => tx.blocking_send(session::Command::EndTask).is_ok(),
         }
     }
 

@@ -301,6 +301,22 @@ impl FileSink {
         }
     }
 
+    /// Seconds of audio in the file so far: counted samples, or for the service's encoded
+    /// bytes, what the whole frames, pages or samples passed on decode to.
+    fn seconds_written(&self) -> f64 {
+        if self.encoded.is_some() {
+            if let Some(seconds) = self.framer.as_ref().and_then(Framer::seconds) {
+                return seconds;
+            }
+        }
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "frame counts stay far below 2^52"
+        )]
+        let seconds = self.frames as f64 / f64::from(self.rate);
+        seconds
+    }
+
     /// Close the writer (final header, or the encoder's last frames) and move the file into
     /// place. `complete` is false after Ctrl-C: a unit cut off mid-way is left out.
     fn close(mut self, complete: bool) -> Result<SinkReport, OutputError> {
@@ -316,7 +332,7 @@ impl FileSink {
                 tracing::debug!(bytes = rest.len(), "left out a cut-off frame");
             }
         }
-        let encoded = self.encoded;
+        let seconds = self.seconds_written();
         let label = self.label;
         match self.writer {
             Writer::Wav(w) => w.finalize().map_err(|source| OutputError::Wav {
@@ -343,17 +359,6 @@ impl FileSink {
             set_readable(&temp).map_err(io_err)?;
             temp.persist(&target).map_err(|e| io_err(e.error))?;
         }
-        // Raw PCM tells its duration by its size, WAV nearly (a 44-byte header); not the others.
-        let frames = match encoded {
-            None | Some(AudioFormat::Pcm) => self.frames,
-            Some(AudioFormat::Wav) => self.frames.saturating_sub(22),
-            Some(_) => 0,
-        };
-        #[allow(
-            clippy::cast_precision_loss,
-            reason = "frame counts stay far below 2^52"
-        )]
-        let seconds = frames as f64 / f64::from(self.rate);
         Ok(SinkReport {
             seconds,
             ..SinkReport::default()
@@ -384,6 +389,10 @@ impl AudioSink for FileSink {
         f32_to_i16(&tail, &mut converted);
         self.write_samples(&converted)?;
         self.close(true)
+    }
+
+    fn position(&self) -> Option<f64> {
+        Some(self.seconds_written())
     }
 
     fn write_encoded(&mut self, bytes: &[u8]) -> Result<(), OutputError> {

@@ -141,6 +141,8 @@ fn id3_len(bytes: &[u8]) -> usize {
 struct Mp3Frame {
     rate: u32,
     len: usize,
+    /// Samples it decodes to: 1152 for MPEG-1, 576 for MPEG-2 and 2.5.
+    samples: u32,
 }
 
 fn mp3_frame(h: &[u8]) -> Option<Mp3Frame> {
@@ -165,7 +167,8 @@ fn mp3_frame(h: &[u8]) -> Option<Mp3Frame> {
         _ => (base / 4, MPEG2[bitrate_index], 72_000),
     };
     let len = (per * kbps / rate + u32::from((h[2] >> 1) & 1)) as usize;
-    Some(Mp3Frame { rate, len })
+    let samples = if version == 3 { 1152 } else { 576 };
+    Some(Mp3Frame { rate, len, samples })
 }
 
 /// An Ogg page's facts.
@@ -356,6 +359,8 @@ pub fn prepare_append(
                     base_granule: granule,
                 }),
                 skipping_headers: false,
+                samples: 0,
+                packet_start: None,
             })))
         }
         AudioFormat::Wav => match wav_layout(&bytes) {
@@ -369,6 +374,7 @@ pub fn prepare_append(
                     layout: Some(layout),
                     drop_header: true,
                     raw: false,
+                    data_bytes: 0,
                 })))
             }
             None => Ok(Err(unfit(
@@ -447,17 +453,22 @@ impl Framer {
                 at_start: true,
                 drop_tag: false,
                 lost: false,
+                samples: 0,
+                rate: 0,
             }),
             AudioFormat::Opus => Self::Ogg(OggFramer {
                 buffer: Vec::new(),
                 join: None,
                 skipping_headers: false,
+                samples: 0,
+                packet_start: None,
             }),
             AudioFormat::Wav => Self::Wav(WavFramer {
                 buffer: Vec::new(),
                 layout: None,
                 drop_header: false,
                 raw: false,
+                data_bytes: 0,
             }),
         }
     }
@@ -480,6 +491,27 @@ impl Framer {
             Self::Mp3(f) => std::mem::take(&mut f.buffer),
             Self::Ogg(f) => std::mem::take(&mut f.buffer),
             Self::Wav(f) => std::mem::take(&mut f.buffer),
+        }
+    }
+
+    /// Seconds of audio passed on so far (for subtitle times); `None` for raw PCM, whose rate
+    /// the framer does not know.
+    pub fn seconds(&self) -> Option<f64> {
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "sample counts stay far below 2^52"
+        )]
+        match self {
+            Self::Pcm => None,
+            Self::Mp3(f) if f.rate > 0 => Some(f.samples as f64 / f64::from(f.rate)),
+            Self::Mp3(_) => Some(0.0),
+            Self::Ogg(f) => Some(f.samples as f64 / 48_000.0),
+            Self::Wav(f) => match f.layout {
+                Some(layout) if layout.rate > 0 => {
+                    Some(f.data_bytes as f64 / 2.0 / f64::from(layout.rate))
+                }
+                _ => Some(0.0),
+            },
         }
     }
 
@@ -513,6 +545,9 @@ pub struct Mp3Framer {
     drop_tag: bool,
     /// The bytes stopped looking like frames: passed on as they are from then on.
     lost: bool,
+    /// Samples in the frames passed on, and their rate.
+    samples: u64,
+    rate: u32,
 }
 
 impl Mp3Framer {
@@ -522,6 +557,8 @@ impl Mp3Framer {
             at_start: true,
             drop_tag: true,
             lost: false,
+            samples: 0,
+            rate: 0,
         }
     }
 
@@ -559,6 +596,8 @@ impl Mp3Framer {
             }
             out.extend_from_slice(&self.buffer[at..at + frame.len]);
             at += frame.len;
+            self.samples += u64::from(frame.samples);
+            self.rate = frame.rate;
         }
         self.buffer.drain(..at);
     }
@@ -571,6 +610,10 @@ pub struct OggFramer {
     join: Option<OggJoin>,
     /// Dropping a new stream's OpusTags, which may span pages.
     skipping_headers: bool,
+    /// Samples (48 kHz) of the packets passed on.
+    samples: u64,
+    /// The first bytes of a packet that continues onto the next page.
+    packet_start: Option<Vec<u8>>,
 }
 
 impl OggFramer {
@@ -582,6 +625,7 @@ impl OggFramer {
                 break;
             }
             let raw = &self.buffer[at..at + page.len];
+            self.samples += page_samples(raw, &page, &mut self.packet_start);
             match self.join.as_mut() {
                 None => out.extend_from_slice(raw),
                 Some(join) => {
@@ -623,6 +667,8 @@ pub struct WavFramer {
     drop_header: bool,
     /// No header came: bytes pass through as they are.
     raw: bool,
+    /// Sample bytes passed on.
+    data_bytes: u64,
 }
 
 impl WavFramer {
@@ -655,6 +701,7 @@ impl WavFramer {
         let whole = self.buffer.len() & !1;
         out.extend_from_slice(&self.buffer[..whole]);
         self.buffer.drain(..whole);
+        self.data_bytes += whole as u64;
     }
 }
 

@@ -36,6 +36,10 @@ pub trait AudioSink {
     fn poll(&mut self) -> Result<(), OutputError> {
         Ok(())
     }
+    /// Seconds of audio written so far, where the sink knows (files, for subtitle times).
+    fn position(&self) -> Option<f64> {
+        None
+    }
     /// All audio was written: play or write it out completely.
     fn finish(self: Box<Self>) -> Result<SinkReport, OutputError>;
     /// Stop at once (Ctrl-C): silence the device, leave any file valid.

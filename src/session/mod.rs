@@ -133,6 +133,8 @@ pub enum Command {
     Flush,
     /// The input went quiet: end the task before the service's 23 s limit.
     Idle,
+    /// The text so far is one piece: finish its task and say when it is all spoken.
+    EndTask,
 }
 
 /// Why a session failed.
@@ -462,6 +464,7 @@ pub async fn run(
                     Some(Command::Text(text)) => machine.handle(Input::Text(text)),
                     Some(Command::Flush) => machine.handle(Input::Flush),
                     Some(Command::Idle) => machine.handle(Input::Idle),
+                    Some(Command::EndTask) => machine.handle(Input::EndTask),
                     // Input that ends because of Ctrl-C is a cancel, not a normal finish.
                     None if cancel.is_cancelled() => machine.handle(Input::Cancel),
                     None => {

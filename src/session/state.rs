@@ -26,6 +26,10 @@ pub enum Input {
     EndOfInput,
     /// The input has been quiet a while: end the task cleanly before the service's 23 s limit.
     Idle,
+    /// The text sent so far makes one piece (a file of `tts convert`): finish its task, and
+    /// report [`Report::TaskEnded`] once all of it is spoken; later text starts a new task on
+    /// the same connection.
+    EndTask,
     /// Ctrl-C: stop now.
     Cancel,
     /// The server closed the connection (or it dropped).
@@ -86,6 +90,8 @@ pub enum Report {
         /// Billed characters, when reported.
         characters: Option<u64>,
     },
+    /// Everything sent before [`Input::EndTask`] is spoken.
+    TaskEnded,
 }
 
 /// Where the session is.
@@ -128,6 +134,7 @@ pub enum Then {
 enum Pending {
     Text(String),
     Flush,
+    EndTask,
 }
 
 /// The machine.
@@ -143,6 +150,8 @@ pub struct Machine {
     texts_in_task: usize,
     texts_sent: usize,
     input_ended: bool,
+    /// The task in flight was finished by [`Input::EndTask`].
+    ending: bool,
 }
 
 impl Machine {
@@ -164,6 +173,7 @@ impl Machine {
             texts_in_task: 0,
             texts_sent: 0,
             input_ended: false,
+            ending: false,
         }
     }
 
@@ -211,6 +221,15 @@ impl Machine {
                     actions.push(Action::Close);
                     actions.push(Action::Finished);
                 } else {
+                    self.pump(&mut actions);
+                }
+            }
+            Input::EndTask => {
+                if matches!(self.state, State::Idle | State::Disconnected) && self.queue.is_empty()
+                {
+                    actions.push(Action::Report(Report::TaskEnded));
+                } else {
+                    self.queue.push_back(Pending::EndTask);
                     self.pump(&mut actions);
                 }
             }
@@ -307,6 +326,9 @@ impl Machine {
                         task_id: self.task_id.clone(),
                         characters: message.characters(),
                     }));
+                    if std::mem::take(&mut self.ending) {
+                        actions.push(Action::Report(Report::TaskEnded));
+                    }
                     match then {
                         Then::NewTask => self.start_task(actions),
                         Then::Wait if !self.queue.is_empty() => self.start_task(actions),
@@ -353,6 +375,15 @@ impl Machine {
                 break;
             };
             match next {
+                Pending::EndTask if self.texts_in_task > 0 => {
+                    actions.push(Action::Send(Box::new(ClientMessage::finish_task(
+                        &self.task_id,
+                    ))));
+                    self.state = State::Finishing { then: Then::Wait };
+                    self.ending = true;
+                    return;
+                }
+                Pending::EndTask => actions.push(Action::Report(Report::TaskEnded)),
                 Pending::Flush => {
                     actions.push(Action::Send(Box::new(ClientMessage::flush(
                         &self.task_id,

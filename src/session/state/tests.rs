@@ -356,3 +356,58 @@ fn the_end_of_input_while_idle_closes() {
         [Action::Close, Action::Finished]
     );
 }
+
+fn ended(actions: &[Action]) -> bool {
+    actions
+        .iter()
+        .any(|a| matches!(a, Action::Report(Report::TaskEnded)))
+}
+
+#[test]
+fn end_task_finishes_the_piece_and_the_next_piece_reuses_the_connection() {
+    let mut m = machine();
+    m.handle(Input::Connected);
+    // The first file's text and its end arrive before the task has even started.
+    m.handle(Input::Text("one.".into()));
+    assert!(
+        m.handle(Input::EndTask).is_empty(),
+        "nothing before task-started"
+    );
+    let verbs = sent(&m.handle(event("task-started")));
+    assert_eq!(
+        verbs,
+        [
+            (Verb::ContinueTask, "task1".into(), Some("one.".into())),
+            (Verb::FinishTask, "task1".into(), None),
+        ]
+    );
+    let actions = m.handle(event("task-finished"));
+    assert!(ended(&actions), "the piece is reported spoken");
+    assert!(
+        !actions
+            .iter()
+            .any(|a| matches!(a, Action::Close | Action::Connect))
+    );
+    assert_eq!(m.state(), &State::Idle);
+    // The second file: a new task, no new connection.
+    let actions = m.handle(Input::Text("two.".into()));
+    assert_eq!(sent(&actions), [(Verb::RunTask, "task2".into(), None)]);
+    assert!(!actions.iter().any(|a| matches!(a, Action::Connect)));
+}
+
+#[test]
+fn end_task_with_nothing_sent_ends_at_once_and_a_long_piece_ends_after_its_last_task() {
+    let mut m = started();
+    assert!(ended(&m.handle(Input::EndTask)), "an empty piece");
+    // A piece over the task limit: the rollover's task-finished is not the piece's end.
+    let big = "字".repeat(count::MAX_PER_TASK / 2 - 10);
+    m.handle(Input::Text(big.clone()));
+    let actions = m.handle(Input::Text(big));
+    assert_eq!(sent(&actions), [(Verb::FinishTask, "task1".into(), None)]);
+    m.handle(Input::EndTask);
+    let actions = m.handle(event("task-finished"));
+    assert!(!ended(&actions), "the rollover is not the end");
+    let actions = m.handle(event("task-started"));
+    assert_eq!(sent(&actions).len(), 2, "the rest, then finish-task");
+    assert!(ended(&m.handle(event("task-finished"))));
+}
