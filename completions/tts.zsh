@@ -35,20 +35,21 @@ _tts() {
 _arguments "${_arguments_options[@]}" : \
 '*-f+[Read text from FILE ('\''-'\'' is stdin); repeatable]:FILE:_files' \
 '*--file=[Read text from FILE ('\''-'\'' is stdin); repeatable]:FILE:_files' \
+'(--device)-o+[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
+'(--device)--output=[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
+'--device=[Play on the output device NAME \[default\: the system default\]]:NAME:_default' \
+'--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
 '-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
 '--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
 '-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--volume=[Volume, 0 to 100 \[default\: 50\]]:N:_default' \
-'(--device)-o+[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
-'(--device)--output=[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
-'--format=[Output format \[default\: from the -o extension; wav for stdout; when playing, pcm from the service\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
+'--format=[Output format \[say\: from the -o extension, wav for stdout, pcm from the service when playing; convert\: mp3\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
 wav\:"WAV, 16-bit mono"
 mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
-'--device=[Play on the output device NAME \[default\: the system default\]]:NAME:_default' \
 '-e+[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
 cosyvoice\:"The DashScope CosyVoice service"))' \
@@ -57,9 +58,8 @@ local\:"The embedded espeak-ng engine\: no network, no key"
 cosyvoice\:"The DashScope CosyVoice service"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
-'--subtitles=[Write subtitles beside the -o file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
+'--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
 vtt\:"WebVTT (.vtt)"))' \
-'--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
 '-m+[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--bit-rate=[Opus bit rate in kbps, 6 to 510 (opus only) \[default\: 32\]]:KBPS:_default' \
@@ -97,14 +97,62 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 ;;
 (convert)
 _arguments "${_arguments_options[@]}" : \
+'-d+[Write the audio files into DIR, made if missing \[default\: beside each input\]]:DIR:_files' \
+'--out-dir=[Write the audio files into DIR, made if missing \[default\: beside each input\]]:DIR:_files' \
+'-j+[Files converted at once, each job over one connection reused file after file \[default\: 4\]]:N:_default' \
+'--jobs=[Files converted at once, each job over one connection reused file after file \[default\: 4\]]:N:_default' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--volume=[Volume, 0 to 100 \[default\: 50\]]:N:_default' \
+'--format=[Output format \[say\: from the -o extension, wav for stdout, pcm from the service when playing; convert\: mp3\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
+wav\:"WAV, 16-bit mono"
+mp3\:"MP3"
+opus\:"Ogg Opus"))' \
+'--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
+'-e+[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+local\:"The embedded espeak-ng engine\: no network, no key"
+cosyvoice\:"The DashScope CosyVoice service"))' \
+'--engine=[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+local\:"The embedded espeak-ng engine\: no network, no key"
+cosyvoice\:"The DashScope CosyVoice service"))' \
+'-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
+'--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
+'--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
+vtt\:"WebVTT (.vtt)"))' \
+'-m+[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
+'--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
+'--bit-rate=[Opus bit rate in kbps, 6 to 510 (opus only) \[default\: 32\]]:KBPS:_default' \
+'--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
+'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
+'--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
+'--hot-fix=[Pronunciation and replacement tables, a JSON file\: {"pronunciation"\: \[{"草地"\: "cao3 di4"}\], "replace"\: \[{"草地"\: "草弟"}\]}]:FILE:_files' \
+'--aigc-propagator=[AIGC propagator name]:NAME:_default' \
+'--aigc-propagate-id=[AIGC propagation id]:ID:_default' \
+'--region=[Service region \[default\: intl\]]:REGION:((intl\:"International (Singapore)\: dashscope-intl.aliyuncs.com"
+cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
+'--endpoint=[WebSocket URL of the service (ws\:// only on loopback) \[env\: DASHSCOPE_WEBSOCKET_BASE_URL\]]:URL:_default' \
+'--workspace=[DashScope workspace id \[env\: DASHSCOPE_WORKSPACE_ID\]]:ID:_default' \
+'--connect-timeout=[Seconds to connect \[default\: 5\]]:SECS:_default' \
+'--start-timeout=[Seconds for the service to start a task \[default\: 10\]]:SECS:_default' \
+'--progress-timeout=[Seconds of silence from the service before giving up, once all text is sent \[default\: 60\]]:SECS:_default' \
+'--force[Convert again even when an output is complete and newer than its input]' \
+'--no-reuse[Open a new connection for every file (to measure what reuse saves)]' \
+'--word-timestamps[Ask for word begin and end times]' \
+'--phoneme-timestamps[Ask for phoneme times]' \
+'--markdown-filter[Strip Markdown (#, *, code blocks, links) before speaking\: the service does it for CosyVoice, tts itself for the offline engine]' \
+'--aigc-tag[Add the AIGC watermark tag]' \
+'--ssml[The text is SSML (one message; not with streaming stdin)]' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
 '--verbose[Print what happens at each stage (device, timings, underruns)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::rest:_default' \
+'*::files -- Text or Markdown files, each converted to an audio file of the same name:_files' \
 && ret=0
 ;;
 (serve)
@@ -255,7 +303,7 @@ esac
 _tts_commands() {
     local commands; commands=(
 'say:Speak text from arguments, files or stdin' \
-'convert:Convert text files to audio files (not built yet)' \
+'convert:Convert text files to audio files, several at once, with progress' \
 'serve:Serve the CosyVoice WebSocket protocol, spoken by the offline engine' \
 'voices:List voices\: the service'\''s catalog, or the offline engine'\''s' \
 'devices:List audio output devices; --device takes a name or a number from this list' \
@@ -290,7 +338,7 @@ _tts__subcmd__devices_commands() {
 _tts__subcmd__help_commands() {
     local commands; commands=(
 'say:Speak text from arguments, files or stdin' \
-'convert:Convert text files to audio files (not built yet)' \
+'convert:Convert text files to audio files, several at once, with progress' \
 'serve:Serve the CosyVoice WebSocket protocol, spoken by the offline engine' \
 'voices:List voices\: the service'\''s catalog, or the offline engine'\''s' \
 'devices:List audio output devices; --device takes a name or a number from this list' \

@@ -10,6 +10,7 @@ pub mod audio;
 pub mod cancel;
 pub mod catalog;
 pub mod cli;
+pub mod convert;
 pub mod engine;
 pub mod output;
 pub mod pipeline;

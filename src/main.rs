@@ -14,6 +14,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use tts::cancel::CancelToken;
+use tts::cli::batch::ConvertConfig;
 use tts::cli::config::{CommandConfig, SayConfig, Verbosity};
 use tts::cli::list;
 use tts::cli::{Args, Config, ConfigError};
@@ -66,6 +67,7 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
     })?;
     match &config.command {
         CommandConfig::Say(say) => run_say(say, config.verbosity, &cancel, started),
+        CommandConfig::Convert(convert) => run_convert(convert, config.verbosity, &cancel),
         CommandConfig::Completions(shell) => {
             std::io::stdout().write_all(&tts::cli::generate::completions(*shell))?;
             Ok(ExitCode::SUCCESS)
@@ -113,6 +115,96 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
             })?;
             Ok(ExitCode::from(code::INTERRUPTED))
         }
+    }
+}
+
+fn run_convert(
+    config: &ConvertConfig,
+    verbosity: Verbosity,
+    cancel: &CancelToken,
+) -> Result<ExitCode> {
+    use tts::convert::Outcome;
+    use tts::convert::progress::{Progress, Style};
+    let style = match verbosity {
+        Verbosity::Quiet => Style::Quiet,
+        _ if std::io::stderr().is_terminal() => Style::Bars,
+        _ => Style::Lines,
+    };
+    if verbosity != Verbosity::Quiet {
+        for notice in &config.speech.notices {
+            eprintln!("tts: {notice}");
+        }
+    }
+    let mut progress = Progress::new(style, &config.files);
+    let summary = tts::convert::convert(config, cancel, &mut |event| progress.event(event))?;
+    progress.finish();
+    let done = summary.count(|o| matches!(o, Outcome::Done { .. }));
+    let skipped = summary.count(|o| matches!(o, Outcome::Skipped));
+    let interrupted = summary.count(|o| matches!(o, Outcome::Interrupted));
+    let failed: Vec<_> = summary
+        .files
+        .iter()
+        .filter_map(|f| match &f.outcome {
+            Outcome::Failed(reason) => Some((f.file.input.display(), reason)),
+            _ => None,
+        })
+        .collect();
+    let (characters, seconds) = summary
+        .files
+        .iter()
+        .fold((0, 0.0), |(c, s), f| match f.outcome {
+            Outcome::Done {
+                characters,
+                seconds,
+            } => (c + characters, s + seconds),
+            _ => (c, s),
+        });
+    if verbosity == Verbosity::Quiet {
+        // Failures are errors, which --quiet still shows.
+        for (input, reason) in &failed {
+            eprintln!("tts: failed {input}: {reason}");
+        }
+    } else {
+        // Each failure's reason was shown as it happened; the summary names them.
+        let names: Vec<String> = failed.iter().map(|(input, _)| input.to_string()).collect();
+        let failed_part = if names.is_empty() {
+            "0 failed".to_owned()
+        } else {
+            format!("{} failed ({})", names.len(), names.join(", "))
+        };
+        eprintln!(
+            "tts: {done} converted, {skipped} skipped, {failed_part}{}; {characters} characters, {} of audio, in {:.1} s",
+            if interrupted > 0 {
+                format!(", {interrupted} not done (interrupted)")
+            } else {
+                String::new()
+            },
+            clock(seconds),
+            summary.wall.as_secs_f64()
+        );
+    }
+    Ok(ExitCode::from(if cancel.is_cancelled() {
+        code::INTERRUPTED
+    } else if failed.is_empty() {
+        0
+    } else {
+        code::SERVICE
+    }))
+}
+
+/// Seconds as h:mm:ss (or m:ss).
+fn clock(seconds: f64) -> String {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "audio durations are small and positive"
+    )]
+    let total = seconds.round() as u64;
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
     }
 }
 

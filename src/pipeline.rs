@@ -326,7 +326,7 @@ fn feed(
 }
 
 /// Text to sentences: the Markdown filter (line by line) and the segmenter.
-struct Fragmenter {
+pub(crate) struct Fragmenter {
     segmenter: Segmenter,
     markdown: Option<MarkdownFilter>,
     line: String,
@@ -334,7 +334,7 @@ struct Fragmenter {
 }
 
 impl Fragmenter {
-    fn new(options: &FeedOptions) -> Self {
+    pub(crate) fn new(options: &FeedOptions) -> Self {
         let segmenter = if options.flush_on_newline {
             Segmenter::flush_on_newline()
         } else {
@@ -349,7 +349,7 @@ impl Fragmenter {
     }
 
     /// Sentences completed by `piece`.
-    fn push(&mut self, piece: &str) -> Vec<String> {
+    pub(crate) fn push(&mut self, piece: &str) -> Vec<String> {
         let Some(filter) = self.markdown.as_mut() else {
             return self.segmenter.push(piece);
         };
@@ -365,7 +365,7 @@ impl Fragmenter {
     }
 
     /// Whatever is held back, as a last sentence (a quiet moment, or the end of input).
-    fn take_partial(&mut self) -> Vec<String> {
+    pub(crate) fn take_partial(&mut self) -> Vec<String> {
         if let Some(filter) = self.markdown.as_mut() {
             if !self.line.trim().is_empty() {
                 let line = std::mem::take(&mut self.line);
@@ -380,7 +380,7 @@ impl Fragmenter {
 
     /// Send sentences; one without final punctuation is followed by a flush, so the service
     /// speaks it now rather than waiting for its end. `false` when the engine is gone.
-    fn send(&mut self, ready: Vec<String>, fragments: &FragmentSender) -> bool {
+    pub(crate) fn send(&mut self, ready: Vec<String>, fragments: &FragmentSender) -> bool {
         let unfinished = ready.last().is_some_and(|s| !segment::ends_sentence(s));
         for sentence in ready {
             self.sent += 1;

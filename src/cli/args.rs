@@ -13,6 +13,15 @@ Examples:
   tts say -v en-gb+f3 -r 1.3 \"Faster\"       pick a voice and speed (tts voices lists them)
   tts say hi -o - | aplay                   stream WAV to another program";
 
+const CONVERT_EXAMPLES: &str = "\
+Examples:
+  tts convert chapters/*.txt -d audiobook          chapters/one.txt -> audiobook/one.mp3
+  tts convert notes.md --markdown-filter --format opus
+  tts convert *.txt -j 8 --subtitles srt           eight at once, with subtitles
+
+A rerun skips outputs that are complete and newer than their input (--force redoes them);
+Ctrl-C leaves no partial files. Exit code 3 when any file failed.";
+
 /// Text to speech in the terminal: CosyVoice voices, or an embedded offline engine.
 #[derive(Debug, Parser)]
 #[command(name = "tts", version, propagate_version = true, max_term_width = 100)]
@@ -33,8 +42,9 @@ pub enum Command {
     /// Speak text from arguments, files or stdin.
     #[command(after_help = SAY_EXAMPLES)]
     Say(Box<SayArgs>),
-    /// Convert text files to audio files (not built yet).
-    Convert(PendingArgs),
+    /// Convert text files to audio files, several at once, with progress.
+    #[command(after_help = CONVERT_EXAMPLES)]
+    Convert(Box<ConvertArgs>),
     /// Serve the CosyVoice WebSocket protocol, spoken by the offline engine.
     Serve(ServeArgs),
     /// List voices: the service's catalog, or the offline engine's.
@@ -112,13 +122,6 @@ pub struct ServeArgs {
     pub client_timeout: f64,
 }
 
-/// Arguments of a verb that is not built yet: accepted, so the message can say so.
-#[derive(Debug, clap::Args)]
-pub struct PendingArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
-}
-
 /// `tts say`.
 #[derive(Debug, clap::Args)]
 pub struct SayArgs {
@@ -128,6 +131,36 @@ pub struct SayArgs {
     /// Read text from FILE ('-' is stdin); repeatable.
     #[arg(short, long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Write audio to FILE instead of playing it ('-' is stdout).
+    #[arg(short, long, value_name = "FILE", conflicts_with = "device")]
+    pub output: Option<PathBuf>,
+    /// Add to the end of the -o file instead of replacing it.
+    #[arg(long)]
+    pub append: bool,
+    /// Play on the output device NAME [default: the system default].
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
+    /// Print when the engine was ready, the first audio played and the end, on stderr.
+    #[arg(long)]
+    pub timing: bool,
+    /// Print each sentence on stdout as it starts playing.
+    #[arg(long)]
+    pub echo: bool,
+    /// End a sentence at every line break (log lines); by default a single line break is a
+    /// space and a blank line ends what is buffered.
+    #[arg(long)]
+    pub flush_on_newline: bool,
+    /// Seconds of quiet input after which the service's task is ended cleanly (it fails a task
+    /// after 23 s without a message); speech resumes in a new task [default: 15].
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<f64>,
+    #[command(flatten)]
+    pub synthesis: SynthesisArgs,
+}
+
+/// How to speak, for `tts say` and `tts convert` alike.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SynthesisArgs {
     /// Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng
     /// voice such as en-us, en-gb, cmn or en-us+f3 [default: by script].
     #[arg(short, long, value_name = "VOICE")]
@@ -141,50 +174,50 @@ pub struct SayArgs {
     /// Volume, 0 to 100 [default: 50].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub volume: Option<i64>,
-    /// Write audio to FILE instead of playing it ('-' is stdout).
-    #[arg(short, long, value_name = "FILE", conflicts_with = "device")]
-    pub output: Option<PathBuf>,
-    /// Output format [default: from the -o extension; wav for stdout; when playing, pcm from the service].
+    /// Output format [say: from the -o extension, wav for stdout, pcm from the service when
+    /// playing; convert: mp3].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
     /// Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine's].
     #[arg(long, value_name = "HZ", allow_negative_numbers = true)]
     pub sample_rate: Option<i64>,
-    /// Add to the end of the -o file instead of replacing it.
-    #[arg(long)]
-    pub append: bool,
-    /// Play on the output device NAME [default: the system default].
-    #[arg(long, value_name = "NAME")]
-    pub device: Option<String>,
     /// Engine: auto is cosyvoice when an API key is configured, else the offline engine [default: auto].
     #[arg(short, long, value_enum)]
     pub engine: Option<EngineArg>,
     /// Use the settings of [profile.NAME] in the config file.
     #[arg(short, long, value_name = "NAME", env = "TTS_PROFILE")]
     pub profile: Option<String>,
-    /// Print when the engine was ready, the first audio played and the end, on stderr.
-    #[arg(long)]
-    pub timing: bool,
-    /// Print each sentence on stdout as it starts playing.
-    #[arg(long)]
-    pub echo: bool,
-    /// Write subtitles beside the -o file (FILE.srt or FILE.vtt): a cue per sentence.
+    /// Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub subtitles: Option<SubtitlesArg>,
-    /// End a sentence at every line break (log lines); by default a single line break is a
-    /// space and a blank line ends what is buffered.
-    #[arg(long)]
-    pub flush_on_newline: bool,
-    /// Seconds of quiet input after which the service's task is ended cleanly (it fails a task
-    /// after 23 s without a message); speech resumes in a new task [default: 15].
-    #[arg(long, value_name = "SECS")]
-    pub idle_timeout: Option<f64>,
     #[command(flatten)]
     pub cosyvoice: CosyVoiceArgs,
 }
 
+/// `tts convert`.
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// Text or Markdown files, each converted to an audio file of the same name.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write the audio files into DIR, made if missing [default: beside each input].
+    #[arg(short = 'd', long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Files converted at once, each job over one connection reused file after file [default: 4].
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
+    pub jobs: Option<i64>,
+    /// Convert again even when an output is complete and newer than its input.
+    #[arg(long)]
+    pub force: bool,
+    /// Open a new connection for every file (to measure what reuse saves).
+    #[arg(long, hide = true)]
+    pub no_reuse: bool,
+    #[command(flatten)]
+    pub synthesis: SynthesisArgs,
+}
+
 /// The CosyVoice engine's options.
-#[derive(Debug, Default, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "CosyVoice engine")]
 pub struct CosyVoiceArgs {
     /// Model [default: cosyvoice-v3-flash].

@@ -43,6 +43,8 @@ pub enum Verbosity {
 pub enum CommandConfig {
     /// `tts say`.
     Say(SayConfig),
+    /// `tts convert`.
+    Convert(super::batch::ConvertConfig),
     /// `tts serve`.
     Serve(ServeOptions),
     /// `tts completions SHELL`.
@@ -350,11 +352,26 @@ pub enum ConfigError {
     /// `--ssml` with the offline engine.
     #[error("--ssml needs the cosyvoice engine (--engine cosyvoice and an API key)")]
     SsmlNeedsCosyVoice,
-    /// A verb that is not built yet.
-    #[error("`tts {verb}` is not available yet")]
-    VerbNotBuilt {
-        /// The verb.
-        verb: &'static str,
+    /// `tts convert -`.
+    #[error("tts convert takes files; to speak standard input use tts say (or tts say -o FILE)")]
+    ConvertStdin,
+    /// `tts convert --jobs` out of range.
+    #[error("--jobs {value} is not allowed; use 1 to 64")]
+    Jobs {
+        /// The value given.
+        value: i64,
+    },
+    /// Two inputs would write the same output.
+    #[error(
+        "{first} and {second} would both be written to {output}; convert them separately or rename one"
+    )]
+    SameOutput {
+        /// One input.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+        /// The output both map to.
+        output: PathBuf,
     },
 }
 
@@ -376,19 +393,10 @@ impl Config {
         };
         let command = match args.command {
             Command::Say(mut say) => {
-                let file = settings::load(env.config_file.as_deref())?;
-                let lookup = |name: &str| {
-                    env.tts_vars
-                        .iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, v)| v.clone())
-                };
-                let environment = settings::from_environment(&lookup)?;
-                settings::defaults_for(&file, say.profile.as_deref(), environment)?
-                    .apply(&mut say)?;
-                if say.voice.as_deref() == Some("?") {
+                let file = with_settings(&mut say, env)?;
+                if say.synthesis.voice.as_deref() == Some("?") {
                     // The macOS `say -v '?'` habit: list the voices of the engine that would speak.
-                    let engine = say.engine.unwrap_or(EngineArg::Auto);
+                    let engine = say.synthesis.engine.unwrap_or(EngineArg::Auto);
                     let keyless = || -> Result<bool, ConfigError> {
                         Ok(credentials::find(
                             env.api_key.as_deref(),
@@ -407,7 +415,11 @@ impl Config {
                     CommandConfig::Say(say_config(*say, env, &file)?)
                 }
             }
-            Command::Convert(_) => return Err(ConfigError::VerbNotBuilt { verb: "convert" }),
+            Command::Convert(convert) => {
+                let mut say = super::batch::as_say_args(&convert);
+                let file = with_settings(&mut say, env)?;
+                CommandConfig::Convert(super::batch::convert_config(*convert, say, env, &file)?)
+            }
             Command::Serve(serve) => CommandConfig::Serve(serve_config(&serve, env)?),
             Command::Config(config) => {
                 let file = settings::load(env.config_file.as_deref())?;
@@ -435,26 +447,52 @@ impl Config {
     }
 }
 
+/// Fill what the command line left unset from TTS_* variables, the profile and the config
+/// file; the file's settings are returned for the key lookup.
+fn with_settings(say: &mut SayArgs, env: &Environment) -> Result<FileSettings, ConfigError> {
+    let file = settings::load(env.config_file.as_deref())?;
+    let lookup = |name: &str| {
+        env.tts_vars
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let environment = settings::from_environment(&lookup)?;
+    settings::defaults_for(&file, say.synthesis.profile.as_deref(), environment)?.apply(say)?;
+    Ok(file)
+}
+
 fn say_config(
     args: SayArgs,
     env: &Environment,
     file: &FileSettings,
 ) -> Result<SayConfig, ConfigError> {
+    let inputs = inputs(&args)?;
+    speech_config(args, env, file, inputs)
+}
+
+/// Everything about speaking `inputs` as `args` say: engine, sink, feed, notices.
+pub(super) fn speech_config(
+    args: SayArgs,
+    env: &Environment,
+    file: &FileSettings,
+    inputs: Vec<Input>,
+) -> Result<SayConfig, ConfigError> {
     let rate = ranged_f64(
         "--rate",
-        args.rate,
+        args.synthesis.rate,
         0.5,
         2.0,
         "a value from 0.5 to 2.0 (1.0 is normal speed)",
     )?;
     let pitch = ranged_f64(
         "--pitch",
-        args.pitch,
+        args.synthesis.pitch,
         0.5,
         2.0,
         "a value from 0.5 to 2.0 (1.0 is normal pitch)",
     )?;
-    let volume = match args.volume {
+    let volume = match args.synthesis.volume {
         None => 50,
         Some(v) => u8::try_from(v)
             .ok()
@@ -466,6 +504,7 @@ fn say_config(
             })?,
     };
     let sample_rate = args
+        .synthesis
         .sample_rate
         .map(|hz| {
             u32::try_from(hz)
@@ -475,7 +514,7 @@ fn say_config(
                 .ok_or(ConfigError::UnsupportedRate { value: hz })
         })
         .transpose()?;
-    let engine_arg = args.engine.unwrap_or(EngineArg::Auto);
+    let engine_arg = args.synthesis.engine.unwrap_or(EngineArg::Auto);
     let found = match engine_arg {
         EngineArg::Local => None,
         EngineArg::Auto | EngineArg::Cosyvoice => {
@@ -498,13 +537,12 @@ fn say_config(
             .to_owned()
     });
     let sink = sink_config(&args, sample_rate)?;
-    let inputs = inputs(&args)?;
-    if args.cosyvoice.ssml && remote.is_none() {
+    if args.synthesis.cosyvoice.ssml && remote.is_none() {
         return Err(ConfigError::SsmlNeedsCosyVoice);
     }
     let engine = match remote {
         None => EngineConfig::Local(LocalParams {
-            voice: args.voice,
+            voice: args.synthesis.voice,
             #[allow(
                 clippy::cast_possible_truncation,
                 reason = "range-checked to 0.5..=2.0"
@@ -518,7 +556,7 @@ fn say_config(
             volume,
         }),
         Some(credentials) => {
-            if args.cosyvoice.ssml {
+            if args.synthesis.cosyvoice.ssml {
                 let text = inputs.iter().find_map(|i| match i {
                     Input::Text(text) => Some(text.as_str()),
                     _ => None,
@@ -532,7 +570,7 @@ fn say_config(
                 }),
                 // Playing: PCM unless another format is asked for (MP3 or Opus download a
                 // tenth of it); the rate is the device's, set once it is open.
-                SinkConfig::Device(_) => args.format.map(|format| FileFormat {
+                SinkConfig::Device(_) => args.synthesis.format.map(|format| FileFormat {
                     format: format.into(),
                     sample_rate: None,
                 }),
@@ -543,8 +581,8 @@ fn say_config(
                 volume,
             };
             let config = remote::remote_config(
-                &args.cosyvoice,
-                args.voice.as_deref(),
+                &args.synthesis.cosyvoice,
+                args.synthesis.voice.as_deref(),
                 &prosody,
                 file.as_ref(),
                 credentials,
@@ -569,10 +607,10 @@ fn say_config(
     if args.echo && matches!(&sink, SinkConfig::File(f) if f.target == Target::Stdout) {
         return Err(ConfigError::EchoWithStdout);
     }
-    let subtitles = match (args.subtitles, &sink) {
+    let subtitles = match (args.synthesis.subtitles, &sink) {
         (None, _) => None,
         (Some(_), SinkConfig::File(file)) if matches!(file.target, Target::Path(_)) => {
-            args.subtitles.map(|s| match s {
+            args.synthesis.subtitles.map(|s| match s {
                 SubtitlesArg::Srt => SubtitleFormat::Srt,
                 SubtitlesArg::Vtt => SubtitleFormat::Vtt,
             })
@@ -583,7 +621,8 @@ fn say_config(
         echo: args.echo,
         subtitles,
         flush_on_newline: args.flush_on_newline,
-        markdown: args.cosyvoice.markdown_filter && matches!(engine, EngineConfig::Local(_)),
+        markdown: args.synthesis.cosyvoice.markdown_filter
+            && matches!(engine, EngineConfig::Local(_)),
         idle,
     };
     let exposure = env
@@ -682,7 +721,7 @@ impl From<FormatArg> for AudioFormat {
 }
 
 fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkConfig, ConfigError> {
-    let format = args.format.map(AudioFormat::from);
+    let format = args.synthesis.format.map(AudioFormat::from);
     let Some(output) = &args.output else {
         if args.append {
             return Err(ConfigError::AppendNeedsFile);

@@ -1,6 +1,7 @@
 //! The command line: raw clap [`Args`] ([`args`]) and the validated [`config::Config`] built from them.
 
 pub mod args;
+pub mod batch;
 pub mod config;
 pub mod credentials;
 pub mod generate;

@@ -223,15 +223,15 @@ impl SayDefaults {
     /// Fill what the command line left unset.
     pub fn apply(self, args: &mut SayArgs) -> Result<(), ConfigError> {
         use clap::ValueEnum;
-        args.voice = args.voice.take().or(self.voice);
-        args.rate = args.rate.or(self.rate);
-        args.pitch = args.pitch.or(self.pitch);
-        args.volume = args.volume.or(self.volume);
-        args.sample_rate = args.sample_rate.or(self.sample_rate);
+        args.synthesis.voice = args.synthesis.voice.take().or(self.voice);
+        args.synthesis.rate = args.synthesis.rate.or(self.rate);
+        args.synthesis.pitch = args.synthesis.pitch.or(self.pitch);
+        args.synthesis.volume = args.synthesis.volume.or(self.volume);
+        args.synthesis.sample_rate = args.synthesis.sample_rate.or(self.sample_rate);
         args.device = args.device.take().or(self.device);
-        if args.format.is_none() {
+        if args.synthesis.format.is_none() {
             if let Some(format) = self.format.map(|v| v.to_lowercase()) {
-                args.format =
+                args.synthesis.format =
                     Some(
                         FormatArg::from_str(&format, true).map_err(|_| ConfigError::Setting {
                             key: "format",
@@ -240,9 +240,9 @@ impl SayDefaults {
                     );
             }
         }
-        if args.engine.is_none() {
+        if args.synthesis.engine.is_none() {
             if let Some(engine) = self.engine.map(|v| v.to_lowercase()) {
-                args.engine =
+                args.synthesis.engine =
                     Some(
                         EngineArg::from_str(&engine, true).map_err(|_| ConfigError::Setting {
                             key: "engine",
@@ -251,7 +251,7 @@ impl SayDefaults {
                     );
             }
         }
-        let remote = &mut args.cosyvoice;
+        let remote = &mut args.synthesis.cosyvoice;
         if remote.region.is_none() {
             if let Some(region) = self.region.map(|v| v.to_lowercase()) {
                 remote.region =

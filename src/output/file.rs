@@ -543,7 +543,7 @@ fn stream_error(source: io::Error, label: &str) -> OutputError {
 }
 
 /// Temporary files are created private; a finished audio file is as readable as any other.
-fn set_readable(path: &Path) -> io::Result<()> {
+pub(crate) fn set_readable(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -116,6 +116,7 @@ impl Subtitles {
             .tempfile_in(dir)
             .map_err(io)?;
         temp.write_all(self.render(end).as_bytes()).map_err(io)?;
+        super::file::set_readable(temp.path()).map_err(io)?;
         temp.persist(&self.path).map_err(|e| io(e.error))?;
         Ok(())
     }

@@ -265,6 +265,29 @@ pub enum ErrorKind {
 }
 
 impl SessionError {
+    /// Whether trying again could succeed: the network, timeouts, the service being busy or
+    /// failing inside; not a refused key, a bad parameter or the content check.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Certificate { .. } | Self::Rejected { .. } | Self::Protocol { .. } => false,
+            Self::Refused { status, .. } => *status == 429 || *status >= 500,
+            Self::TaskFailed { code, .. } => {
+                let code = code.to_ascii_lowercase();
+                [
+                    "throttl",
+                    "internal",
+                    "unavailable",
+                    "timeout",
+                    "busy",
+                    "overload",
+                ]
+                .iter()
+                .any(|transient| code.contains(transient))
+            }
+            _ => true,
+        }
+    }
+
     /// Classify for exit codes and retries.
     pub fn kind(&self) -> ErrorKind {
         match self {

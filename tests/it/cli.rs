@@ -93,10 +93,38 @@ fn a_close_voice_name_gets_close_suggestions() {
 }
 
 #[test]
-fn verbs_not_built_yet_say_so() {
-    let output = run(&["convert"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert_eq!(stderr(&output), "tts: `tts convert` is not available yet\n");
+fn convert_refuses_bad_arguments_before_doing_anything() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_in = |args: &[&str]| tts(home.path()).args(args).output().expect("tts runs");
+    let none = run_in(&["convert"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(stderr(&none).contains("<FILE>..."), "{}", stderr(&none));
+    for (args, message) in [
+        (&["convert", "-"][..], "tts convert takes files"),
+        (
+            &["convert", "-j", "0", "a.txt"][..],
+            "--jobs 0 is not allowed; use 1 to 64",
+        ),
+        (
+            &["convert", "a/one.txt", "b/one.txt", "-d", "out"][..],
+            "would both be written to out/one.mp3",
+        ),
+        (&["convert", "-r", "9", "a.txt"][..], "--rate"),
+    ] {
+        let output = run_in(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains(message),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
+    }
+    assert_eq!(
+        std::fs::read_dir(home.path()).expect("dir").count(),
+        0,
+        "nothing was written"
+    );
 }
 
 #[test]
