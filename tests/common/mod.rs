@@ -293,3 +293,16 @@ pub(crate) fn opus_head_rate(path: &Path) -> u32 {
         bytes[at + 15],
     ])
 }
+
+/// The (start, end) seconds of each cue of an SRT file.
+pub(crate) fn srt_cues(srt: &str) -> Vec<(f64, f64)> {
+    let seconds = |t: &str| {
+        let (hms, ms) = t.trim().split_once(',').expect("h:m:s,ms");
+        let parts: Vec<f64> = hms.split(':').map(|p| p.parse().expect("number")).collect();
+        parts[0] * 3600.0 + parts[1] * 60.0 + parts[2] + ms.parse::<f64>().expect("ms") / 1000.0
+    };
+    srt.lines()
+        .filter_map(|line| line.split_once(" --> "))
+        .map(|(a, b)| (seconds(a), seconds(b)))
+        .collect()
+}

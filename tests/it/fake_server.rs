@@ -28,6 +28,8 @@ pub(crate) enum Script {
     Reject(u16),
     /// Close the connection after each task-finished (as a server may close an idle one).
     CloseAfterTask,
+    /// Drop the connection, without a word, on the first run-task the server ever gets.
+    DropFirstTask,
 }
 
 /// What the server saw and sent.
@@ -177,6 +179,11 @@ async fn serve(
         }
         match action.as_str() {
             "run-task" => {
+                if script == Script::DropFirstTask
+                    && record.lock().expect("lock").actions("run-task").len() == 1
+                {
+                    return;
+                }
                 let parameters = &frame["payload"]["parameters"];
                 task = Task {
                     format: parameters["format"].as_str().unwrap_or("mp3").to_owned(),

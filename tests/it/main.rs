@@ -4,6 +4,7 @@
 mod common;
 
 mod cli;
+mod convert;
 mod fake_server;
 mod file_output;
 mod playback;

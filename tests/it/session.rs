@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tts::audio::AudioFormat;
 
 use crate::common::{
-    Capture, ffmpeg_decode, frequency, interrupt, non_silent, symphonia_decode, tts,
+    Capture, ffmpeg_decode, frequency, interrupt, non_silent, srt_cues, symphonia_decode, tts,
 };
 use crate::fake_server::{FakeServer, SENTENCE_MS, Script, TONE_HZ};
 
@@ -729,19 +729,6 @@ fn tls_is_always_verified_and_a_self_signed_certificate_is_refused() {
     assert!(!err.contains(KEY));
 }
 
-/// The (start, end) seconds of each cue of an SRT file.
-fn srt_times(srt: &str) -> Vec<(f64, f64)> {
-    let seconds = |t: &str| {
-        let (hms, ms) = t.trim().split_once(',').expect("h:m:s,ms");
-        let parts: Vec<f64> = hms.split(':').map(|p| p.parse().expect("number")).collect();
-        parts[0] * 3600.0 + parts[1] * 60.0 + parts[2] + ms.parse::<f64>().expect("ms") / 1000.0
-    };
-    srt.lines()
-        .filter_map(|line| line.split_once(" --> "))
-        .map(|(a, b)| (seconds(a), seconds(b)))
-        .collect()
-}
-
 #[test]
 fn subtitles_of_service_audio_in_every_format_are_timed_by_its_audio() {
     for format in AudioFormat::ALL {
@@ -760,7 +747,7 @@ fn subtitles_of_service_audio_in_every_format_are_timed_by_its_audio() {
         } else {
             0.001
         };
-        let times = srt_times(&srt);
+        let times = srt_cues(&srt);
         let expected = [(0.0, 0.3), (0.3, 0.6), (0.6, 0.9)];
         assert_eq!(times.len(), 3, "{format}: {srt}");
         for ((start, end), (want_start, want_end)) in times.iter().zip(expected) {
