@@ -66,7 +66,8 @@ impl<'a> Progress<'a> {
     pub fn event(&mut self, event: &Event) {
         match event {
             Event::Planned { files, skipped } => {
-                self.total = files.len();
+                // Files that fail before any synthesis (empty, not UTF-8) count as handled too.
+                self.total = self.files.len() - skipped;
                 self.sizes = files.iter().copied().collect();
                 if self.style == Style::Lines && *skipped > 0 {
                     self.line(&format!("{skipped} file(s) already up to date, skipped"));

@@ -222,53 +222,66 @@ fn part_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-fn sigint_while_writing_leaves_a_valid_wav() {
-    let env = Env::new();
-    let path = env.path("interrupted.wav");
-    let mut child = tts(env.dir.path())
-        .args(["say", "-e", "local", "-o"])
-        .arg(&path)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin
-        .write_all(b"The first sentence arrives, and the writer then goes quiet.\n")
-        .expect("write");
-    stdin.flush().expect("flush");
-    // Wait until a second of audio is on disk in the temporary file.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !part_files(env.dir.path())
-        .iter()
-        .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 44 + 2 * 22050))
-    {
-        assert!(Instant::now() < deadline, "no audio was written");
-        std::thread::sleep(Duration::from_millis(10));
+fn sigint_while_writing_leaves_a_valid_file_in_every_format() {
+    for format in [AudioFormat::Wav, AudioFormat::Mp3, AudioFormat::Opus] {
+        let env = Env::new();
+        let path = env.path(&format!("interrupted.{}", format.name()));
+        let mut child = tts(env.dir.path())
+            .args(["say", "-e", "local", "-o"])
+            .arg(&path)
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"The first sentence arrives, and the writer then goes quiet.\n")
+            .expect("write");
+        stdin.flush().expect("flush");
+        // Wait until a second or so of audio is on disk in the temporary file.
+        let enough = if format == AudioFormat::Wav {
+            44 + 2 * 22050
+        } else {
+            8000
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !part_files(env.dir.path())
+            .iter()
+            .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > enough))
+        {
+            assert!(Instant::now() < deadline, "{format}: no audio was written");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(
+            !path.exists(),
+            "the target appears only when complete or interrupted"
+        );
+        interrupt(&child);
+        let output = child.wait_with_output().expect("exits");
+        drop(stdin);
+        assert_eq!(output.status.code(), Some(130));
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            err.contains("interrupted;") && err.contains("keeps the"),
+            "{format}: {err}"
+        );
+        let seconds = if format == AudioFormat::Wav {
+            let (rate, seconds) = wav_seconds(&path);
+            assert_eq!(rate, 22050);
+            seconds
+        } else {
+            let (rate, samples) = ffmpeg_decode(&path);
+            samples.len() as f64 / f64::from(rate)
+        };
+        assert!(
+            seconds > 1.0,
+            "{format}: the sentence spoken so far is kept: {seconds:.2} s"
+        );
+        assert!(
+            part_files(env.dir.path()).is_empty(),
+            "no temporary file is left"
+        );
     }
-    assert!(
-        !path.exists(),
-        "the target appears only when complete or interrupted"
-    );
-    interrupt(&child);
-    let output = child.wait_with_output().expect("exits");
-    drop(stdin);
-    assert_eq!(output.status.code(), Some(130));
-    let err = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        err.contains("interrupted;") && err.contains("keeps the"),
-        "{err}"
-    );
-    let (rate, seconds) = wav_seconds(&path);
-    assert_eq!(rate, 22050);
-    assert!(
-        seconds > 1.0,
-        "the sentence spoken so far is kept: {seconds:.2} s"
-    );
-    assert!(
-        part_files(env.dir.path()).is_empty(),
-        "no temporary file is left"
-    );
 }
 
 #[test]
