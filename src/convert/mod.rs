@@ -303,10 +303,10 @@ fn prepare(file: &ConvertFile, force: bool) -> Result<Option<String>, String> {
 }
 
 /// An output that exists is complete (outputs appear only by rename); it is up to date when
-/// no older than its input.
+/// newer than its input.
 fn up_to_date(input: Option<SystemTime>, output: &std::path::Path) -> bool {
     let output = std::fs::metadata(output).and_then(|m| m.modified());
-    matches!((input, output), (Some(input), Ok(output)) if output >= input)
+    matches!((input, output), (Some(input), Ok(output)) if output > input)
 }
 
 /// One job: an engine kept from file to file.

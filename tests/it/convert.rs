@@ -156,8 +156,12 @@ fn against_the_fake_server_jobs_share_few_connections_and_a_rerun_does_no_synthe
     );
     assert_eq!(server.record().connections, record.connections);
     // An input edited since is converted again, and only it.
-    std::thread::sleep(Duration::from_millis(20));
     std::fs::write(&inputs[0], "An edited first chapter.\n").expect("edit");
+    std::fs::File::options()
+        .write(true)
+        .open(&inputs[0])
+        .and_then(|f| f.set_modified(std::time::SystemTime::now() + Duration::from_secs(2)))
+        .expect("a later modification time");
     let edited = convert(dir.path(), &server.url(), &args, &inputs)
         .output()
         .expect("runs");

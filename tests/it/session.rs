@@ -336,8 +336,9 @@ fn ctrl_c_while_writing_the_services_audio_leaves_a_valid_file() {
         let server = FakeServer::start(Script::Happy);
         let out = env.path(&format!("cut.{}", format.name()));
         let (child, stdin) = once_audio_is_sent(env.tts(&server).args(["-o", &out]), &server);
-        // Let the sentence's audio reach the file.
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        // Let the sentence's audio reach the sink (its buffered writes are not visible on disk
+        // until the file is closed, so there is nothing to poll).
+        std::thread::sleep(std::time::Duration::from_secs(1));
         interrupt(&child);
         let output = child.wait_with_output().expect("exits");
         drop(stdin);
