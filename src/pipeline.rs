@@ -148,6 +148,18 @@ pub fn say(
                 }
                 Ok(())
             }
+            Ok(EngineEvent::TaskStarted) => {
+                if let Some(subtitles) = subtitles.as_mut() {
+                    subtitles.task_started(sink.position().unwrap_or_default());
+                }
+                Ok(())
+            }
+            Ok(EngineEvent::Words(words)) => {
+                if let Some(subtitles) = subtitles.as_mut() {
+                    subtitles.words(words.iter().map(|w| (w.char_index, w.seconds)));
+                }
+                Ok(())
+            }
             // `say` never ends a task early, so this does not come.
             Ok(EngineEvent::TaskDone { .. }) => Ok(()),
             // Ends that race a Ctrl-C are the Ctrl-C's: the loop's top handles it.

@@ -465,6 +465,18 @@ impl Worker<'_> {
                     });
                     Ok(())
                 }
+                Ok(EngineEvent::TaskStarted) => {
+                    if let Some(subtitles) = subtitles.as_mut() {
+                        subtitles.task_started(sink.position().unwrap_or_default());
+                    }
+                    Ok(())
+                }
+                Ok(EngineEvent::Words(words)) => {
+                    if let Some(subtitles) = subtitles.as_mut() {
+                        subtitles.words(words.iter().map(|w| (w.char_index, w.seconds)));
+                    }
+                    Ok(())
+                }
                 Ok(EngineEvent::TaskDone { characters: billed }) => {
                     characters = if remote {
                         billed

@@ -6,7 +6,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 use std::time::Instant;
 
-use super::{EngineError, EngineEvent, EngineStats, FragmentSender, Synthesis};
+use super::{EngineError, EngineEvent, EngineStats, FragmentSender, Synthesis, WordTime};
 use crate::audio::SampleRate;
 use crate::cancel::CancelToken;
 use crate::session::state::Report;
@@ -62,15 +62,32 @@ fn translate(session: &Receiver<SessionEvent>, events: &SyncSender<EngineEvent>,
                 tracing::debug!(%task_id, "task started");
                 stats.task_ids.push(task_id);
                 task_characters = 0;
-                None
+                Some(EngineEvent::TaskStarted)
             }
             SessionEvent::Report(Report::Sentence {
-                kind, index, text, ..
+                kind,
+                index,
+                text,
+                words,
             }) => {
                 tracing::debug!(%kind, index, text = text.as_deref().unwrap_or(""), "sentence");
-                // A sentence's audio follows its sentence-begin.
+                // A sentence's audio follows its sentence-begin; its sentence-end has the
+                // final word times.
                 match (kind.as_str(), text) {
                     ("sentence-begin", Some(text)) => Some(EngineEvent::Sentence(text)),
+                    ("sentence-end", _) if !words.is_empty() => Some(EngineEvent::Words(
+                        words
+                            .iter()
+                            .map(|w| WordTime {
+                                char_index: w.begin_index as usize,
+                                #[allow(
+                                    clippy::cast_precision_loss,
+                                    reason = "milliseconds stay far below 2^52"
+                                )]
+                                seconds: w.begin_time as f64 / 1000.0,
+                            })
+                            .collect(),
+                    )),
                     _ => None,
                 }
             }

@@ -23,6 +23,10 @@ pub enum EngineEvent {
     Encoded(Vec<u8>),
     /// A sentence starts: its audio follows (for `--echo`).
     Sentence(String),
+    /// A new service task starts: the word times that follow count from its first audio.
+    TaskStarted,
+    /// When each word of the sentence being spoken begins (the service's word timestamps).
+    Words(Vec<WordTime>),
     /// Everything sent before [`FragmentSender::end_task`] was spoken; the engine goes on.
     TaskDone {
         /// Characters the service billed for it (0 for the offline engine).
@@ -32,6 +36,15 @@ pub enum EngineEvent {
     Done(EngineStats),
     /// Synthesis failed; nothing follows.
     Failed(EngineError),
+}
+
+/// Where a word begins, in its sentence's text and in its task's audio.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WordTime {
+    /// Characters of the sentence before the word.
+    pub char_index: usize,
+    /// Seconds from the start of the task's audio.
+    pub seconds: f64,
 }
 
 /// Figures for `--timing`, measured from the engine's start.

@@ -1,6 +1,7 @@
 //! Subtitle sidecars (SRT or WebVTT) for an audio file: one cue per sentence, long sentences cut
-//! at about 80 characters with the sentence's time shared by length. Written under a temporary
-//! name and renamed, like the audio.
+//! at about 80 characters, each piece starting when its first word is spoken when the service
+//! gives word times, else at a share of the sentence's time by length. Written under a
+//! temporary name and renamed, like the audio.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -30,12 +31,23 @@ impl SubtitleFormat {
     }
 }
 
+/// A sentence: when its audio starts, its text, and when its words start (char index, seconds
+/// in the file), if known.
+#[derive(Debug)]
+struct Sentence {
+    start: f64,
+    text: String,
+    words: Vec<(usize, f64)>,
+}
+
 /// Sentences with the time their audio starts; cues are made when the end is known.
 #[derive(Debug)]
 pub struct Subtitles {
     format: SubtitleFormat,
     path: PathBuf,
-    sentences: Vec<(f64, String)>,
+    sentences: Vec<Sentence>,
+    /// Where the current service task's audio starts in the file: word times count from it.
+    task_start: f64,
 }
 
 impl Subtitles {
@@ -45,6 +57,7 @@ impl Subtitles {
             format,
             path: audio.with_extension(format.extension()),
             sentences: Vec::new(),
+            task_start: 0.0,
         }
     }
 
@@ -55,30 +68,70 @@ impl Subtitles {
 
     /// A sentence whose audio starts at `seconds`.
     pub fn sentence(&mut self, seconds: f64, text: &str) {
-        self.sentences.push((seconds, text.to_owned()));
+        self.sentences.push(Sentence {
+            start: seconds,
+            text: text.to_owned(),
+            words: Vec::new(),
+        });
+    }
+
+    /// A service task starts at `seconds` into the file.
+    pub fn task_started(&mut self, seconds: f64) {
+        self.task_start = seconds;
+    }
+
+    /// When the words of the latest sentence begin: (character index in the sentence, seconds
+    /// from the start of the task's audio).
+    pub fn words(&mut self, words: impl IntoIterator<Item = (usize, f64)>) {
+        let offset = self.task_start;
+        if let Some(sentence) = self.sentences.last_mut() {
+            sentence.words = words
+                .into_iter()
+                .map(|(index, seconds)| (index, offset + seconds))
+                .collect();
+        }
     }
 
     /// The text of the sidecar, the audio ending at `end`.
     pub fn render(&self, end: f64) -> String {
         let mut cues = Vec::new();
-        for (i, (start, text)) in self.sentences.iter().enumerate() {
+        for (i, sentence) in self.sentences.iter().enumerate() {
+            let start = sentence.start;
             let stop = self
                 .sentences
                 .get(i + 1)
-                .map_or(end, |(next, _)| *next)
-                .max(*start);
-            let pieces = cut(text);
+                .map_or(end, |next| next.start)
+                .max(start);
+            let pieces = cut(&sentence.text);
             let total: usize = pieces
                 .iter()
                 .map(|p| p.chars().count())
                 .sum::<usize>()
                 .max(1);
-            let mut at = *start;
-            for piece in pieces {
+            // Where each piece starts: its first word's time, else its share by length.
+            let mut starts = Vec::with_capacity(pieces.len());
+            let mut shared = start;
+            let mut offset = 0;
+            for piece in &pieces {
+                let at_char = char_offset(&sentence.text, piece, &mut offset);
+                let spoken = sentence
+                    .words
+                    .iter()
+                    .find(|(index, _)| *index >= at_char)
+                    .map(|(_, seconds)| *seconds);
+                let begin = match spoken {
+                    Some(seconds) if starts.is_empty() => start.min(seconds),
+                    Some(seconds) => seconds.min(stop),
+                    None => shared,
+                };
+                starts.push(begin.max(starts.last().copied().unwrap_or(start)));
                 #[allow(clippy::cast_precision_loss, reason = "character counts are small")]
                 let share = (stop - start) * piece.chars().count() as f64 / total as f64;
-                cues.push((at, at + share, piece));
-                at += share;
+                shared += share;
+            }
+            for (n, piece) in pieces.into_iter().enumerate() {
+                let to = starts.get(n + 1).copied().unwrap_or(stop);
+                cues.push((starts[n], to, piece));
             }
         }
         let mut out = String::new();
@@ -136,6 +189,14 @@ impl Subtitles {
     }
 }
 
+/// The character index of `piece` in `text`, searching from byte `from` (moved past it).
+fn char_offset(text: &str, piece: &str, from: &mut usize) -> usize {
+    let found = text.get(*from..).and_then(|rest| rest.find(piece));
+    let byte = found.map_or(*from, |at| *from + at);
+    *from = (byte + piece.len()).min(text.len());
+    text.get(..byte).map_or(0, |head| head.chars().count())
+}
+
 /// A sentence in pieces of at most about [`CUE_CHARS`], cut at spaces (CJK text, which has
 /// none, at the limit).
 fn cut(text: &str) -> Vec<String> {
@@ -190,6 +251,36 @@ mod tests {
             text.lines()
                 .filter(|l| !l.contains("-->"))
                 .all(|l| l.chars().count() <= CUE_CHARS)
+        );
+    }
+
+    #[test]
+    fn with_word_times_a_long_sentence_is_cut_where_its_words_are_spoken() {
+        let mut subtitles = Subtitles::new(SubtitleFormat::Srt, Path::new("a.mp3"));
+        // The second task starts 100 s into the file; its sentence's audio at 101 s.
+        subtitles.task_started(100.0);
+        let text = "word ".repeat(40);
+        let text = text.trim();
+        subtitles.sentence(101.0, text);
+        // Word n (5 characters each) begins at 1 s + n * 0.1 s into the task, except that the
+        // speaker pauses 3 s before word 16, where the second cue begins.
+        subtitles.words((0..40).map(|n| {
+            let pause = if n >= 16 { 3.0 } else { 0.0 };
+            (
+                n * 5,
+                1.0 + f64::from(u32::try_from(n).expect("small")) * 0.1 + pause,
+            )
+        }));
+        let srt = subtitles.render(110.0);
+        let stamps: Vec<&str> = srt.lines().filter(|l| l.contains(" --> ")).collect();
+        assert_eq!(
+            stamps,
+            [
+                "00:01:41,000 --> 00:01:45,600",
+                "00:01:45,600 --> 00:01:47,200",
+                "00:01:47,200 --> 00:01:50,000",
+            ],
+            "{srt}"
         );
     }
 

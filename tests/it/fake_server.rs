@@ -187,6 +187,7 @@ async fn serve(
                 let parameters = &frame["payload"]["parameters"];
                 task = Task {
                     format: parameters["format"].as_str().unwrap_or("mp3").to_owned(),
+                    words: parameters["word_timestamp_enabled"] == json!(true),
                     sample_rate: parameters["sample_rate"].as_u64().unwrap_or(22050) as u32,
                     ..Task::default()
                 };
@@ -220,6 +221,9 @@ async fn serve(
                 let audio = task.audio(index);
                 send_audio(&mut ws, &record, &audio).await;
                 let mut end = output("sentence-end");
+                if task.words {
+                    end["output"]["sentence"]["words"] = word_times(text, index);
+                }
                 end["usage"] = json!({"characters": task.characters});
                 let _ = ws
                     .send(Message::text(
@@ -274,6 +278,29 @@ async fn send_audio(
     }
 }
 
+/// Word times for sentence `index` (300 ms each, tasks counted from 0): word k of n begins at
+/// 300 * (k/n)^2 ms into the sentence, so they are not spread evenly by length.
+fn word_times(text: &str, index: u32) -> Value {
+    let starts: Vec<usize> = text
+        .char_indices()
+        .filter(|&(i, c)| c != ' ' && (i == 0 || text[..i].ends_with(' ')))
+        .map(|(i, _)| text[..i].chars().count())
+        .collect();
+    let n = starts.len().max(1) as f64;
+    let base = u64::from(index) * SENTENCE_MS;
+    Value::Array(
+        starts
+            .iter()
+            .enumerate()
+            .map(|(k, &at)| {
+                let begin = base + (SENTENCE_MS as f64 * (k as f64 / n).powi(2)) as u64;
+                json!({"text": "", "begin_index": at, "end_index": at + 1,
+                       "begin_time": begin, "end_time": begin + 1})
+            })
+            .collect(),
+    )
+}
+
 fn leak(action: &str) -> &'static str {
     match action {
         "run-task" => "run-task",
@@ -296,6 +323,8 @@ struct Task {
     sample_rate: u32,
     characters: usize,
     sentences: u32,
+    /// Word timestamps were asked for.
+    words: bool,
     samples_sent: u64,
 }
 

@@ -731,6 +731,43 @@ fn tls_is_always_verified_and_a_self_signed_certificate_is_refused() {
 }
 
 #[test]
+fn with_word_timestamps_a_long_sentence_is_cut_where_its_words_begin() {
+    let env = Env::new();
+    let server = FakeServer::start(Script::Happy);
+    let audio = env.path("talk.pcm");
+    let sentence = format!("{}end.", "many words ".repeat(13));
+    assert_ok(&env.run(
+        &server,
+        &[
+            "--word-timestamps",
+            "--subtitles",
+            "srt",
+            "-o",
+            &audio,
+            &sentence,
+        ],
+    ));
+    let srt = std::fs::read_to_string(env.path("talk.srt")).expect("subtitles");
+    let cues = srt_cues(&srt);
+    assert_eq!(cues.len(), 2, "over 80 characters: two cues\n{srt}");
+    // The fake server says word k of n begins 300 * (k/n)^2 ms into the sentence, which is not
+    // where a share by length would put it.
+    let first_piece = srt.lines().nth(2).expect("the first cue's text");
+    let k = first_piece.split(' ').count();
+    let expected = (0.3 * (k as f64 / 27.0).powi(2) * 1000.0).floor() / 1000.0;
+    let by_length = 0.3 * first_piece.len() as f64 / (sentence.len() - 1) as f64;
+    assert!(
+        (expected - by_length).abs() > 0.05,
+        "the test tells them apart"
+    );
+    assert!(
+        (cues[1].0 - expected).abs() < 0.0015,
+        "the second cue starts at {} s, its first word at {expected} s\n{srt}",
+        cues[1].0
+    );
+}
+
+#[test]
 fn subtitles_of_service_audio_in_every_format_are_timed_by_its_audio() {
     for format in AudioFormat::ALL {
         let env = Env::new();
