@@ -465,15 +465,9 @@ impl Worker<'_> {
                     });
                     Ok(())
                 }
-                Ok(EngineEvent::TaskStarted) => {
+                Ok(event @ (EngineEvent::TaskStarted | EngineEvent::Words(_))) => {
                     if let Some(subtitles) = subtitles.as_mut() {
-                        subtitles.task_started(sink.position().unwrap_or_default());
-                    }
-                    Ok(())
-                }
-                Ok(EngineEvent::Words(words)) => {
-                    if let Some(subtitles) = subtitles.as_mut() {
-                        subtitles.words(words.iter().map(|w| (w.char_index, w.seconds)));
+                        subtitles.timing(&event, sink.position().unwrap_or_default());
                     }
                     Ok(())
                 }

@@ -75,6 +75,18 @@ impl Subtitles {
         });
     }
 
+    /// Take the engine's timing events (a task starting, word times), `position` seconds
+    /// into the file.
+    pub fn timing(&mut self, event: &crate::engine::EngineEvent, position: f64) {
+        match event {
+            crate::engine::EngineEvent::TaskStarted => self.task_started(position),
+            crate::engine::EngineEvent::Words(words) => {
+                self.words(words.iter().map(|w| (w.char_index, w.seconds)));
+            }
+            _ => {}
+        }
+    }
+
     /// A service task starts at `seconds` into the file.
     pub fn task_started(&mut self, seconds: f64) {
         self.task_start = seconds;
