@@ -517,6 +517,7 @@ impl Worker<'_> {
 /// The wait before retry `n` (1 is the first): doubling from [`FIRST_BACKOFF`], with a random
 /// factor from 0.5 to 1.5 so jobs that failed together do not retry together.
 fn backoff(n: u32) -> Duration {
+    // A version-4 UUID is 122 random bits from the OS; no random-number crate is needed for this.
     let jitter = 0.5 + f64::from(uuid::Uuid::new_v4().as_u128() as u16) / f64::from(u16::MAX);
     FIRST_BACKOFF
         .saturating_mul(1 << n.saturating_sub(1).min(8))
