@@ -379,19 +379,21 @@ impl Worker<'_> {
     }
 
     fn start_engine(&self) -> Result<(Synthesis, FragmentSender), EngineError> {
-        let mut synthesis = match &self.config.speech.engine {
-            EngineConfig::Local(params) => {
-                local::start(params.clone(), self.cancel.clone())?.ready()?
-            }
+        let (mut synthesis, name) = match &self.config.speech.engine {
+            EngineConfig::Local(params) => (
+                local::start(params.clone(), self.cancel.clone())?.ready()?,
+                "offline",
+            ),
             EngineConfig::CosyVoice(remote) => {
+                // Validated before: the rate is one the service offers, never 0.
                 let rate = SampleRate::new(remote.session.parameters.sample_rate)
                     .ok_or(EngineError::Gone("cosyvoice"))?;
-                cosyvoice::start(remote.session.clone(), rate, self.cancel.clone())?
+                let synthesis =
+                    cosyvoice::start(remote.session.clone(), rate, self.cancel.clone())?;
+                (synthesis, "cosyvoice")
             }
         };
-        let fragments = synthesis
-            .fragment_sender()
-            .ok_or(EngineError::Gone("the"))?;
+        let fragments = synthesis.fragment_sender().ok_or(EngineError::Gone(name))?;
         *self
             .engines_started
             .lock()
