@@ -15,7 +15,7 @@ use tracing_subscriber::EnvFilter;
 
 use tts::cancel::CancelToken;
 use tts::cli::batch::ConvertConfig;
-use tts::cli::config::{CommandConfig, SayConfig, Verbosity};
+use tts::cli::config::{CommandConfig, EngineConfig, SayConfig, Verbosity};
 use tts::cli::list;
 use tts::cli::{Args, Config, ConfigError};
 use tts::engine::{EngineError, local};
@@ -173,14 +173,19 @@ fn run_convert(
             format!("{} failed ({})", names.len(), names.join(", "))
         };
         eprintln!(
-            "tts: {done} converted, {skipped} skipped, {failed_part}{}; {characters} characters, {} of audio, in {:.1} s",
+            "tts: {done} converted, {skipped} skipped, {failed_part}{}; {characters} characters, {} of audio, in {:.1} s{}",
             if interrupted > 0 {
                 format!(", {interrupted} not done (interrupted)")
             } else {
                 String::new()
             },
             clock(seconds),
-            summary.wall.as_secs_f64()
+            summary.wall.as_secs_f64(),
+            match (&config.speech.engine, summary.engines_started) {
+                (EngineConfig::CosyVoice(_), 1) => " over 1 connection".to_owned(),
+                (EngineConfig::CosyVoice(_), n) if n > 1 => format!(" over {n} connections"),
+                _ => String::new(),
+            }
         );
     }
     Ok(ExitCode::from(if cancel.is_cancelled() {

@@ -118,6 +118,11 @@ fn against_the_fake_server_jobs_share_few_connections_and_a_rerun_does_no_synthe
         "{} connections",
         record.connections
     );
+    let over = match record.connections {
+        1 => " over 1 connection".to_owned(),
+        n => format!(" over {n} connections"),
+    };
+    assert!(err.contains(&over), "the summary says how many: {err}");
     assert_eq!(record.actions("run-task").len(), 10, "one task a file");
     for input in &inputs {
         let name = input.file_name().and_then(|n| n.to_str()).expect("name");
