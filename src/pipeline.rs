@@ -19,6 +19,7 @@ use crate::engine::{EngineEvent, EngineStats, FragmentSender, Synthesis, cosyvoi
 use crate::output::decoded::DecodingPlayer;
 use crate::output::device::{Device, Player};
 use crate::output::file::{FileSink, Target};
+use crate::output::framing::Framer;
 use crate::output::subtitles::Subtitles;
 use crate::output::{AudioSink, OutputError, SinkReport};
 use crate::text::markdown::MarkdownFilter;
@@ -68,7 +69,7 @@ pub fn say(
         EngineConfig::Local(_) => AudioFormat::Pcm,
     };
     let (mut sink, file): (Box<dyn AudioSink>, Option<String>) = match (&config.sink, device) {
-        (_, Some(device)) if wire != AudioFormat::Pcm => {
+        (_, Some(device)) if matches!(wire, AudioFormat::Mp3 | AudioFormat::Opus) => {
             (Box::new(DecodingPlayer::new(device, wire)?), None)
         }
         (_, Some(device)) => (Box::new(Player::new(device, rate)?), None),
@@ -86,11 +87,14 @@ pub fn say(
         }
         (SinkConfig::Device(_), None) => bail!("no output device was opened"),
     };
-    // The service's bytes are PCM when playing (that is what was asked for) and pass through
-    // unchanged into a file.
-    let mut pcm =
-        (encoded && wire == AudioFormat::Pcm && matches!(config.sink, SinkConfig::Device(_)))
-            .then(PcmBytes::default);
+    // The service's bytes pass through unchanged into a file. Played, PCM and WAV need no
+    // decoder: their samples go to the player as they come (a WAV's header set aside first).
+    let playing_samples = encoded
+        && matches!(wire, AudioFormat::Pcm | AudioFormat::Wav)
+        && matches!(config.sink, SinkConfig::Device(_));
+    let mut pcm = playing_samples.then(PcmBytes::default);
+    let mut wav_body = (playing_samples && wire == AudioFormat::Wav).then(Framer::wav_body);
+    let mut body = Vec::new();
     let mut samples = Vec::new();
     let mut subtitles = match (&config.feed.subtitles, &config.sink) {
         (Some(format), SinkConfig::File(options)) => match &options.target {
@@ -134,7 +138,14 @@ pub fn say(
             Ok(EngineEvent::Encoded(bytes)) => match pcm.as_mut() {
                 Some(assembler) => {
                     samples.clear();
-                    assembler.push(&bytes, &mut samples);
+                    match wav_body.as_mut() {
+                        Some(framer) => {
+                            body.clear();
+                            framer.push(&bytes, &mut body);
+                            assembler.push(&body, &mut samples);
+                        }
+                        None => assembler.push(&bytes, &mut samples),
+                    }
                     sink.write(&samples)
                 }
                 None => sink.write_encoded(&bytes),

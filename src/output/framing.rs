@@ -374,6 +374,7 @@ pub fn prepare_append(
                     layout: Some(layout),
                     drop_header: true,
                     raw: false,
+                    header_done: false,
                     data_bytes: 0,
                 })))
             }
@@ -468,9 +469,22 @@ impl Framer {
                 layout: None,
                 drop_header: false,
                 raw: false,
+                header_done: false,
                 data_bytes: 0,
             }),
         }
+    }
+
+    /// The samples of a WAV stream without its header (playing the service's WAV as PCM).
+    pub fn wav_body() -> Self {
+        Self::Wav(WavFramer {
+            buffer: Vec::new(),
+            layout: None,
+            drop_header: true,
+            raw: false,
+            header_done: false,
+            data_bytes: 0,
+        })
     }
 
     /// Take `bytes`; append to `out` whatever completes a unit.
@@ -667,6 +681,8 @@ pub struct WavFramer {
     drop_header: bool,
     /// No header came: bytes pass through as they are.
     raw: bool,
+    /// The new stream's header has gone by.
+    header_done: bool,
     /// Sample bytes passed on.
     data_bytes: u64,
 }
@@ -678,7 +694,7 @@ impl WavFramer {
             return;
         }
         self.buffer.extend_from_slice(bytes);
-        if self.drop_header || self.layout.is_none() {
+        if !self.header_done {
             // Wait for the whole header; a stream that never shows one passes through as is.
             let Some(header) = wav_layout(&self.buffer) else {
                 if self.buffer.len() > 4096 {
@@ -690,13 +706,12 @@ impl WavFramer {
                 return;
             };
             let end = usize::try_from(header.data_start).unwrap_or(usize::MAX);
-            if self.drop_header {
-                self.drop_header = false;
-            } else {
+            if !self.drop_header {
                 out.extend_from_slice(&self.buffer[..end]);
                 self.layout = Some(header);
             }
             self.buffer.drain(..end);
+            self.header_done = true;
         }
         let whole = self.buffer.len() & !1;
         out.extend_from_slice(&self.buffer[..whole]);

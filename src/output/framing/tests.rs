@@ -213,3 +213,16 @@ fn opus_packet_lengths_follow_the_toc_byte() {
     assert_eq!(opus_packet_samples(&[0b1110_0011, 3]), 360); // CELT 2.5 ms x 3
     assert_eq!(opus_packet_samples(b"OpusTags"), 0);
 }
+
+#[test]
+fn a_wav_body_is_its_samples_whatever_sizes_its_header_states() {
+    let stream = encoded(AudioFormat::Wav, 24_000, 0.5);
+    let mut zero_sizes = stream.clone();
+    zero_sizes[4..8].fill(0);
+    zero_sizes[40..44].fill(0);
+    for bytes in [stream, zero_sizes] {
+        let mut body = Framer::wav_body();
+        let out = framed(&mut body, &bytes);
+        assert_eq!(out, bytes[44..].to_vec(), "the samples, whole, and only them");
+    }
+}
