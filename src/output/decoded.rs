@@ -1,5 +1,5 @@
-//! Playback of encoded audio (the service's MP3, Ogg Opus or WAV): a decode thread in front of
-//! the player.
+//! Playback of encoded audio (the service's MP3 or Ogg Opus): a decode thread in front of the
+//! player.
 
 use crate::audio::decode::{Block, StreamDecoder};
 use crate::audio::{AudioFormat, SampleRate};
