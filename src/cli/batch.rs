@@ -108,8 +108,10 @@ pub fn convert_config(
 
 /// `DIR/<stem>.<ext>`, or beside the input without a directory.
 fn output_path(input: &Path, out_dir: Option<&Path>, format: AudioFormat) -> PathBuf {
-    let name =
-        Path::new(input.file_stem().unwrap_or(input.as_os_str())).with_extension(format.name());
+    // `notes.v2.txt` -> `notes.v2.mp3`: only the last extension is replaced.
+    let mut name = input.file_stem().unwrap_or(input.as_os_str()).to_owned();
+    name.push(".");
+    name.push(format.name());
     match out_dir {
         Some(dir) => dir.join(name),
         None => input.with_file_name(name),
@@ -138,6 +140,10 @@ mod tests {
         assert_eq!(
             output_path(Path::new("notes"), None, AudioFormat::Wav),
             Path::new("notes.wav")
+        );
+        assert_eq!(
+            output_path(Path::new("notes.v2.txt"), None, mp3),
+            Path::new("notes.v2.mp3")
         );
     }
 }
