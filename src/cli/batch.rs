@@ -86,6 +86,9 @@ pub fn convert_config(
             return Err(ConfigError::ConvertStdin);
         }
         let output = output_path(&input, args.out_dir.as_deref(), format);
+        if output == input {
+            return Err(ConfigError::OutputIsInput { path: input });
+        }
         if let Some(first) = outputs.insert(output.clone(), input.clone()) {
             return Err(ConfigError::SameOutput {
                 first,

@@ -361,6 +361,12 @@ pub enum ConfigError {
         /// The value given.
         value: i64,
     },
+    /// An input's output would replace the input itself.
+    #[error("the audio for {path} would replace it; use -d DIR or another --format")]
+    OutputIsInput {
+        /// The input.
+        path: PathBuf,
+    },
     /// Two inputs would write the same output.
     #[error(
         "{first} and {second} would both be written to {output}; convert them separately or rename one"

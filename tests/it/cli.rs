@@ -110,6 +110,10 @@ fn convert_refuses_bad_arguments_before_doing_anything() {
             "would both be written to out/one.mp3",
         ),
         (&["convert", "-r", "9", "a.txt"][..], "--rate"),
+        (
+            &["convert", "a.mp3"][..],
+            "the audio for a.mp3 would replace it",
+        ),
     ] {
         let output = run_in(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");

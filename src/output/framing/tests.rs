@@ -223,6 +223,10 @@ fn a_wav_body_is_its_samples_whatever_sizes_its_header_states() {
     for bytes in [stream, zero_sizes] {
         let mut body = Framer::wav_body();
         let out = framed(&mut body, &bytes);
-        assert_eq!(out, bytes[44..].to_vec(), "the samples, whole, and only them");
+        assert_eq!(
+            out,
+            bytes[44..].to_vec(),
+            "the samples, whole, and only them"
+        );
     }
 }
