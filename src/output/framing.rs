@@ -4,7 +4,7 @@
 //! into its logical stream, a WAV's samples after its data with the header counting them).
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use crate::audio::AudioFormat;
@@ -282,109 +282,208 @@ pub fn prepare_append(
     format: AudioFormat,
     label: &str,
 ) -> io::Result<Result<Framer, Unfit>> {
-    let mut bytes = Vec::new();
+    // Scanned through a small buffer: an audiobook may be hundreds of megabytes.
+    let len = file.metadata()?.len();
     file.rewind()?;
-    file.read_to_end(&mut bytes)?;
-    match format {
+    let mut reader = BufReader::new(&mut *file);
+    let mut head = Vec::new();
+    (&mut reader).take(64 * 1024).read_to_end(&mut head)?;
+    reader.rewind()?;
+    let framer = match format {
         AudioFormat::Mp3 => {
-            let mut at = id3_len(&bytes);
-            while let Some(frame) = bytes.get(at..at + 4).and_then(mp3_frame) {
-                if at + frame.len > bytes.len() {
-                    break;
-                }
-                at += frame.len;
-            }
-            let rest = bytes.len() - at;
-            // A cut-off frame is dropped; anything else after the frames is not ours to drop.
-            let partial = bytes.get(at..at + 4).and_then(mp3_frame).is_some() || rest < 4;
-            if rest > 0 && !partial {
+            let Some(end) = mp3_end(&mut reader, len, &head)? else {
                 return Ok(Err(unfit(
                     "data after its MP3 frames that tts cannot place",
                     "; drop --append",
                 )));
-            }
-            if rest > 0 {
+            };
+            drop(reader);
+            if end < len {
                 tracing::warn!(
-                    bytes = rest,
+                    bytes = len - end,
                     "{label} ended in a cut-off MP3 frame; it was dropped"
                 );
             }
-            file.set_len(at as u64)?;
-            Ok(Ok(Framer::Mp3(Mp3Framer::appending())))
+            file.set_len(end)?;
+            Framer::Mp3(Mp3Framer::appending())
         }
         AudioFormat::Opus => {
-            let Some(head) = opus_head(&bytes) else {
+            let Some(opus) = opus_head(&head) else {
                 return Ok(Err(unfit("no Ogg Opus stream", "; drop --append")));
             };
-            let mut at = 0;
-            let mut last: Option<(usize, Page)> = None;
-            let mut granule = 0u64;
-            let mut packet_start: Option<Vec<u8>> = None;
-            while let Some(page) = ogg_page(&bytes[at..]) {
-                if at + page.len > bytes.len() || !page_is_sound(&bytes[at..], &page) {
-                    break;
-                }
-                if page.serial == head.serial {
-                    granule += page_samples(&bytes[at..at + page.len], &page, &mut packet_start);
-                }
-                last = Some((at, page.clone()));
-                at += page.len;
-            }
-            let Some((last_at, last_page)) = last else {
-                return Ok(Err(unfit("no whole Ogg page", "; drop --append")));
+            let scan = match ogg_end(&mut reader, len, opus.serial)? {
+                Ok(scan) => scan,
+                Err(unfit) => return Ok(Err(unfit)),
             };
-            if last_page.serial != head.serial {
-                return Ok(Err(unfit("more than one Ogg stream", "; drop --append")));
-            }
-            if at < bytes.len() {
+            drop(reader);
+            if scan.end < len {
                 tracing::warn!(
-                    bytes = bytes.len() - at,
+                    bytes = len - scan.end,
                     "{label} ended in a cut-off Ogg page; it was dropped"
                 );
             }
-            file.set_len(at as u64)?;
-            if last_page.flags & END != 0 {
-                let mut page = bytes[last_at..at].to_vec();
+            file.set_len(scan.end)?;
+            if scan.last_page[5] & END != 0 {
+                // The stream goes on: its last page is no longer its end.
+                let mut page = scan.last_page;
                 page[5] &= !END;
                 seal(&mut page);
-                file.seek(SeekFrom::Start(last_at as u64))?;
+                file.seek(SeekFrom::Start(scan.last_at))?;
                 file.write_all(&page)?;
             }
-            file.seek(SeekFrom::End(0))?;
-            Ok(Ok(Framer::Ogg(OggFramer {
+            Framer::Ogg(OggFramer {
                 buffer: Vec::new(),
                 join: Some(OggJoin {
-                    serial: head.serial,
-                    next_sequence: last_page.sequence.wrapping_add(1),
-                    base_granule: granule,
+                    serial: opus.serial,
+                    next_sequence: scan.last_sequence.wrapping_add(1),
+                    base_granule: scan.samples,
                 }),
                 skipping_headers: false,
                 samples: 0,
                 packet_start: None,
-            })))
+            })
         }
-        AudioFormat::Wav => match wav_layout(&bytes) {
-            Some(layout) => {
-                // An odd trailing byte is half a sample from a run cut short.
-                let data = (bytes.len() as u64).saturating_sub(layout.data_start) & !1;
-                file.set_len(layout.data_start + data)?;
-                file.seek(SeekFrom::End(0))?;
-                Ok(Ok(Framer::Wav(WavFramer {
-                    buffer: Vec::new(),
-                    layout: Some(layout),
-                    drop_header: true,
-                    raw: false,
-                    header_done: false,
-                    data_bytes: 0,
-                })))
-            }
-            None => Ok(Err(unfit(
-                "no WAV header tts can extend",
-                "; drop --append",
-            ))),
-        },
-        AudioFormat::Pcm => Ok(Ok(Framer::Pcm)),
+        AudioFormat::Wav => {
+            drop(reader);
+            let Some(layout) = wav_layout(&head) else {
+                return Ok(Err(unfit(
+                    "no WAV header tts can extend",
+                    "; drop --append",
+                )));
+            };
+            // An odd trailing byte is half a sample from a run cut short.
+            let data = len.saturating_sub(layout.data_start) & !1;
+            file.set_len(layout.data_start + data)?;
+            Framer::Wav(WavFramer {
+                buffer: Vec::new(),
+                layout: Some(layout),
+                drop_header: true,
+                raw: false,
+                header_done: false,
+                data_bytes: 0,
+            })
+        }
+        AudioFormat::Pcm => Framer::Pcm,
+    };
+    file.seek(SeekFrom::End(0))?;
+    Ok(Ok(framer))
+}
+
+/// Where an MP3 file's last whole frame ends; `None` when something other than a cut-off frame
+/// follows its frames (not ours to drop).
+fn mp3_end(reader: &mut BufReader<&mut File>, len: u64, head: &[u8]) -> io::Result<Option<u64>> {
+    let mut at = id3_len(head) as u64;
+    let mut header = [0u8; 4];
+    loop {
+        if at + 4 > len {
+            // Fewer bytes than a header: a cut-off frame, or nothing.
+            return Ok(Some(at));
+        }
+        reader.seek(SeekFrom::Start(at))?;
+        reader.read_exact(&mut header)?;
+        let Some(frame) = mp3_frame(&header) else {
+            return Ok(None);
+        };
+        if at + frame.len as u64 > len {
+            return Ok(Some(at));
+        }
+        at += frame.len as u64;
     }
+}
+
+/// What appending to an Ogg Opus file needs to know of it.
+struct OggScan {
+    /// Where its last whole page ends.
+    end: u64,
+    /// Where that page starts, its bytes and its sequence number.
+    last_at: u64,
+    last_page: Vec<u8>,
+    last_sequence: u32,
+    /// Samples (48 kHz) its packets decode to.
+    samples: u64,
+}
+
+/// Walk an Ogg file page by page, checking each one's checksum.
+fn ogg_end(
+    reader: &mut BufReader<&mut File>,
+    len: u64,
+    serial: u32,
+) -> io::Result<Result<OggScan, Unfit>> {
+    let mut scan = OggScan {
+        end: 0,
+        last_at: 0,
+        last_page: Vec::new(),
+        last_sequence: 0,
+        samples: 0,
+    };
+    let mut packet_start = None;
+    let mut page_bytes = Vec::new();
+    loop {
+        let at = scan.end;
+        let mut header = [0u8; 27];
+        if at + 27 > len {
+            break;
+        }
+        reader.seek(SeekFrom::Start(at))?;
+        reader.read_exact(&mut header)?;
+        if &header[0..4] != b"OggS" {
+            return Ok(Err(unfit(
+                "data after its Ogg pages that tts cannot place",
+                "; drop --append",
+            )));
+        }
+        let segments = usize::from(header[26]);
+        if at + 27 + segments as u64 > len {
+            break;
+        }
+        page_bytes.clear();
+        page_bytes.extend_from_slice(&header);
+        page_bytes.resize(27 + segments, 0);
+        reader.read_exact(&mut page_bytes[27..])?;
+        let body: usize = page_bytes[27..].iter().map(|&l| usize::from(l)).sum();
+        if at + (27 + segments + body) as u64 > len {
+            break; // cut off
+        }
+        page_bytes.resize(27 + segments + body, 0);
+        reader.read_exact(&mut page_bytes[27 + segments..])?;
+        let Some(page) = ogg_page(&page_bytes) else {
+            break;
+        };
+        if !page_is_sound(&page_bytes, &page) {
+            return Ok(Err(unfit(
+                "an Ogg page whose checksum is wrong",
+                "; drop --append",
+            )));
+        }
+        if page.serial != serial {
+            return Ok(Err(unfit("more than one Ogg stream", "; drop --append")));
+        }
+        scan.samples += page_samples(&page_bytes, &page, &mut packet_start);
+        scan.last_at = at;
+        scan.last_sequence = page.sequence;
+        scan.last_page.clone_from(&page_bytes);
+        scan.end = at + page.len as u64;
+    }
+    if scan.last_page.is_empty() {
+        return Ok(Err(unfit("no whole Ogg page", "; drop --append")));
+    }
+    // What follows the last whole page may be dropped only if it is one page cut off by a run
+    // that stopped mid-write: shorter than the largest page, with no page starting after it.
+    let rest = len - scan.end;
+    if rest > 0 {
+        const LARGEST_PAGE: u64 = 27 + 255 + 255 * 255;
+        let mut tail = Vec::new();
+        reader.seek(SeekFrom::Start(scan.end))?;
+        reader.take(LARGEST_PAGE + 1).read_to_end(&mut tail)?;
+        let another = tail.windows(4).skip(1).any(|w| w == b"OggS");
+        if rest > LARGEST_PAGE || another {
+            return Ok(Err(unfit(
+                "a damaged Ogg page before its end",
+                "; drop --append",
+            )));
+        }
+    }
+    Ok(Ok(scan))
 }
 
 /// Samples (48 kHz) of the Opus packets that end in this page; `packet_start` carries the

@@ -230,3 +230,26 @@ fn a_wav_body_is_its_samples_whatever_sizes_its_header_states() {
         );
     }
 }
+
+#[test]
+fn damage_before_the_end_is_refused_and_the_file_left_alone() {
+    let dir = tempfile::tempdir().expect("dir");
+    for format in [AudioFormat::Mp3, AudioFormat::Opus] {
+        let mut bytes = encoded(format, 24_000, 2.0);
+        let middle = bytes.len() / 2;
+        bytes[middle..middle + 200].fill(0x55);
+        let path = dir.path().join(format!("damaged.{}", format.name()));
+        std::fs::write(&path, &bytes).expect("write");
+        let mut file = open_for_append(&path).expect("open");
+        let unfit = prepare_append(&mut file, format, "damaged")
+            .expect("io")
+            .expect_err("refused");
+        assert!(unfit.hint.contains("drop --append"), "{format}: {unfit:?}");
+        drop(file);
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            bytes,
+            "{format}: untouched"
+        );
+    }
+}
