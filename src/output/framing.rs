@@ -374,12 +374,12 @@ pub fn prepare_append(
 fn mp3_end(reader: &mut BufReader<&mut File>, len: u64, head: &[u8]) -> io::Result<Option<u64>> {
     let mut at = id3_len(head) as u64;
     let mut header = [0u8; 4];
+    reader.seek(SeekFrom::Start(at))?;
     loop {
         if at + 4 > len {
             // Fewer bytes than a header: a cut-off frame, or nothing.
             return Ok(Some(at));
         }
-        reader.seek(SeekFrom::Start(at))?;
         reader.read_exact(&mut header)?;
         let Some(frame) = mp3_frame(&header) else {
             return Ok(None);
@@ -388,6 +388,8 @@ fn mp3_end(reader: &mut BufReader<&mut File>, len: u64, head: &[u8]) -> io::Resu
             return Ok(Some(at));
         }
         at += frame.len as u64;
+        // Relative, so the reader keeps its buffer: a frame is a few hundred bytes.
+        reader.seek_relative(i64::try_from(frame.len).unwrap_or(i64::MAX) - 4)?;
     }
 }
 
@@ -418,13 +420,14 @@ fn ogg_end(
     };
     let mut packet_start = None;
     let mut page_bytes = Vec::new();
+    // Pages are read whole and in order: the reader is always at the next one.
+    reader.seek(SeekFrom::Start(0))?;
     loop {
         let at = scan.end;
         let mut header = [0u8; 27];
         if at + 27 > len {
             break;
         }
-        reader.seek(SeekFrom::Start(at))?;
         reader.read_exact(&mut header)?;
         if &header[0..4] != b"OggS" {
             return Ok(Err(unfit(
