@@ -417,10 +417,18 @@ impl Worker<'_> {
         };
         let rate = synthesis.sample_rate();
         let remote = matches!(self.config.speech.engine, EngineConfig::CosyVoice(_));
-        let mut sink = if remote {
-            FileSink::passthrough(&options, rate)?
+        let opened = if remote {
+            FileSink::passthrough(&options, rate)
         } else {
-            FileSink::open(&options, rate)?
+            FileSink::open(&options, rate)
+        };
+        let mut sink = match opened {
+            Ok(sink) => sink,
+            Err(error) => {
+                // Nothing was sent: the engine (and its connection) serves the next file.
+                self.engine = Some((synthesis, fragments));
+                return Err(error.into());
+            }
         };
         let mut subtitles = self
             .config
