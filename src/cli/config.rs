@@ -245,6 +245,11 @@ pub enum ConfigError {
     /// `--subtitles` without an audio file to put them beside.
     #[error("--subtitles are written beside the audio file: add -o FILE (not -o -)")]
     SubtitlesNeedFile,
+    /// `--subtitles` with `--append`.
+    #[error(
+        "--subtitles cannot be combined with --append (the cues would cover only the added audio); write a new file"
+    )]
+    SubtitlesAppend,
     /// `--echo` with audio on stdout.
     #[error(
         "--echo prints sentences on stdout, where -o - writes audio; write the audio to a file"
@@ -615,6 +620,10 @@ pub(super) fn speech_config(
     }
     let subtitles = match (args.synthesis.subtitles, &sink) {
         (None, _) => None,
+        // Cues for the added audio alone would not fit the whole file.
+        (Some(_), SinkConfig::File(file)) if file.append => {
+            return Err(ConfigError::SubtitlesAppend);
+        }
         (Some(_), SinkConfig::File(file)) if matches!(file.target, Target::Path(_)) => {
             args.synthesis.subtitles.map(|s| match s {
                 SubtitlesArg::Srt => SubtitleFormat::Srt,

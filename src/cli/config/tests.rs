@@ -134,6 +134,8 @@ fn append_takes_the_files_rate_and_refuses_another_before_connecting() {
         err.contains("holds mp3 at 16000 Hz") && err.contains("use 16000"),
         "{err}"
     );
+    let err = message(&["--append", "-o", target, "--subtitles", "srt", "x"]);
+    assert!(err.contains("cannot be combined with --append"), "{err}");
     let err = message(&["--append", "-o", target, "--format", "opus", "x"]);
     assert!(err.contains("does not match the extension"), "{err}");
     let wav = dir.path().join("book.wav");
