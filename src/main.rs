@@ -60,7 +60,9 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
     let handler_cancel = cancel.clone();
     ctrlc::set_handler(move || {
         if handler_cancel.is_cancelled() {
-            // A second Ctrl-C: the user means it.
+            // A second Ctrl-C: the user means it. No destructor runs, so temporary files are
+            // removed here.
+            tts::output::file::remove_unfinished();
             std::process::exit(i32::from(code::INTERRUPTED));
         }
         handler_cancel.cancel();

@@ -9,6 +9,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use super::framing::{self, Framer};
 use super::{AudioSink, OutputError, SinkReport};
@@ -54,9 +55,45 @@ enum Landing {
     Rename {
         temp: tempfile::TempPath,
         target: PathBuf,
+        /// Listed while unfinished, for [`remove_unfinished`].
+        _listed: Unfinished,
     },
     /// Written in place (append) or to stdout.
     InPlace,
+}
+
+/// Temporary files being written: a process that must exit at once (a second Ctrl-C) runs no
+/// destructors, so it removes them through [`remove_unfinished`] instead.
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// A temporary file's place in [`UNFINISHED`], given up when it is renamed or dropped.
+struct Unfinished(PathBuf);
+
+impl Unfinished {
+    fn list(path: &Path) -> Self {
+        let mut listed = UNFINISHED.lock().unwrap_or_else(PoisonError::into_inner);
+        listed.push(path.to_owned());
+        Self(path.to_owned())
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let mut listed = UNFINISHED.lock().unwrap_or_else(PoisonError::into_inner);
+        listed.retain(|p| p != &self.0);
+    }
+}
+
+/// Remove every temporary file still being written; for an exit that skips destructors.
+pub fn remove_unfinished() {
+    remove_unfinished_where(|_| true);
+}
+
+fn remove_unfinished_where(pick: impl Fn(&Path) -> bool) {
+    let listed = UNFINISHED.lock().unwrap_or_else(PoisonError::into_inner);
+    for path in listed.iter().filter(|p| pick(p)) {
+        let _ = fs::remove_file(path);
+    }
 }
 
 /// Writes mono 16-bit audio as WAV or raw PCM.
@@ -197,6 +234,7 @@ impl FileSink {
                 (
                     writer,
                     Landing::Rename {
+                        _listed: Unfinished::list(&temp),
                         temp,
                         target: path.clone(),
                     },
@@ -351,7 +389,7 @@ impl FileSink {
             }
             Writer::Stream(mut w) => w.flush().map_err(|e| stream_error(e, &label))?,
         }
-        if let Landing::Rename { temp, target } = self.landing {
+        if let Landing::Rename { temp, target, .. } = self.landing {
             let io_err = |source| OutputError::Io {
                 path: label.clone(),
                 source,
@@ -569,6 +607,48 @@ mod tests {
             sample_rate: None,
             append,
         }
+    }
+
+    #[test]
+    fn unfinished_files_are_listed_until_renamed_or_dropped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let listed = |dir: &Path| {
+            UNFINISHED
+                .lock()
+                .expect("lock")
+                .iter()
+                .filter(|p| p.starts_with(dir))
+                .count()
+        };
+        let finished = Box::new(
+            FileSink::open(
+                &options(&dir.path().join("a.wav"), AudioFormat::Wav, false),
+                rate(16000),
+            )
+            .expect("open"),
+        );
+        let abandoned = Box::new(
+            FileSink::open(
+                &options(&dir.path().join("b.wav"), AudioFormat::Wav, false),
+                rate(16000),
+            )
+            .expect("open"),
+        );
+        assert_eq!(listed(dir.path()), 2);
+        finished.finish().expect("finish");
+        assert_eq!(listed(dir.path()), 1, "renamed: no longer listed");
+        // Only this test's files: other tests write theirs at the same time.
+        remove_unfinished_where(|p| p.starts_with(dir.path()));
+        let parts = fs::read_dir(dir.path())
+            .expect("dir")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "part"))
+            })
+            .count();
+        assert_eq!(parts, 0, "the unfinished one is removed");
+        drop(abandoned);
+        assert_eq!(listed(dir.path()), 0);
     }
 
     #[test]
