@@ -183,6 +183,8 @@ pub fn say(
                 return Err(err.into());
             }
             Err(RecvTimeoutError::Timeout) => sink.poll(),
+            // An engine stops at once on Ctrl-C, without a word: the loop's top handles it.
+            Err(RecvTimeoutError::Disconnected) if cancel.is_cancelled() => continue,
             Err(RecvTimeoutError::Disconnected) => bail!("the engine stopped unexpectedly"),
         };
         match written {

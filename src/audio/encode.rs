@@ -133,6 +133,8 @@ impl Encoder for Wav {
 /// MP3 through LAME, constant bit rate by sample rate.
 struct Mp3 {
     lame: mp3lame_encoder::Encoder,
+    /// Samples have gone in.
+    encoded_any: bool,
 }
 
 impl Mp3 {
@@ -152,12 +154,14 @@ impl Mp3 {
         builder.set_quality(Quality::Good).map_err(|e| setup(&e))?;
         Ok(Self {
             lame: builder.build().map_err(|e| setup(&e))?,
+            encoded_any: false,
         })
     }
 }
 
 impl Encoder for Mp3 {
     fn encode(&mut self, samples: &[i16], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.encoded_any |= !samples.is_empty();
         out.reserve(mp3lame_encoder::max_required_buffer_size(samples.len()));
         self.lame
             .encode_to_vec(mp3lame_encoder::MonoPcm(samples), out)
@@ -166,7 +170,12 @@ impl Encoder for Mp3 {
     }
 
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        // No audio, no frames: LAME's flush of nothing is not a valid stream.
+        if !self.encoded_any {
+            return Ok(());
+        }
         out.reserve(7200);
+        // Without the gap: the padding after the last sample stays within its frame.
         self.lame
             .flush_to_vec::<mp3lame_encoder::FlushNoGap>(out)
             .map_err(|e| EncodeError::Mp3(e.to_string()))?;
@@ -334,6 +343,20 @@ impl Encoder for OggOpus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_mp3_of_no_audio_is_no_bytes() {
+        let mut mp3 = encoder(
+            AudioFormat::Mp3,
+            SampleRate::new(22_050).expect("rate"),
+            None,
+        )
+        .expect("encoder");
+        let mut out = Vec::new();
+        mp3.encode(&[], &mut out).expect("encode");
+        mp3.finish(&mut out).expect("finish");
+        assert!(out.is_empty(), "{} bytes", out.len());
+    }
 
     fn tone(rate: u32, seconds: f64) -> Vec<i16> {
         (0..(f64::from(rate) * seconds) as usize)

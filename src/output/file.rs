@@ -389,6 +389,10 @@ impl FileSink {
             }
             Writer::Stream(mut w) => w.flush().map_err(|e| stream_error(e, &label))?,
         }
+        // Cut short before any audio: there is nothing worth keeping in the target's place.
+        if !complete && seconds == 0.0 && matches!(self.landing, Landing::Rename { .. }) {
+            return Ok(SinkReport::default());
+        }
         if let Landing::Rename { temp, target, .. } = self.landing {
             let io_err = |source| OutputError::Io {
                 path: label.clone(),

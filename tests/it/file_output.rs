@@ -519,3 +519,39 @@ fn subtitles_need_a_file_to_sit_beside() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("add -o FILE"));
 }
+
+#[test]
+fn a_second_ctrl_c_exits_at_once_and_leaves_no_temporary_file() {
+    let env = Env::new();
+    let path = env.path("twice.mp3");
+    let mut child = tts(env.dir.path())
+        .args(["say", "-e", "local", "-o"])
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(PARAGRAPH.repeat(20).as_bytes())
+        .expect("write");
+    stdin.flush().expect("flush");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while part_files(env.dir.path()).is_empty() {
+        assert!(Instant::now() < deadline, "no file was started");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    interrupt(&child);
+    interrupt(&child);
+    let output = child.wait_with_output().expect("exits");
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(130));
+    assert!(
+        part_files(env.dir.path()).is_empty(),
+        "no temporary file is left, however the two signals fell"
+    );
+    if path.exists() {
+        // The first Ctrl-C had time to keep what was written: then it is whole.
+        ffmpeg_decode(&path);
+    }
+}
