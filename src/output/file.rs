@@ -520,17 +520,8 @@ fn open_raw_append(
         wanted: describe(format, rate),
         hint: unfit.hint,
     };
-    let existing = framing::inspect(path, format)
-        .map_err(io_err)?
-        .map_err(mismatch)?;
-    if let Some(found) = existing.rate.filter(|&found| found != rate) {
-        return Err(mismatch(framing::Unfit {
-            found: format!("{found} Hz"),
-            hint: format!("; add --sample-rate {found}"),
-        }));
-    }
     let mut file = framing::open_for_append(path).map_err(io_err)?;
-    let framer = framing::prepare_append(&mut file, format, label)
+    let framer = framing::prepare_append(&mut file, format, rate, label)
         .map_err(io_err)?
         .map_err(mismatch)?;
     Ok((file, framer))

@@ -32,20 +32,27 @@ fn unfit(found: impl Into<String>, hint: &str) -> Unfit {
     }
 }
 
+/// Bytes of a file's start that tell what it holds.
+const HEAD: u64 = 64 * 1024;
+
 /// Look at the start of `path` to learn whether audio of `format` can be appended to it.
 pub fn inspect(path: &Path, format: AudioFormat) -> io::Result<Result<Existing, Unfit>> {
     let mut head = Vec::new();
-    File::open(path)?.take(64 * 1024).read_to_end(&mut head)?;
-    let len = path.metadata()?.len();
+    File::open(path)?.take(HEAD).read_to_end(&mut head)?;
+    Ok(examine(&head, path.metadata()?.len(), format))
+}
+
+/// What a file of `len` bytes starting with `head` holds, for appending `format`.
+fn examine(head: &[u8], len: u64, format: AudioFormat) -> Result<Existing, Unfit> {
     let riff = head.starts_with(b"RIFF");
-    Ok(match format {
+    match format {
         AudioFormat::Pcm if riff => Err(unfit("WAV data", "; use --format wav")),
-        AudioFormat::Pcm if len % 2 != 0 => Err(unfit(
+        AudioFormat::Pcm if !len.is_multiple_of(2) => Err(unfit(
             "an odd number of bytes, so not 16-bit samples",
             "; drop --append",
         )),
         AudioFormat::Pcm => Ok(Existing { rate: None }),
-        AudioFormat::Wav => match wav_layout(&head) {
+        AudioFormat::Wav => match wav_layout(head) {
             Some(layout) => Ok(Existing {
                 rate: Some(layout.rate),
             }),
@@ -59,7 +66,7 @@ pub fn inspect(path: &Path, format: AudioFormat) -> io::Result<Result<Existing, 
             )),
         },
         AudioFormat::Mp3 => {
-            let start = id3_len(&head);
+            let start = id3_len(head);
             match head.get(start..start + 4).and_then(mp3_frame) {
                 Some(frame) => Ok(Existing {
                     rate: Some(frame.rate),
@@ -70,7 +77,7 @@ pub fn inspect(path: &Path, format: AudioFormat) -> io::Result<Result<Existing, 
                 )),
             }
         }
-        AudioFormat::Opus => match opus_head(&head) {
+        AudioFormat::Opus => match opus_head(head) {
             Some(head) => Ok(Existing {
                 rate: Some(head.rate),
             }),
@@ -79,7 +86,7 @@ pub fn inspect(path: &Path, format: AudioFormat) -> io::Result<Result<Existing, 
                 "; drop --append or choose another file",
             )),
         },
-    })
+    }
 }
 
 /// Where a 16-bit mono PCM WAV's parts sit.
@@ -274,12 +281,14 @@ struct OggJoin {
     base_granule: u64,
 }
 
-/// Prepare `path` for appending: cut anything after the last whole MP3 frame or Ogg page (a run
-/// killed mid-write), and for Ogg clear the end-of-stream mark so the stream goes on. Returns
-/// the framer that the new bytes go through.
+/// Prepare `file` for appending `format` at `rate`: check what it holds (as [`inspect`] does)
+/// before touching it, cut anything after the last whole MP3 frame or Ogg page (a run killed
+/// mid-write), and for Ogg clear the end-of-stream mark so the stream goes on. Returns the
+/// framer that the new bytes go through.
 pub fn prepare_append(
     file: &mut File,
     format: AudioFormat,
+    rate: u32,
     label: &str,
 ) -> io::Result<Result<Framer, Unfit>> {
     // Scanned through a small buffer: an audiobook may be hundreds of megabytes.
@@ -287,8 +296,18 @@ pub fn prepare_append(
     file.rewind()?;
     let mut reader = BufReader::new(&mut *file);
     let mut head = Vec::new();
-    (&mut reader).take(64 * 1024).read_to_end(&mut head)?;
+    (&mut reader).take(HEAD).read_to_end(&mut head)?;
     reader.rewind()?;
+    match examine(&head, len, format) {
+        Err(unfit) => return Ok(Err(unfit)),
+        Ok(Existing { rate: Some(found) }) if found != rate => {
+            return Ok(Err(Unfit {
+                found: format!("{found} Hz"),
+                hint: format!("; add --sample-rate {found}"),
+            }));
+        }
+        Ok(_) => {}
+    }
     let framer = match format {
         AudioFormat::Mp3 => {
             let Some(end) = mp3_end(&mut reader, len, &head)? else {
@@ -510,27 +529,13 @@ fn page_samples(bytes: &[u8], page: &Page, packet_start: &mut Option<Vec<u8>>) -
     total
 }
 
-/// Samples at 48 kHz in an Opus packet, from its first two bytes (RFC 6716, section 3.1);
+/// Samples at 48 kHz in an Opus packet, from its first two bytes (libopus reads no more);
 /// headers (OpusHead, OpusTags) count as none.
 fn opus_packet_samples(first: &[u8]) -> u64 {
-    let Some(&toc) = first.first() else {
-        return 0;
-    };
     if first.starts_with(b"Op") {
         return 0;
     }
-    let config = u64::from(toc >> 3);
-    let per_frame = match config {
-        0..=11 => [480, 960, 1920, 2880][(config % 4) as usize],
-        12..=15 => [480, 960][(config % 2) as usize],
-        _ => [120, 240, 480, 960][(config % 4) as usize],
-    };
-    let frames = match toc & 3 {
-        0 => 1,
-        1 | 2 => 2,
-        _ => first.get(1).map_or(0, |b| u64::from(b & 0x3f)),
-    };
-    per_frame * frames
+    opus::packet::get_nb_samples(first, 48_000).map_or(0, |n| n as u64)
 }
 
 /// Passes encoded bytes on to the file only in whole units, adapting them when appending.

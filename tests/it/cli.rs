@@ -6,7 +6,12 @@ use crate::common::tts;
 
 fn run(args: &[&str]) -> Output {
     let home = tempfile::tempdir().expect("tempdir");
-    tts(home.path()).args(args).output().expect("tts runs")
+    // In the home directory: a command that writes `-o x.wav` must not write into the repository.
+    tts(home.path())
+        .current_dir(home.path())
+        .args(args)
+        .output()
+        .expect("tts runs")
 }
 
 fn stderr(output: &Output) -> String {

@@ -53,7 +53,8 @@ fn appended(format: AudioFormat, first: &[u8], second: &[u8]) -> Vec<u8> {
     let path = dir.path().join("a");
     std::fs::write(&path, first).expect("write");
     let mut file = open_for_append(&path).expect("open");
-    let mut framer = prepare_append(&mut file, format, "a")
+    let rate = inspect(&path, format).expect("io").expect("fit").rate;
+    let mut framer = prepare_append(&mut file, format, rate.unwrap_or(16_000), "a")
         .expect("io")
         .expect("fit");
     let mut out = framed(&mut framer, second);
@@ -241,7 +242,7 @@ fn damage_before_the_end_is_refused_and_the_file_left_alone() {
         let path = dir.path().join(format!("damaged.{}", format.name()));
         std::fs::write(&path, &bytes).expect("write");
         let mut file = open_for_append(&path).expect("open");
-        let unfit = prepare_append(&mut file, format, "damaged")
+        let unfit = prepare_append(&mut file, format, 24_000, "damaged")
             .expect("io")
             .expect_err("refused");
         assert!(unfit.hint.contains("drop --append"), "{format}: {unfit:?}");
@@ -252,4 +253,20 @@ fn damage_before_the_end_is_refused_and_the_file_left_alone() {
             "{format}: untouched"
         );
     }
+}
+
+#[test]
+fn another_rate_is_refused_before_the_file_is_touched() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("a.opus");
+    let mut bytes = encoded(AudioFormat::Opus, 16_000, 0.5);
+    bytes.truncate(bytes.len() - 10); // a cut-off page that a fitting append would drop
+    std::fs::write(&path, &bytes).expect("write");
+    let mut file = open_for_append(&path).expect("open");
+    let unfit = prepare_append(&mut file, AudioFormat::Opus, 24_000, "a")
+        .expect("io")
+        .expect_err("refused");
+    assert_eq!(unfit.hint, "; add --sample-rate 16000");
+    drop(file);
+    assert_eq!(std::fs::read(&path).expect("read"), bytes, "untouched");
 }
