@@ -8,6 +8,7 @@ use super::args::{ConvertArgs, SayArgs};
 use super::config::{ConfigError, Environment, SayConfig, SinkConfig, speech_config};
 use super::settings::FileSettings;
 use crate::audio::AudioFormat;
+use crate::output::file::{FileOptions, Target};
 
 /// Jobs when `--jobs` is not given.
 const DEFAULT_JOBS: usize = 4;
@@ -26,10 +27,10 @@ pub struct ConvertFile {
 pub struct ConvertConfig {
     /// The files, in the order given.
     pub files: Vec<ConvertFile>,
-    /// How to speak and what to write; its sink names the format and rate (not a file).
+    /// How to speak: engine, feed, notices.
     pub speech: SayConfig,
-    /// The output format.
-    pub format: AudioFormat,
+    /// Format and rate of every output (its target is set per file).
+    pub output: FileOptions,
     /// Files converted at once.
     pub jobs: usize,
     /// Convert outputs that are already up to date.
@@ -78,7 +79,16 @@ pub fn convert_config(
     // only carries the extension, each file gets its own.
     say.output = Some(PathBuf::from(format!("convert.{}", format.name())));
     let speech = speech_config(say, env, file, Vec::new())?;
-    debug_assert!(matches!(speech.sink, SinkConfig::File(_)));
+    let output = match &speech.sink {
+        SinkConfig::File(options) => options.clone(),
+        // Not reached (`say.output` is set above); the same meaning, at the engine's rate.
+        SinkConfig::Device(_) => FileOptions {
+            target: Target::Stdout,
+            format,
+            sample_rate: None,
+            append: false,
+        },
+    };
     let mut files = Vec::with_capacity(args.files.len());
     let mut outputs: HashMap<PathBuf, PathBuf> = HashMap::new();
     for input in args.files {
@@ -101,7 +111,7 @@ pub fn convert_config(
     Ok(ConvertConfig {
         files,
         speech,
-        format,
+        output,
         jobs,
         force: args.force,
         reuse: !args.no_reuse,

@@ -8,15 +8,16 @@ pub mod progress;
 use std::collections::VecDeque;
 use std::error::Error as _;
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::audio::SampleRate;
 use crate::cancel::CancelToken;
 use crate::cli::batch::{ConvertConfig, ConvertFile};
-use crate::cli::config::{EngineConfig, SinkConfig};
+use crate::cli::config::EngineConfig;
 use crate::engine::{EngineError, EngineEvent, FragmentSender, Synthesis, cosyvoice, local};
 use crate::output::file::{FileOptions, FileSink, Target};
 use crate::output::subtitles::Subtitles;
@@ -227,26 +228,22 @@ pub fn convert(
         EngineConfig::CosyVoice(_) => config.jobs,
     }
     .min(jobs.len());
-    let queue = Arc::new(Mutex::new(jobs));
+    let queue = Mutex::new(jobs);
     let (events_tx, events) = mpsc::channel::<Event>();
-    let engines_started = Arc::new(Mutex::new(0usize));
+    let engines_started = AtomicUsize::new(0);
     thread::scope(|scope| {
         for n in 0..workers {
-            let queue = Arc::clone(&queue);
-            let events = events_tx.clone();
-            let engines_started = Arc::clone(&engines_started);
+            let worker = Worker {
+                config,
+                cancel,
+                events: events_tx.clone(),
+                engine: None,
+                engines_started: &engines_started,
+            };
+            let queue = &queue;
             let spawned = thread::Builder::new()
                 .name(format!("convert-{n}"))
-                .spawn_scoped(scope, move || {
-                    Worker {
-                        config,
-                        cancel,
-                        events,
-                        engine: None,
-                        engines_started,
-                    }
-                    .run(&queue);
-                });
+                .spawn_scoped(scope, move || worker.run(queue));
             if let Err(error) = spawned {
                 tracing::warn!(%error, "could not start a conversion job");
             }
@@ -268,11 +265,10 @@ pub fn convert(
             outcome: outcome.unwrap_or(Outcome::Interrupted),
         })
         .collect();
-    let engines_started = *engines_started.lock().unwrap_or_else(|e| e.into_inner());
     Ok(Summary {
         files,
         wall: started.elapsed(),
-        engines_started,
+        engines_started: engines_started.into_inner(),
     })
 }
 
@@ -315,7 +311,7 @@ struct Worker<'a> {
     cancel: &'a CancelToken,
     events: Sender<Event>,
     engine: Option<(Synthesis, FragmentSender)>,
-    engines_started: Arc<Mutex<usize>>,
+    engines_started: &'a AtomicUsize,
 }
 
 impl Worker<'_> {
@@ -347,8 +343,7 @@ impl Worker<'_> {
                 Ok(outcome) => return outcome,
                 Err(_) if self.cancel.is_cancelled() => return Outcome::Interrupted,
                 Err(error) => {
-                    // A failed engine is gone; the next attempt starts afresh.
-                    self.engine = None;
+                    // `convert_one` kept the engine only if it is still good.
                     if !error.retryable() || attempt > MAX_RETRIES {
                         return Outcome::Failed(error.reason());
                     }
@@ -394,10 +389,7 @@ impl Worker<'_> {
             }
         };
         let fragments = synthesis.fragment_sender().ok_or(EngineError::Gone(name))?;
-        *self
-            .engines_started
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) += 1;
+        self.engines_started.fetch_add(1, Ordering::Relaxed);
         Ok((synthesis, fragments))
     }
 
@@ -408,12 +400,9 @@ impl Worker<'_> {
             Some(engine) => engine,
             None => self.start_engine()?,
         };
-        let SinkConfig::File(options) = &self.config.speech.sink else {
-            return Err(FileError::EngineGone);
-        };
         let options = FileOptions {
             target: Target::Path(job.file.output.clone()),
-            ..options.clone()
+            ..self.config.output.clone()
         };
         let rate = synthesis.sample_rate();
         let remote = matches!(self.config.speech.engine, EngineConfig::CosyVoice(_));

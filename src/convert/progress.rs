@@ -69,8 +69,8 @@ impl<'a> Progress<'a> {
                 // Files that fail before any synthesis (empty, not UTF-8) count as handled too.
                 self.total = self.files.len() - skipped;
                 self.sizes = files.iter().copied().collect();
-                if self.style == Style::Lines && *skipped > 0 {
-                    self.line(&format!("{skipped} file(s) already up to date, skipped"));
+                if *skipped > 0 {
+                    self.say(&format!("{skipped} file(s) already up to date, skipped"));
                 }
                 if self.style == Style::Bars {
                     let characters: usize = files.iter().map(|(_, c)| c).sum();
@@ -117,11 +117,7 @@ impl<'a> Progress<'a> {
                     "retrying {} (attempt {attempt}): {reason}",
                     self.name(*index)
                 );
-                match self.style {
-                    Style::Bars => self.bars.suspend(|| eprintln_line(&text)),
-                    Style::Lines => self.line(&text),
-                    Style::Quiet => {}
-                }
+                self.say(&text);
             }
             Event::Finished { index, outcome } => {
                 self.finished += 1;
@@ -148,17 +144,18 @@ impl<'a> Progress<'a> {
                     Outcome::Failed(reason) => format!("failed {}: {reason}", self.name(*index)),
                     Outcome::Skipped | Outcome::Interrupted => return,
                 };
-                match self.style {
-                    Style::Bars => self.bars.suspend(|| eprintln_line(&text)),
-                    Style::Lines => self.line(&text),
-                    Style::Quiet => {}
-                }
+                self.say(&text);
             }
         }
     }
 
-    fn line(&self, text: &str) {
-        eprintln_line(text);
+    /// A line above the bars, or on its own without them.
+    fn say(&self, text: &str) {
+        match self.style {
+            Style::Bars => self.bars.suspend(|| eprintln_line(text)),
+            Style::Lines => eprintln_line(text),
+            Style::Quiet => {}
+        }
     }
 
     /// Take the bars off the screen before the summary.
