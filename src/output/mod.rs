@@ -110,7 +110,7 @@ pub enum OutputError {
         format: crate::audio::AudioFormat,
     },
     /// The encoded audio could not be decoded for playing.
-    #[error("cannot play the audio")]
+    #[error("cannot play the audio the service sent; drop --format to have it send PCM")]
     Decode(#[from] crate::audio::decode::DecodeError),
     /// The reader of standard output went away (`tts ... -o - | head`): not a failure.
     #[error("standard output was closed")]
