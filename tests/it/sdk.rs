@@ -8,7 +8,7 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
 
-use crate::common::{ServeProcess, opus_head_rate};
+use crate::common::{ServeProcess, ffmpeg_decode, opus_head_rate};
 
 type Server = ServeProcess;
 
@@ -77,17 +77,8 @@ fn sdk(version: &'static str, server: &Server, scenario: &str, out: &Path) -> Va
 
 /// Decode with ffmpeg at the file's own rate: (rate, seconds).
 fn decode(path: &str) -> (u32, f64) {
-    let wav = format!("{path}.decoded.wav");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-nostdin", "-v", "error", "-y", "-i", path, "-f", "wav", &wav,
-        ])
-        .status()
-        .expect("ffmpeg (Debian package ffmpeg) is installed for the tests");
-    assert!(status.success(), "ffmpeg cannot decode {path}");
-    let reader = hound::WavReader::open(&wav).expect("ffmpeg wrote a WAV");
-    let rate = reader.spec().sample_rate;
-    (rate, f64::from(reader.duration()) / f64::from(rate))
+    let (rate, samples) = ffmpeg_decode(Path::new(path));
+    (rate, samples.len() as f64 / f64::from(rate))
 }
 
 #[test]

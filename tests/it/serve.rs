@@ -1,6 +1,6 @@
 //! `tts serve` with our own client and with a raw WebSocket client for the protocol's edges.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -8,30 +8,14 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::common::{Capture, ServeProcess, non_silent, rms, tts};
+use crate::common::{Capture, ServeProcess, ffmpeg_decode, non_silent, rms, tts};
 
 type Server = ServeProcess;
 
 const TEXT: &str = "Our own client talks to our own server. It speaks every format.";
 
 fn decode(path: &str) -> (u32, Vec<i16>) {
-    let wav = format!("{path}.decoded.wav");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-nostdin", "-v", "error", "-y", "-i", path, "-f", "wav", &wav,
-        ])
-        .status()
-        .expect("ffmpeg is installed for the tests");
-    assert!(status.success(), "ffmpeg cannot decode {path}");
-    let mut reader = hound::WavReader::open(&wav).expect("a WAV");
-    let rate = reader.spec().sample_rate;
-    (
-        rate,
-        reader
-            .samples::<i16>()
-            .map(|s| s.expect("sample"))
-            .collect(),
-    )
+    ffmpeg_decode(std::path::Path::new(path))
 }
 
 #[test]
