@@ -38,7 +38,12 @@ mod code {
 
 fn main() -> ExitCode {
     let started = Instant::now();
-    let args = Args::parse();
+    // `tts "Hello"` and `echo hi | tts` mean `tts say`.
+    let argv = tts::cli::args::with_default_verb(
+        std::env::args_os().collect(),
+        std::io::stdin().is_terminal(),
+    );
+    let args = Args::parse_from(argv);
     match run(args, started) {
         Ok(code) => code,
         Err(err) => {

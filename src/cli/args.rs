@@ -22,9 +22,19 @@ Examples:
 A rerun skips outputs that are complete and newer than their input (--force redoes them);
 Ctrl-C leaves no partial files. Exit code 3 when any file failed.";
 
+const TOP_EXAMPLES: &str = "\
+Without a verb, tts speaks: `tts \"Hello\"` is `tts say \"Hello\"`, and `echo hi | tts` speaks
+standard input (to speak a verb's name, write `tts say convert`).";
+
 /// Text to speech in the terminal: CosyVoice voices, or an embedded offline engine.
 #[derive(Debug, Parser)]
-#[command(name = "tts", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "tts",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = TOP_EXAMPLES
+)]
 pub struct Args {
     /// Print only errors: no notices or progress.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -34,6 +44,43 @@ pub struct Args {
     pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The command line with `say` put before the first argument that is not a verb or a global
+/// flag, so `tts "Hello"`, `tts -v en-gb Hello` and `echo hi | tts` speak. Help and version
+/// flags are left alone; so is a bare `tts` typed on a terminal (`stdin_is_terminal`), which
+/// prints the help instead of waiting for text.
+pub fn with_default_verb(
+    argv: Vec<std::ffi::OsString>,
+    stdin_is_terminal: bool,
+) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let command = Args::command();
+    let is_verb = |arg: &str| {
+        arg == "help"
+            || command
+                .get_subcommands()
+                .any(|c| c.get_name() == arg || c.get_all_aliases().any(|a| a == arg))
+    };
+    let first = argv
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, arg)| !matches!(arg.to_str(), Some("-q" | "--quiet" | "--verbose")))
+        .map(|(at, arg)| {
+            let leave = arg
+                .to_str()
+                .is_some_and(|a| is_verb(a) || matches!(a, "-h" | "--help" | "-V" | "--version"));
+            (at, leave)
+        });
+    let mut argv = argv;
+    match first {
+        Some((_, true)) => {}
+        Some((at, false)) => argv.insert(at, "say".into()),
+        None if argv.len() <= 1 && stdin_is_terminal => argv.push("--help".into()),
+        None => argv.push("say".into()),
+    }
+    argv
 }
 
 /// The verbs of `tts`.
@@ -150,8 +197,9 @@ pub struct SayArgs {
     /// space and a blank line ends what is buffered.
     #[arg(long)]
     pub flush_on_newline: bool,
-    /// Seconds of quiet input after which the service's task is ended cleanly (it fails a task
-    /// after 23 s without a message); speech resumes in a new task [default: 15].
+    /// Seconds of quiet input after which the service's task is ended cleanly, above 0 and
+    /// below 23 (the service fails a task after 23 s without a message); speech resumes in a
+    /// new task [default: 15].
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<f64>,
     #[command(flatten)]
@@ -197,9 +245,13 @@ pub struct SynthesisArgs {
 /// `tts convert`.
 #[derive(Debug, clap::Args)]
 pub struct ConvertArgs {
-    /// Text or Markdown files, each converted to an audio file of the same name.
+    /// Text or Markdown files, each converted to an audio file of the same name; a directory
+    /// stands for its .txt, .md and .markdown files.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
+    /// Also take the text files in each directory's subdirectories (mirrored in -d DIR).
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
     /// Write the audio files into DIR, made if missing [default: beside each input].
     #[arg(short = 'd', long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -223,7 +275,8 @@ pub struct CosyVoiceArgs {
     /// Model [default: cosyvoice-v3-flash].
     #[arg(short, long, value_name = "MODEL")]
     pub model: Option<String>,
-    /// Opus bit rate in kbps, 6 to 510 (opus only) [default: 32].
+    /// Bit rate in kbps of an Opus file, 6 to 510 [default: 32], or with the offline engine
+    /// of an MP3 file, 8 to 320 [default: by sample rate].
     #[arg(long, value_name = "KBPS", allow_negative_numbers = true)]
     pub bit_rate: Option<i64>,
     /// Random seed, 0 to 65535 [default: 0].
@@ -258,6 +311,10 @@ pub struct CosyVoiceArgs {
     /// AIGC propagation id.
     #[arg(long, value_name = "ID")]
     pub aigc_propagate_id: Option<String>,
+    /// Send the voice even when the catalog says it does not serve the model (for a catalog
+    /// that is behind the service).
+    #[arg(long)]
+    pub force_voice: bool,
     /// The text is SSML (one message; not with streaming stdin).
     #[arg(long)]
     pub ssml: bool,
@@ -321,4 +378,43 @@ pub enum EngineArg {
     Local,
     /// The DashScope CosyVoice service.
     Cosyvoice,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(args: &[&str], terminal: bool) -> Vec<String> {
+        let argv = std::iter::once("tts")
+            .chain(args.iter().copied())
+            .map(std::ffi::OsString::from)
+            .collect();
+        with_default_verb(argv, terminal)
+            .into_iter()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn say_is_the_verb_when_none_is_given() {
+        assert_eq!(with(&["hello"], true), ["say", "hello"]);
+        assert_eq!(
+            with(&["-q", "-v", "en-gb", "hi"], true),
+            ["-q", "say", "-v", "en-gb", "hi"]
+        );
+        assert_eq!(with(&[], false), ["say"], "echo hi | tts");
+        assert_eq!(with(&["--verbose"], false), ["--verbose", "say"]);
+        assert_eq!(with(&[], true), ["--help"], "tts on a terminal shows help");
+        for kept in [
+            &["convert", "a.txt"][..],
+            &["say", "hi"],
+            &["--help"],
+            &["-V"],
+            &["help", "say"],
+            &["-q", "voices"],
+        ] {
+            assert_eq!(with(kept, true), kept, "{kept:?}");
+        }
+    }
 }

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use super::args::{
     Args, Command, ConfigAction, EngineArg, FormatArg, SayArgs, ServeArgs, SubtitlesArg,
 };
-use super::credentials;
+use super::credentials::{self, Credentials};
 use super::list::VoicesOptions;
 use super::remote::{self, FileFormat, Prosody, RemoteConfig};
-use super::settings::{self, FileSettings};
+use super::settings::{self, EngineKind, FileDefaults, FileSettings};
 use crate::audio::{AudioFormat, SUPPORTED_RATES, SampleRate};
 use crate::engine::local::LocalParams;
 use crate::output::device::PlayerOptions;
@@ -384,6 +384,51 @@ pub enum ConfigError {
         /// The output both map to.
         output: PathBuf,
     },
+    /// A flag that the engine of this run would not honour.
+    #[error(
+        "{flag} is honoured by the {engine} engine only, and this run speaks with the offline engine; drop {flag}, or use -e {engine} (with an API key)"
+    )]
+    OtherEngine {
+        /// The flag.
+        flag: &'static str,
+        /// The engine that honours it.
+        engine: &'static str,
+    },
+    /// `--bit-rate` for a format without one.
+    #[error(
+        "--bit-rate applies to opus and mp3 files with the offline engine: write -o FILE.opus or FILE.mp3, or drop --bit-rate"
+    )]
+    BitRateLocal,
+    /// An MP3 bit rate LAME does not take.
+    #[error(
+        "--bit-rate {value} is not an MP3 bit rate: use one of 8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320"
+    )]
+    Mp3BitRate {
+        /// The value given.
+        value: i64,
+    },
+    /// A catalog voice with a model it does not serve.
+    #[error(
+        "voice {voice} does not serve the model {model}: it takes {models}; use -m {first}, or --force-voice to send it anyway"
+    )]
+    VoiceModel {
+        /// The voice.
+        voice: String,
+        /// The model asked for.
+        model: String,
+        /// The models the catalog lists for the voice.
+        models: String,
+        /// The first of them.
+        first: String,
+    },
+    /// `tts convert DIR` with no text files in it.
+    #[error("{} holds no .txt, .md or .markdown files{}", dir.display(), if *recursive { "" } else { " (--recursive looks in its subdirectories)" })]
+    NoTextFiles {
+        /// The directory.
+        dir: PathBuf,
+        /// Whether subdirectories were searched.
+        recursive: bool,
+    },
 }
 
 impl TryFrom<Args> for Config {
@@ -404,32 +449,22 @@ impl Config {
         };
         let command = match args.command {
             Command::Say(mut say) => {
-                let file = with_settings(&mut say, env)?;
                 if say.synthesis.voice.as_deref() == Some("?") {
                     // The macOS `say -v '?'` habit: list the voices of the engine that would speak.
-                    let engine = say.synthesis.engine.unwrap_or(EngineArg::Auto);
-                    let keyless = || -> Result<bool, ConfigError> {
-                        Ok(credentials::find(
-                            env.api_key.as_deref(),
-                            env.config_file.as_deref(),
-                            &file,
-                        )?
-                        .is_none())
-                    };
-                    let local =
-                        engine == EngineArg::Local || (engine == EngineArg::Auto && keyless()?);
+                    let prepared = with_settings(&mut say, env, false)?;
                     CommandConfig::Voices(VoicesOptions {
-                        local,
+                        local: prepared.engine == EngineKind::Local,
                         ..VoicesOptions::default()
                     })
                 } else {
-                    CommandConfig::Say(say_config(*say, env, &file)?)
+                    let prepared = with_settings(&mut say, env, true)?;
+                    CommandConfig::Say(say_config(*say, env, prepared)?)
                 }
             }
             Command::Convert(convert) => {
                 let mut say = super::batch::as_say_args(&convert);
-                let file = with_settings(&mut say, env)?;
-                CommandConfig::Convert(super::batch::convert_config(*convert, say, env, &file)?)
+                let prepared = with_settings(&mut say, env, true)?;
+                CommandConfig::Convert(super::batch::convert_config(*convert, say, env, prepared)?)
             }
             Command::Serve(serve) => CommandConfig::Serve(serve_config(&serve, env)?),
             Command::Config(config) => {
@@ -458,9 +493,29 @@ impl Config {
     }
 }
 
-/// Fill what the command line left unset from TTS_* variables, the profile and the config
-/// file; the file's settings are returned for the key lookup.
-fn with_settings(say: &mut SayArgs, env: &Environment) -> Result<FileSettings, ConfigError> {
+/// What the settings and the engine choice give a `say` or `convert` run.
+pub(super) struct Prepared {
+    /// The config file's settings (for the key-exposure warning).
+    pub(super) file: FileSettings,
+    /// The engine that speaks, `auto` resolved.
+    pub(super) engine: EngineKind,
+    /// The key, for the CosyVoice engine.
+    pub(super) credentials: Option<Credentials>,
+    /// Defaults for the output file.
+    pub(super) file_defaults: FileDefaults,
+    /// Notices: the engine choice, skipped settings.
+    pub(super) notices: Vec<String>,
+}
+
+/// Choose the engine (flag, else setting, else `auto`: CosyVoice when a key is configured),
+/// refuse flags it would not honour, then fill what the command line left unset from the
+/// `TTS_*` variables, the profile and the config file, where each fits that engine.
+/// `need_key`: `-e cosyvoice` without a key is an error (not for listing voices).
+fn with_settings(
+    say: &mut SayArgs,
+    env: &Environment,
+    need_key: bool,
+) -> Result<Prepared, ConfigError> {
     let file = settings::load(env.config_file.as_deref())?;
     let lookup = |name: &str| {
         env.tts_vars
@@ -469,26 +524,112 @@ fn with_settings(say: &mut SayArgs, env: &Environment) -> Result<FileSettings, C
             .map(|(_, v)| v.clone())
     };
     let environment = settings::from_environment(&lookup)?;
-    settings::defaults_for(&file, say.synthesis.profile.as_deref(), environment)?.apply(say)?;
-    Ok(file)
+    let profile = settings::profile(&file, say.synthesis.profile.as_deref())?;
+    let engine_arg = match say.synthesis.engine {
+        Some(engine) => engine,
+        None => settings::engine_setting(&file, profile, &environment)?.unwrap_or(EngineArg::Auto),
+    };
+    say.synthesis.engine = Some(engine_arg);
+    let credentials = match engine_arg {
+        EngineArg::Local => None,
+        EngineArg::Auto | EngineArg::Cosyvoice => {
+            credentials::find(env.api_key.as_deref(), env.config_file.as_deref(), &file)?
+        }
+    };
+    if need_key && engine_arg == EngineArg::Cosyvoice && credentials.is_none() {
+        let config = env
+            .config_file
+            .as_ref()
+            .map_or_else(|| "the config file".into(), |p| p.display().to_string());
+        return Err(ConfigError::NoApiKey { config });
+    }
+    let engine = if credentials.is_some() {
+        EngineKind::CosyVoice
+    } else {
+        EngineKind::Local
+    };
+    if need_key {
+        refuse_unfit_flags(say, engine)?;
+    }
+    let mut chosen = settings::defaults_for(&file, profile, environment, engine);
+    let defaults = std::mem::take(&mut chosen.defaults);
+    chosen.file.format = defaults.apply(say)?;
+    let mut notices: Vec<String> = (engine_arg == EngineArg::Auto && credentials.is_none())
+        .then(|| {
+            "no DashScope API key (DASHSCOPE_API_KEY); speaking with the offline engine (--engine local hides this)"
+                .to_owned()
+        })
+        .into_iter()
+        .collect();
+    notices.extend(chosen.notice(engine));
+    Ok(Prepared {
+        file,
+        engine,
+        credentials,
+        file_defaults: chosen.file,
+        notices,
+    })
+}
+
+/// A flag the engine would not honour is refused, naming the engine that would, before any
+/// default is filled in (a default that does not fit is skipped instead).
+fn refuse_unfit_flags(say: &SayArgs, engine: EngineKind) -> Result<(), ConfigError> {
+    if engine != EngineKind::Local {
+        return Ok(());
+    }
+    let c = &say.synthesis.cosyvoice;
+    let given = [
+        ("--model", c.model.is_some()),
+        ("--seed", c.seed.is_some()),
+        ("--language", c.language.is_some()),
+        ("--instruction", c.instruction.is_some()),
+        ("--word-timestamps", c.word_timestamps),
+        ("--phoneme-timestamps", c.phoneme_timestamps),
+        ("--hot-fix", c.hot_fix.is_some()),
+        ("--aigc-tag", c.aigc_tag),
+        ("--aigc-propagator", c.aigc_propagator.is_some()),
+        ("--aigc-propagate-id", c.aigc_propagate_id.is_some()),
+        ("--force-voice", c.force_voice),
+        ("--region", c.region.is_some()),
+        ("--endpoint", c.endpoint.is_some()),
+        ("--workspace", c.workspace.is_some()),
+        ("--connect-timeout", c.connect_timeout.is_some()),
+        ("--start-timeout", c.start_timeout.is_some()),
+        ("--progress-timeout", c.progress_timeout.is_some()),
+        ("--idle-timeout", say.idle_timeout.is_some()),
+    ];
+    match given.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => Err(ConfigError::OtherEngine {
+            flag,
+            engine: "cosyvoice",
+        }),
+        None => Ok(()),
+    }
 }
 
 fn say_config(
     args: SayArgs,
     env: &Environment,
-    file: &FileSettings,
+    prepared: Prepared,
 ) -> Result<SayConfig, ConfigError> {
     let inputs = inputs(&args)?;
-    speech_config(args, env, file, inputs)
+    speech_config(args, env, prepared, inputs)
 }
 
 /// Everything about speaking `inputs` as `args` say: engine, sink, feed, notices.
 pub(super) fn speech_config(
-    args: SayArgs,
+    mut args: SayArgs,
     env: &Environment,
-    file: &FileSettings,
+    prepared: Prepared,
     inputs: Vec<Input>,
 ) -> Result<SayConfig, ConfigError> {
+    let Prepared {
+        file,
+        engine: kind,
+        credentials: remote,
+        file_defaults,
+        mut notices,
+    } = prepared;
     let rate = ranged_f64(
         "--rate",
         args.synthesis.rate,
@@ -517,37 +658,15 @@ pub(super) fn speech_config(
     let sample_rate = args
         .synthesis
         .sample_rate
-        .map(|hz| {
-            u32::try_from(hz)
-                .ok()
-                .filter(|hz| SUPPORTED_RATES.contains(hz))
-                .and_then(SampleRate::new)
-                .ok_or(ConfigError::UnsupportedRate { value: hz })
-        })
+        .map(|hz| checked_rate(hz).ok_or(ConfigError::UnsupportedRate { value: hz }))
         .transpose()?;
-    let engine_arg = args.synthesis.engine.unwrap_or(EngineArg::Auto);
-    let found = match engine_arg {
-        EngineArg::Local => None,
-        EngineArg::Auto | EngineArg::Cosyvoice => {
-            credentials::find(env.api_key.as_deref(), env.config_file.as_deref(), file)?
-        }
-    };
-    let remote = match (engine_arg, found) {
-        (EngineArg::Cosyvoice, None) => {
-            let config = env
-                .config_file
-                .as_ref()
-                .map_or_else(|| "the config file".into(), |p| p.display().to_string());
-            return Err(ConfigError::NoApiKey { config });
-        }
-        (EngineArg::Local, _) | (EngineArg::Auto, None) => None,
-        (_, Some(credentials)) => Some(credentials),
-    };
-    let engine_notice = (engine_arg == EngineArg::Auto && remote.is_none()).then(|| {
-        "no DashScope API key (DASHSCOPE_API_KEY); speaking with the offline engine (--engine local hides this)"
-            .to_owned()
-    });
-    let sink = sink_config(&args, sample_rate)?;
+    let mut sink = sink_config(&args, sample_rate, &file_defaults)?;
+    if let SinkConfig::File(options) = &mut sink {
+        default_rate(options, &file_defaults, kind, &mut notices)?;
+        options.bit_rate = bit_rate(&mut args, options, &file_defaults, kind)?;
+    } else if args.synthesis.cosyvoice.bit_rate.is_some() && kind == EngineKind::Local {
+        return Err(ConfigError::BitRateLocal);
+    }
     if args.synthesis.cosyvoice.ssml && remote.is_none() {
         return Err(ConfigError::SsmlNeedsCosyVoice);
     }
@@ -602,16 +721,15 @@ pub(super) fn speech_config(
             EngineConfig::CosyVoice(Box::new(config))
         }
     };
+    // The service fails a task after 23 s without a message: a longer wait cannot be kept.
     let idle = match args.idle_timeout {
         None => std::time::Duration::from_secs(15),
-        Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
-            std::time::Duration::from_secs_f64(s)
-        }
+        Some(s) if s.is_finite() && s > 0.0 && s < 23.0 => std::time::Duration::from_secs_f64(s),
         Some(s) => {
             return Err(ConfigError::OutOfRange {
                 flag: "--idle-timeout",
                 value: s.to_string(),
-                range: "a number of seconds above 0 (the service allows 23)",
+                range: "a number of seconds above 0 and below 23 (the service fails a task after 23 s without a message)",
             });
         }
     };
@@ -643,7 +761,7 @@ pub(super) fn speech_config(
     let exposure = env
         .config_file
         .as_deref()
-        .and_then(|path| settings::exposure_warning(path, file));
+        .and_then(|path| settings::exposure_warning(path, &file));
     // New voices appear all the time, so a name the catalog lacks is still sent, with a hint.
     let unknown_voice = match &engine {
         EngineConfig::CosyVoice(remote)
@@ -662,11 +780,8 @@ pub(super) fn speech_config(
         }
         _ => None,
     };
-    let notices = engine_notice
-        .into_iter()
-        .chain(exposure)
-        .chain(unknown_voice)
-        .collect();
+    notices.extend(exposure);
+    notices.extend(unknown_voice);
     Ok(SayConfig {
         inputs,
         engine,
@@ -735,8 +850,96 @@ impl From<FormatArg> for AudioFormat {
     }
 }
 
-fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkConfig, ConfigError> {
+/// A `--sample-rate` value that files can have.
+fn checked_rate(hz: i64) -> Option<SampleRate> {
+    u32::try_from(hz)
+        .ok()
+        .filter(|hz| SUPPORTED_RATES.contains(hz))
+        .and_then(SampleRate::new)
+}
+
+/// The `sample_rate` setting, for a new file whose rate no flag set; with the service, an Opus
+/// file takes only the rates it offers, so another one is skipped with a notice.
+fn default_rate(
+    options: &mut FileOptions,
+    defaults: &FileDefaults,
+    engine: EngineKind,
+    notices: &mut Vec<String>,
+) -> Result<(), ConfigError> {
+    let Some(hz) = defaults.sample_rate else {
+        return Ok(());
+    };
+    if options.sample_rate.is_some() || options.append {
+        return Ok(());
+    }
+    let rate = checked_rate(hz).ok_or(ConfigError::Setting {
+        key: "sample_rate",
+        value: hz.to_string(),
+    })?;
+    if engine == EngineKind::CosyVoice
+        && options.format == AudioFormat::Opus
+        && !remote::OPUS_RATES.contains(&rate.get())
+    {
+        notices.push(format!(
+            "skipping the setting sample_rate = {hz}: the service's Opus comes at 8000, 16000, 24000 or 48000 Hz"
+        ));
+        return Ok(());
+    }
+    options.sample_rate = Some(rate);
+    Ok(())
+}
+
+/// The bit rate of the file: the flag, else the `bit_rate` setting where the format takes one.
+/// The service encodes Opus (its bit rate goes in the request); the offline engine's Opus and
+/// MP3 are encoded here.
+fn bit_rate(
+    args: &mut SayArgs,
+    options: &FileOptions,
+    defaults: &FileDefaults,
+    engine: EngineKind,
+) -> Result<Option<u32>, ConfigError> {
+    let flag = args.synthesis.cosyvoice.bit_rate;
+    let takes = match engine {
+        EngineKind::CosyVoice => options.format == AudioFormat::Opus,
+        EngineKind::Local => matches!(options.format, AudioFormat::Opus | AudioFormat::Mp3),
+    };
+    let kbps = match (flag, defaults.bit_rate) {
+        (Some(kbps), _) => kbps,
+        (None, Some(kbps)) if takes => kbps,
+        (None, _) => return Ok(None),
+    };
+    if engine == EngineKind::CosyVoice {
+        // Checked with the rest of the request.
+        args.synthesis.cosyvoice.bit_rate = Some(kbps);
+        return Ok(None);
+    }
+    match options.format {
+        AudioFormat::Opus => u32::try_from(kbps)
+            .ok()
+            .filter(|k| (6..=510).contains(k))
+            .map(Some)
+            .ok_or(ConfigError::OutOfRange {
+                flag: "--bit-rate",
+                value: kbps.to_string(),
+                range: "6 to 510 kbps",
+            }),
+        AudioFormat::Mp3 => u32::try_from(kbps)
+            .ok()
+            .filter(|k| crate::audio::encode::MP3_BIT_RATES.contains(k))
+            .map(Some)
+            .ok_or(ConfigError::Mp3BitRate { value: kbps }),
+        _ => Err(ConfigError::BitRateLocal),
+    }
+}
+
+fn sink_config(
+    args: &SayArgs,
+    sample_rate: Option<SampleRate>,
+    defaults: &FileDefaults,
+) -> Result<SinkConfig, ConfigError> {
     let format = args.synthesis.format.map(AudioFormat::from);
+    // The `format` setting is for files whose name does not say.
+    let default_format = defaults.format.map(AudioFormat::from);
     let Some(output) = &args.output else {
         if args.append {
             return Err(ConfigError::AppendNeedsFile);
@@ -753,7 +956,10 @@ fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkCo
         if args.append {
             return Err(ConfigError::AppendToStdout);
         }
-        (Target::Stdout, format.unwrap_or(AudioFormat::Wav))
+        (
+            Target::Stdout,
+            format.or(default_format).unwrap_or(AudioFormat::Wav),
+        )
     } else {
         let implied = AudioFormat::from_path(output);
         let format = match (format, implied) {
@@ -765,11 +971,16 @@ fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkCo
             }
             (Some(f), _) => f,
             (None, Some(i)) => i,
-            (None, None) => {
-                return Err(ConfigError::UnknownExtension {
-                    path: output.clone(),
-                });
-            }
+            (None, None) => match default_format {
+                Some(f) => f,
+                // A device or a FIFO (`/dev/null`, `my.fifo`) is a stream, as stdout is.
+                None if is_stream(output) => AudioFormat::Wav,
+                None => {
+                    return Err(ConfigError::UnknownExtension {
+                        path: output.clone(),
+                    });
+                }
+            },
         };
         (Target::Path(output.clone()), format)
     };
@@ -784,7 +995,13 @@ fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkCo
         format,
         sample_rate,
         append: args.append,
+        bit_rate: None,
     }))
+}
+
+/// Whether `path` is a device, a FIFO or a socket: written through like stdout.
+fn is_stream(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// Appending: the rate is the existing file's, unless `--sample-rate` says otherwise, which is

@@ -183,16 +183,34 @@ pub fn convert(
 ) -> Result<Summary, ConvertError> {
     let started = Instant::now();
     if let Some(dir) = &config.out_dir {
-        std::fs::create_dir_all(dir).map_err(|source| ConvertError::OutDir {
-            path: dir.clone(),
-            source,
-        })?;
+        // With the directory's subdirectories mirrored in it (`tts convert DIR --recursive`).
+        let mut dirs: Vec<&std::path::Path> = config
+            .files
+            .iter()
+            .filter_map(|f| f.output.parent())
+            .collect();
+        dirs.push(dir);
+        dirs.dedup();
+        for dir in dirs {
+            std::fs::create_dir_all(dir).map_err(|source| ConvertError::OutDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
     }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; config.files.len()];
     let mut jobs = VecDeque::new();
     let mut planned = Vec::new();
     for (index, file) in config.files.iter().enumerate() {
-        match prepare(file, config.force) {
+        // An output without the subtitles asked for is not done: the cues need the audio's
+        // timing, so both are made again.
+        let sidecar = config
+            .speech
+            .feed
+            .subtitles
+            .map(|format| Subtitles::new(format, &file.output));
+        let sidecar = sidecar.as_ref().map(Subtitles::path);
+        match prepare(file, sidecar, config.force) {
             Ok(Some(text)) => {
                 planned.push((index, text.chars().count()));
                 jobs.push_back(Job {
@@ -274,7 +292,11 @@ pub fn convert(
 
 /// The text of `file` when it must be converted; `None` when its output is up to date;
 /// the reason when it cannot be.
-fn prepare(file: &ConvertFile, force: bool) -> Result<Option<String>, String> {
+fn prepare(
+    file: &ConvertFile,
+    sidecar: Option<&std::path::Path>,
+    force: bool,
+) -> Result<Option<String>, String> {
     let input = std::fs::metadata(&file.input).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "not found".to_owned(),
         _ => format!("cannot read it: {e}"),
@@ -282,7 +304,11 @@ fn prepare(file: &ConvertFile, force: bool) -> Result<Option<String>, String> {
     if input.is_dir() {
         return Err("it is a directory".into());
     }
-    if !force && up_to_date(input.modified().ok(), &file.output) {
+    let modified = input.modified().ok();
+    if !force
+        && up_to_date(modified, &file.output)
+        && sidecar.is_none_or(|sidecar| up_to_date(modified, sidecar))
+    {
         return Ok(None);
     }
     let bytes = std::fs::read(&file.input).map_err(|e| format!("cannot read it: {e}"))?;

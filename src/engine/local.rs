@@ -18,15 +18,15 @@ pub const CHUNK_MS: u32 = 20;
 const NORMAL_WPM: f32 = 175.0;
 /// Audio chunks queued between the engine and the sink (about a second).
 const QUEUED_CHUNKS: usize = 50;
-/// Voice used for text that is mostly Chinese when no voice was asked for.
-const CHINESE_VOICE: &str = "cmn";
-/// Voice used otherwise when no voice was asked for.
+/// Voice for Latin-script text (and any script espeak-ng has no voice for) when no voice was
+/// asked for.
 const DEFAULT_VOICE: &str = "en-us";
 
 /// How the offline engine speaks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalParams {
-    /// An espeak-ng voice (`en-us`, `cmn`, `en-gb+f3`); `None` picks by the text's script.
+    /// An espeak-ng voice (`en-us`, `cmn`, `en-gb+f3`); `None` picks one for each fragment by
+    /// its language ([`voice_for`]).
     pub voice: Option<String>,
     /// Speaking rate, 0.5 to 2.0.
     pub rate: f32,
@@ -212,7 +212,7 @@ impl Speaker {
         Ok(())
     }
 
-    /// Speak `text` with `params` (a voice of `None` picks one by the text's script).
+    /// Speak `text` with `params` (a voice of `None` picks one by the text's language).
     pub fn speak(
         &mut self,
         params: &LocalParams,
@@ -221,11 +221,18 @@ impl Speaker {
     ) -> Result<(), EngineError> {
         match &params.voice {
             Some(voice) => self.select(voice)?,
-            None => self.select(if is_mostly_han(text) {
-                CHINESE_VOICE
-            } else {
-                DEFAULT_VOICE
-            })?,
+            None => {
+                let voice = voice_for(text);
+                if self.voice.as_deref() != Some(voice) {
+                    tracing::debug!("offline voice {voice} for {text:?}");
+                }
+                // A voice missing from this espeak-ng build falls back rather than failing
+                // the run: nobody asked for it.
+                if let Err(error) = self.select(voice) {
+                    tracing::debug!(%error, "speaking with {DEFAULT_VOICE} instead of {voice}");
+                    self.select(DEFAULT_VOICE)?;
+                }
+            }
         }
         let prosody = (params.wpm(), params.espeak_pitch(), params.espeak_volume());
         if self.prosody != Some(prosody) {
@@ -239,18 +246,72 @@ impl Speaker {
     }
 }
 
-/// Whether Han characters outnumber Latin letters: such text goes to the Mandarin voice.
-fn is_mostly_han(text: &str) -> bool {
-    let (mut han, mut latin) = (0usize, 0usize);
-    for c in text.chars() {
-        if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
-        {
-            han += 1;
-        } else if c.is_ascii_alphabetic() {
-            latin += 1;
-        }
+/// The espeak-ng voice for `text` when none was asked for: by its script, and within a script
+/// that several languages share (Cyrillic, Arabic, Devanagari, Hebrew) by its language when
+/// that is clear. Latin-script text gets [`DEFAULT_VOICE`]: telling English from French in a
+/// short sentence is too unreliable to follow (`-v fr` says it).
+pub fn voice_for(text: &str) -> &'static str {
+    use whatlang::Script;
+    let Some(script) = whatlang::detect_script(text) else {
+        return DEFAULT_VOICE;
+    };
+    if script == Script::Latin {
+        return DEFAULT_VOICE;
     }
-    han > latin
+    let language = whatlang::detect(text)
+        .filter(|info| info.is_reliable() || script == Script::Mandarin)
+        .and_then(|info| espeak_language(info.lang().code()));
+    language.unwrap_or(match script {
+        Script::Arabic => "ar",
+        Script::Armenian => "hy",
+        Script::Bengali => "bn",
+        Script::Cyrillic => "ru",
+        Script::Devanagari => "hi",
+        Script::Ethiopic => "am",
+        Script::Georgian => "ka",
+        Script::Greek => "el",
+        Script::Gujarati => "gu",
+        Script::Gurmukhi => "pa",
+        Script::Hangul => "ko",
+        Script::Hebrew => "he",
+        Script::Hiragana | Script::Katakana => "ja",
+        Script::Kannada => "kn",
+        Script::Malayalam => "ml",
+        Script::Mandarin => "cmn",
+        Script::Myanmar => "my",
+        Script::Oriya => "or",
+        Script::Sinhala => "si",
+        Script::Tamil => "ta",
+        Script::Telugu => "te",
+        Script::Thai => "th",
+        // No espeak-ng voice reads Khmer.
+        Script::Khmer | Script::Latin => DEFAULT_VOICE,
+    })
+}
+
+/// The espeak-ng voice of an ISO 639-3 code that [`whatlang`] reports outside the Latin script.
+fn espeak_language(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "rus" => "ru",
+        "ukr" => "uk",
+        "bel" => "be",
+        "bul" => "bg",
+        "mkd" => "mk",
+        "srp" => "sr",
+        "ara" => "ar",
+        "pes" => "fa",
+        "urd" => "ur",
+        "hin" => "hi",
+        "mar" => "mr",
+        "nep" => "ne",
+        "heb" => "he",
+        "jpn" => "ja",
+        "kor" => "ko",
+        "cmn" => "cmn",
+        "ell" => "el",
+        "tha" => "th",
+        _ => return None,
+    })
 }
 
 /// Select a voice by espeak name or identifier, or else by language code (`en-gb` lives in
@@ -360,9 +421,28 @@ mod tests {
     }
 
     #[test]
-    fn chinese_text_is_detected() {
-        assert!(is_mostly_han("你好，世界。"));
-        assert!(is_mostly_han("我喜欢 Rust 语言和编程"));
-        assert!(!is_mostly_han("Hello, 世界"));
+    fn the_voice_follows_the_script_and_language() {
+        for (text, voice) in [
+            ("你好，世界。", "cmn"),
+            ("我喜欢 Rust 语言和编程", "cmn"),
+            ("Hello, 世界", "en-us"),
+            ("Bonjour tout le monde.", "en-us"),
+            ("Привет, как у тебя дела сегодня?", "ru"),
+            (
+                "Добрий день, як ваші справи? Дякую, все добре, і в мене теж.",
+                "uk",
+            ),
+            ("مرحبا بالعالم، كيف حالك اليوم؟", "ar"),
+            ("नमस्ते दुनिया, आप कैसे हैं?", "hi"),
+            ("こんにちは、世界。今日はいい天気ですね。", "ja"),
+            ("東京は日本の首都です。", "ja"),
+            ("안녕하세요, 세계. 오늘 날씨가 좋네요.", "ko"),
+            ("Γειά σου κόσμε, τι κάνεις;", "el"),
+            ("שלום עולם, מה שלומך היום?", "he"),
+            ("สวัสดีชาวโลก วันนี้อากาศดี", "th"),
+            ("12345 ...", "en-us"),
+        ] {
+            assert_eq!(voice_for(text), voice, "{text}");
+        }
     }
 }

@@ -37,6 +37,8 @@ pub struct FileOptions {
     pub sample_rate: Option<SampleRate>,
     /// Add to an existing file instead of replacing it.
     pub append: bool,
+    /// The bit rate (kbps) of MP3 or Opus encoded here; `None` is the encoder's default.
+    pub bit_rate: Option<u32>,
 }
 
 /// How often (in seconds of audio) a WAV header is rewritten while writing.
@@ -135,7 +137,7 @@ impl FileSink {
             // Encoded here, frame by frame, into a destination that takes bytes.
             let rate = options.sample_rate.unwrap_or(input_rate);
             let mut sink = Self::open_with(options, input_rate, Some(options.format))?;
-            sink.encoder = Some(encode::encoder(options.format, rate, None)?);
+            sink.encoder = Some(encode::encoder(options.format, rate, options.bit_rate)?);
             return Ok(sink);
         }
         Self::open_with(options, input_rate, None)
@@ -601,6 +603,7 @@ mod tests {
             format,
             sample_rate: None,
             append,
+            bit_rate: None,
         }
     }
 
