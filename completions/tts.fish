@@ -40,8 +40,8 @@ complete -c tts -n "__fish_tts_needs_command" -f -a "help" -d 'Print this messag
 complete -c tts -n "__fish_tts_using_subcommand say" -s f -l file -d 'Read text from FILE (\'-\' is stdin); repeatable' -r -F
 complete -c tts -n "__fish_tts_using_subcommand say" -s o -l output -d 'Write audio to FILE instead of playing it (\'-\' is stdout)' -r -F
 complete -c tts -n "__fish_tts_using_subcommand say" -l device -d 'Play on the output device NAME [default: the system default]' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -l idle-timeout -d 'Seconds of quiet input after which the service\'s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task [default: 15]' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by script]' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -l idle-timeout -d 'Seconds of quiet input after which the service\'s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task [default: 15]' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -s r -l rate -d 'Speaking rate, 0.5 to 2.0 [default: 1.0]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l volume -d 'Volume, 0 to 100 [default: 50]' -r
@@ -57,7 +57,7 @@ complete -c tts -n "__fish_tts_using_subcommand say" -s p -l profile -d 'Use the
 complete -c tts -n "__fish_tts_using_subcommand say" -l subtitles -d 'Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
 vtt\t'WebVTT (.vtt)'"
 complete -c tts -n "__fish_tts_using_subcommand say" -s m -l model -d 'Model [default: cosyvoice-v3-flash]' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -l bit-rate -d 'Opus bit rate in kbps, 6 to 510 (opus only) [default: 32]' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -l bit-rate -d 'Bit rate in kbps of an Opus file, 6 to 510 [default: 32], or with the offline engine of an MP3 file, 8 to 320 [default: by sample rate]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l seed -d 'Random seed, 0 to 65535 [default: 0]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l language -d 'Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l instruction -d 'A style instruction, 100 characters at most (v3 models)' -r
@@ -79,6 +79,7 @@ complete -c tts -n "__fish_tts_using_subcommand say" -l word-timestamps -d 'Ask 
 complete -c tts -n "__fish_tts_using_subcommand say" -l phoneme-timestamps -d 'Ask for phoneme times'
 complete -c tts -n "__fish_tts_using_subcommand say" -l markdown-filter -d 'Strip Markdown (#, *, code blocks, links) before speaking: the service does it for CosyVoice, tts itself for the offline engine'
 complete -c tts -n "__fish_tts_using_subcommand say" -l aigc-tag -d 'Add the AIGC watermark tag'
+complete -c tts -n "__fish_tts_using_subcommand say" -l force-voice -d 'Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)'
 complete -c tts -n "__fish_tts_using_subcommand say" -l ssml -d 'The text is SSML (one message; not with streaming stdin)'
 complete -c tts -n "__fish_tts_using_subcommand say" -s q -l quiet -d 'Print only errors: no notices or progress'
 complete -c tts -n "__fish_tts_using_subcommand say" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
@@ -86,7 +87,7 @@ complete -c tts -n "__fish_tts_using_subcommand say" -s h -l help -d 'Print help
 complete -c tts -n "__fish_tts_using_subcommand say" -s V -l version -d 'Print version'
 complete -c tts -n "__fish_tts_using_subcommand convert" -s d -l out-dir -d 'Write the audio files into DIR, made if missing [default: beside each input]' -r -F
 complete -c tts -n "__fish_tts_using_subcommand convert" -s j -l jobs -d 'Files converted at once, each job over one connection reused file after file [default: 4]' -r
-complete -c tts -n "__fish_tts_using_subcommand convert" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by script]' -r
+complete -c tts -n "__fish_tts_using_subcommand convert" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -s r -l rate -d 'Speaking rate, 0.5 to 2.0 [default: 1.0]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l volume -d 'Volume, 0 to 100 [default: 50]' -r
@@ -102,7 +103,7 @@ complete -c tts -n "__fish_tts_using_subcommand convert" -s p -l profile -d 'Use
 complete -c tts -n "__fish_tts_using_subcommand convert" -l subtitles -d 'Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
 vtt\t'WebVTT (.vtt)'"
 complete -c tts -n "__fish_tts_using_subcommand convert" -s m -l model -d 'Model [default: cosyvoice-v3-flash]' -r
-complete -c tts -n "__fish_tts_using_subcommand convert" -l bit-rate -d 'Opus bit rate in kbps, 6 to 510 (opus only) [default: 32]' -r
+complete -c tts -n "__fish_tts_using_subcommand convert" -l bit-rate -d 'Bit rate in kbps of an Opus file, 6 to 510 [default: 32], or with the offline engine of an MP3 file, 8 to 320 [default: by sample rate]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l seed -d 'Random seed, 0 to 65535 [default: 0]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l language -d 'Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l instruction -d 'A style instruction, 100 characters at most (v3 models)' -r
@@ -118,10 +119,12 @@ complete -c tts -n "__fish_tts_using_subcommand convert" -l start-timeout -d 'Se
 complete -c tts -n "__fish_tts_using_subcommand convert" -l progress-timeout -d 'Seconds of silence from the service before giving up, once all text is sent [default: 60]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l force -d 'Convert again even when an output is complete and newer than its input'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l no-reuse -d 'Open a new connection for every file (to measure what reuse saves)'
+complete -c tts -n "__fish_tts_using_subcommand convert" -s R -l recursive -d 'Also take the text files in each directory\'s subdirectories (mirrored in -d DIR)'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l word-timestamps -d 'Ask for word begin and end times'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l phoneme-timestamps -d 'Ask for phoneme times'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l markdown-filter -d 'Strip Markdown (#, *, code blocks, links) before speaking: the service does it for CosyVoice, tts itself for the offline engine'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l aigc-tag -d 'Add the AIGC watermark tag'
+complete -c tts -n "__fish_tts_using_subcommand convert" -l force-voice -d 'Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l ssml -d 'The text is SSML (one message; not with streaming stdin)'
 complete -c tts -n "__fish_tts_using_subcommand convert" -s q -l quiet -d 'Print only errors: no notices or progress'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'

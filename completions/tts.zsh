@@ -38,9 +38,9 @@ _arguments "${_arguments_options[@]}" : \
 '(--device)-o+[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
 '(--device)--output=[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
 '--device=[Play on the output device NAME \[default\: the system default\]]:NAME:_default' \
-'--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
-'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
-'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
 '-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
@@ -62,7 +62,7 @@ cosyvoice\:"The DashScope CosyVoice service"))' \
 vtt\:"WebVTT (.vtt)"))' \
 '-m+[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
-'--bit-rate=[Opus bit rate in kbps, 6 to 510 (opus only) \[default\: 32\]]:KBPS:_default' \
+'--bit-rate=[Bit rate in kbps of an Opus file, 6 to 510 \[default\: 32\], or with the offline engine of an MP3 file, 8 to 320 \[default\: by sample rate\]]:KBPS:_default' \
 '--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
 '--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
 '--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
@@ -84,6 +84,7 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--phoneme-timestamps[Ask for phoneme times]' \
 '--markdown-filter[Strip Markdown (#, *, code blocks, links) before speaking\: the service does it for CosyVoice, tts itself for the offline engine]' \
 '--aigc-tag[Add the AIGC watermark tag]' \
+'--force-voice[Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)]' \
 '--ssml[The text is SSML (one message; not with streaming stdin)]' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
@@ -101,8 +102,8 @@ _arguments "${_arguments_options[@]}" : \
 '--out-dir=[Write the audio files into DIR, made if missing \[default\: beside each input\]]:DIR:_files' \
 '-j+[Files converted at once, each job over one connection reused file after file \[default\: 4\]]:N:_default' \
 '--jobs=[Files converted at once, each job over one connection reused file after file \[default\: 4\]]:N:_default' \
-'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
-'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
 '-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
@@ -124,7 +125,7 @@ cosyvoice\:"The DashScope CosyVoice service"))' \
 vtt\:"WebVTT (.vtt)"))' \
 '-m+[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
-'--bit-rate=[Opus bit rate in kbps, 6 to 510 (opus only) \[default\: 32\]]:KBPS:_default' \
+'--bit-rate=[Bit rate in kbps of an Opus file, 6 to 510 \[default\: 32\], or with the offline engine of an MP3 file, 8 to 320 \[default\: by sample rate\]]:KBPS:_default' \
 '--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
 '--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
 '--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
@@ -140,10 +141,13 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--progress-timeout=[Seconds of silence from the service before giving up, once all text is sent \[default\: 60\]]:SECS:_default' \
 '--force[Convert again even when an output is complete and newer than its input]' \
 '--no-reuse[Open a new connection for every file (to measure what reuse saves)]' \
+'-R[Also take the text files in each directory'\''s subdirectories (mirrored in -d DIR)]' \
+'--recursive[Also take the text files in each directory'\''s subdirectories (mirrored in -d DIR)]' \
 '--word-timestamps[Ask for word begin and end times]' \
 '--phoneme-timestamps[Ask for phoneme times]' \
 '--markdown-filter[Strip Markdown (#, *, code blocks, links) before speaking\: the service does it for CosyVoice, tts itself for the offline engine]' \
 '--aigc-tag[Add the AIGC watermark tag]' \
+'--force-voice[Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)]' \
 '--ssml[The text is SSML (one message; not with streaming stdin)]' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
@@ -152,7 +156,7 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::files -- Text or Markdown files, each converted to an audio file of the same name:_files' \
+'*::files -- Text or Markdown files, each converted to an audio file of the same name; a directory stands for its .txt, .md and .markdown files:_files' \
 && ret=0
 ;;
 (serve)

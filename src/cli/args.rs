@@ -210,7 +210,8 @@ pub struct SayArgs {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SynthesisArgs {
     /// Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng
-    /// voice such as en-us, en-gb, cmn or en-us+f3 [default: by script].
+    /// voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence's script and
+    /// language].
     #[arg(short, long, value_name = "VOICE")]
     pub voice: Option<String>,
     /// Speaking rate, 0.5 to 2.0 [default: 1.0].
@@ -249,9 +250,6 @@ pub struct ConvertArgs {
     /// stands for its .txt, .md and .markdown files.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
-    /// Also take the text files in each directory's subdirectories (mirrored in -d DIR).
-    #[arg(short = 'R', long)]
-    pub recursive: bool,
     /// Write the audio files into DIR, made if missing [default: beside each input].
     #[arg(short = 'd', long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -264,6 +262,9 @@ pub struct ConvertArgs {
     /// Open a new connection for every file (to measure what reuse saves).
     #[arg(long, hide = true)]
     pub no_reuse: bool,
+    /// Also take the text files in each directory's subdirectories (mirrored in -d DIR).
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
     #[command(flatten)]
     pub synthesis: SynthesisArgs,
 }

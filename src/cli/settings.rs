@@ -592,8 +592,10 @@ pub fn show(path: Option<&PathBuf>, settings: &FileSettings) -> String {
         ],
     );
     for (name, profile) in &settings.profile {
-        out.push_str(&format!("\n[profile.{name}]\n"));
-        out.push_str(&toml::to_string(&profile.defaults).unwrap_or_default());
+        if profile.defaults != SayDefaults::default() {
+            out.push_str(&format!("\n[profile.{name}]\n"));
+            out.push_str(&toml::to_string(&profile.defaults).unwrap_or_default());
+        }
         sections(
             &mut out,
             &format!("profile.{name}."),
