@@ -137,6 +137,26 @@ pub struct Profile {
     pub defaults: SayDefaults,
 }
 
+impl FileSettings {
+    /// The section of `engine`.
+    pub fn section(&self, engine: EngineKind) -> &SayDefaults {
+        match engine {
+            EngineKind::Local => &self.local,
+            EngineKind::CosyVoice => &self.cosyvoice,
+        }
+    }
+}
+
+impl Profile {
+    /// The section of `engine`.
+    pub fn section(&self, engine: EngineKind) -> &SayDefaults {
+        match engine {
+            EngineKind::Local => &self.local,
+            EngineKind::CosyVoice => &self.cosyvoice,
+        }
+    }
+}
+
 /// The engine a run speaks with, which decides the settings that apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineKind {
@@ -485,18 +505,14 @@ pub fn defaults_for(
         });
         SayDefaults::deserialize(table).unwrap_or_default()
     };
-    let section = |sections: (&SayDefaults, &SayDefaults)| match engine {
-        EngineKind::Local => sections.1.clone(),
-        EngineKind::CosyVoice => sections.0.clone(),
-    };
     let mut merged = top(&environment, true);
     if let Some(profile) = profile {
         merged = merged
-            .or(section((&profile.cosyvoice, &profile.local)))
+            .or(profile.section(engine).clone())
             .or(top(&profile.defaults, false));
     }
     merged = merged
-        .or(section((&settings.cosyvoice, &settings.local)))
+        .or(settings.section(engine).clone())
         .or(top(&settings.defaults, false));
     skipped.dedup();
     let file = FileDefaults {

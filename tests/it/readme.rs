@@ -294,12 +294,26 @@ fn every_console_line_of_the_readme_runs() {
         std::env::var("PATH").unwrap_or_default()
     );
 
+    // `--device 2` means the second device of `tts devices`: here, the capture device, found by
+    // its name in the list whatever its number.
+    let capture_number = {
+        let capture = Capture::new();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tts"));
+        capture.apply(&mut cmd);
+        let listed = cmd.arg("devices").output().expect("tts devices runs");
+        String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .find(|l| l.split_whitespace().any(|w| w == "capfile"))
+            .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+            .expect("tts devices lists the capture device")
+    };
     let mut ran = 0;
     let mut skipped: Vec<String> = Vec::new();
     for line in &lines {
         let command = line
             .command
-            .replace("ws://127.0.0.1:8765/api-ws/v1/inference", &server.url);
+            .replace("ws://127.0.0.1:8765/api-ws/v1/inference", &server.url)
+            .replace("--device 2 ", &format!("--device {capture_number} "));
         if let Some((_, why)) = SKIP.iter().find(|(piece, _)| command.contains(piece)) {
             skipped.push(format!("line {}: {why}", line.number));
             continue;

@@ -720,3 +720,33 @@ fn devices_and_fifos_are_written_as_wav() {
     assert_eq!(options.format, AudioFormat::Wav);
     assert!(message(&["-o", "/nonexistent-dir/speech", "x"]).contains("add --format"));
 }
+
+#[test]
+fn config_show_prints_sections_and_profiles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "rate = 1.1\n[local]\nvoice = \"en-gb\"\n[profile.story.cosyvoice]\nmodel = \"cosyvoice-v2\"\n",
+    )
+    .expect("write");
+    let env = Environment {
+        config_file: Some(path),
+        ..Environment::default()
+    };
+    let args = Args::try_parse_from(["tts", "config", "show"]).expect("parses");
+    let CommandConfig::ShowConfig(text) = Config::new(args, &env).expect("valid").command else {
+        panic!("show")
+    };
+    for part in [
+        "rate = 1.1",
+        "[local]\nvoice = \"en-gb\"",
+        "[profile.story.cosyvoice]\nmodel = \"cosyvoice-v2\"",
+    ] {
+        assert!(text.contains(part), "{part} in:\n{text}");
+    }
+    assert!(
+        !text.contains("[profile.story]\n"),
+        "no empty table:\n{text}"
+    );
+}
