@@ -18,6 +18,7 @@ Examples:
   tts convert chapters/*.txt -d audiobook          chapters/one.txt -> audiobook/one.mp3
   tts convert notes.md --markdown-filter --format opus
   tts convert *.txt -j 8 --subtitles srt           eight at once, with subtitles
+  tts convert book -R -d audiobook                 every .txt, .md and .markdown below book/
 
 A rerun skips outputs that are complete and newer than their input (--force redoes them);
 Ctrl-C leaves no partial files. Exit code 3 when any file failed.";

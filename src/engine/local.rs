@@ -222,15 +222,20 @@ impl Speaker {
         match &params.voice {
             Some(voice) => self.select(voice)?,
             None => {
-                let voice = voice_for(text);
-                if self.voice.as_deref() != Some(voice) {
-                    tracing::debug!("offline voice {voice} for {text:?}");
-                }
+                let wanted = voice_for(text);
+                let before = self.voice.clone();
                 // A voice missing from this espeak-ng build falls back rather than failing
                 // the run: nobody asked for it.
-                if let Err(error) = self.select(voice) {
-                    tracing::debug!(%error, "speaking with {DEFAULT_VOICE} instead of {voice}");
-                    self.select(DEFAULT_VOICE)?;
+                let voice = match self.select(wanted) {
+                    Ok(()) => wanted,
+                    Err(error) => {
+                        tracing::debug!(%error, "no voice {wanted}");
+                        self.select(DEFAULT_VOICE)?;
+                        DEFAULT_VOICE
+                    }
+                };
+                if before.as_deref() != Some(voice) {
+                    tracing::debug!("offline voice {voice} for {text:?}");
                 }
             }
         }

@@ -310,6 +310,27 @@ fn the_offline_voice_follows_the_language_of_each_sentence() {
         );
         let (_, seconds) = wav_seconds(&home.path().join("v.wav"));
         assert!(seconds > 0.3, "{text}: {seconds} s");
+        // The audio is that voice's: the same as asking for it by name.
+        let output = run(
+            home.path(),
+            &[
+                "say",
+                "-q",
+                "-e",
+                "local",
+                "-v",
+                voice,
+                "-o",
+                "named.wav",
+                text,
+            ],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let read = |name: &str| std::fs::read(home.path().join(name)).expect("file");
+        assert!(
+            read("v.wav") == read("named.wav"),
+            "{text}: spoken by {voice}"
+        );
     }
     // -v wins, and one paragraph per language in one run switches voices.
     let output = run(
