@@ -514,7 +514,9 @@ pub fn defaults_for(
     merged = merged
         .or(settings.section(engine).clone())
         .or(top(&settings.defaults, false));
-    skipped.dedup();
+    // A key skipped in both the profile and the file is named once.
+    let mut seen = std::collections::BTreeSet::new();
+    skipped.retain(|key| seen.insert(key.clone()));
     let file = FileDefaults {
         format: None,
         sample_rate: merged.sample_rate.take(),

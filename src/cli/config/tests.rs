@@ -503,6 +503,16 @@ fn a_top_level_voice_goes_to_the_engine_it_names_and_others_are_skipped_with_a_n
         notice.contains("model, voice") && notice.contains("offline engine"),
         "{notice}"
     );
+    let twice = "model = \"cosyvoice-v2\"\nseed = 1\n[profile.p]\nmodel = \"cosyvoice-v2\"\n";
+    let config = say_with(twice, &[], &["-e", "local", "-p", "p", "x"]).expect("valid");
+    assert!(
+        config
+            .notices
+            .iter()
+            .any(|n| n.starts_with("skipping model, seed (")),
+        "each key named once: {:?}",
+        config.notices
+    );
     let config = say_with("", &[("TTS_SEED", "7")], &["-e", "local", "x"]).expect("valid");
     assert!(
         config.notices.iter().any(|n| n.contains("TTS_SEED")),
