@@ -399,6 +399,14 @@ pub enum ConfigError {
         "--bit-rate applies to opus and mp3 files with the offline engine: write -o FILE.opus or FILE.mp3, or drop --bit-rate"
     )]
     BitRateLocal,
+    /// `--format` while the offline engine plays.
+    #[error(
+        "--format {format} applies to files with the offline engine, which plays its samples as they are: add -o FILE, or drop --format"
+    )]
+    FormatWhilePlaying {
+        /// The format asked for.
+        format: AudioFormat,
+    },
     /// An MP3 bit rate LAME does not take.
     #[error(
         "--bit-rate {value} is not an MP3 bit rate: use one of 8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320"
@@ -664,8 +672,16 @@ pub(super) fn speech_config(
     if let SinkConfig::File(options) = &mut sink {
         default_rate(options, &file_defaults, kind, &mut notices)?;
         options.bit_rate = bit_rate(&mut args, options, &file_defaults, kind)?;
-    } else if args.synthesis.cosyvoice.bit_rate.is_some() && kind == EngineKind::Local {
-        return Err(ConfigError::BitRateLocal);
+    } else if kind == EngineKind::Local {
+        if args.synthesis.cosyvoice.bit_rate.is_some() {
+            return Err(ConfigError::BitRateLocal);
+        }
+        // The offline engine plays its samples as they are: a format would change nothing.
+        if let Some(format) = args.synthesis.format {
+            return Err(ConfigError::FormatWhilePlaying {
+                format: format.into(),
+            });
+        }
     }
     if args.synthesis.cosyvoice.ssml && remote.is_none() {
         return Err(ConfigError::SsmlNeedsCosyVoice);

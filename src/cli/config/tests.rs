@@ -663,6 +663,10 @@ fn flags_the_offline_engine_would_ignore_are_refused_naming_the_engine() {
 
 #[test]
 fn the_offline_engine_encodes_at_the_bit_rate_asked_for() {
+    assert!(
+        message(&["-e", "local", "--format", "mp3", "x"])
+            .starts_with("--format mp3 applies to files with the offline engine")
+    );
     let options = |argv: &[&str]| match say(argv).expect("valid").sink {
         SinkConfig::File(options) => options.bit_rate,
         SinkConfig::Device(_) => panic!("file"),
