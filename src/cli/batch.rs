@@ -80,7 +80,15 @@ pub(super) fn convert_config(
     // The sink of `say` decides the format and rate (and the service's wire format); the name
     // only carries the extension, each file gets its own.
     say.output = Some(PathBuf::from(format!("convert.{}", format.name())));
-    let speech = speech_config(say, env, prepared, Vec::new())?;
+    let mut speech = speech_config(say, env, prepared, Vec::new())?;
+    if jobs > 1
+        && matches!(speech.engine, super::config::EngineConfig::Local(_))
+        && args.jobs.is_some()
+    {
+        speech.notices.push(format!(
+            "--jobs {jobs}: the offline engine converts one file at a time (espeak-ng is one instance per process)"
+        ));
+    }
     let output = match &speech.sink {
         SinkConfig::File(options) => options.clone(),
         // Not reached (`say.output` is set above); the same meaning, at the engine's rate.

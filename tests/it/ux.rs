@@ -107,6 +107,19 @@ fn convert_takes_a_directory_and_its_subdirectories_with_recursive() {
         assert!(seconds > 0.5, "{name}: {seconds} s");
     }
 
+    let output = run(
+        home.path(),
+        &[
+            "convert", "-e", "local", "-j", "4", "book", "--format", "wav", "--force",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--jobs 4: the offline engine converts one file at a time"),
+        "not silently ignored: {}",
+        stderr(&output)
+    );
+
     std::fs::create_dir(home.path().join("empty")).expect("mkdir");
     let output = run(home.path(), &["convert", "-e", "local", "empty"]);
     assert_eq!(output.status.code(), Some(2));
