@@ -180,6 +180,8 @@ pub struct Speaker {
     sample_rate: SampleRate,
     voice: Option<String>,
     prosody: Option<(i32, i32, i32)>,
+    /// The last voice chosen by the text, for the next fragment's choice.
+    detected: Option<Detected>,
 }
 
 impl Speaker {
@@ -193,6 +195,7 @@ impl Speaker {
             sample_rate,
             voice: None,
             prosody: None,
+            detected: None,
         })
     }
 
@@ -222,7 +225,9 @@ impl Speaker {
         match &params.voice {
             Some(voice) => self.select(voice)?,
             None => {
-                let wanted = voice_for(text);
+                let detected = detect(text).after(self.detected);
+                self.detected = Some(detected);
+                let wanted = detected.voice;
                 let before = self.voice.clone();
                 // A voice missing from this espeak-ng build falls back rather than failing
                 // the run: nobody asked for it.
@@ -256,17 +261,57 @@ impl Speaker {
 /// that is clear. Latin-script text gets [`DEFAULT_VOICE`]: telling English from French in a
 /// short sentence is too unreliable to follow (`-v fr` says it).
 pub fn voice_for(text: &str) -> &'static str {
+    detect(text).voice
+}
+
+/// A voice chosen for a fragment by its text, and how sure the choice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Detected {
+    /// The espeak-ng voice.
+    voice: &'static str,
+    /// The text's script; `None` when it has no letters.
+    script: Option<whatlang::Script>,
+    /// Whether the language is clear (a short sentence in a shared script may not say).
+    clear: bool,
+}
+
+impl Detected {
+    /// The choice for this fragment given the one before: text without letters ("42.") and a
+    /// sentence too short to tell among its script's languages keep the voice of the text
+    /// around them, so a Ukrainian paragraph's "Так." stays Ukrainian.
+    fn after(self, last: Option<Self>) -> Self {
+        match last {
+            Some(last) if self.script.is_none() => last,
+            Some(last) if !self.clear && last.script == self.script => last,
+            _ => self,
+        }
+    }
+}
+
+fn detect(text: &str) -> Detected {
     use whatlang::Script;
     let Some(script) = whatlang::detect_script(text) else {
-        return DEFAULT_VOICE;
+        return Detected {
+            voice: DEFAULT_VOICE,
+            script: None,
+            clear: false,
+        };
     };
     if script == Script::Latin {
-        return DEFAULT_VOICE;
+        return Detected {
+            voice: DEFAULT_VOICE,
+            script: Some(script),
+            clear: true,
+        };
     }
+    let shared = matches!(
+        script,
+        Script::Cyrillic | Script::Arabic | Script::Devanagari | Script::Hebrew
+    );
     let language = whatlang::detect(text)
         .filter(|info| info.is_reliable() || script == Script::Mandarin)
         .and_then(|info| espeak_language(info.lang().code()));
-    language.unwrap_or(match script {
+    let voice = language.unwrap_or(match script {
         Script::Arabic => "ar",
         Script::Armenian => "hy",
         Script::Bengali => "bn",
@@ -291,7 +336,12 @@ pub fn voice_for(text: &str) -> &'static str {
         Script::Thai => "th",
         // No espeak-ng voice reads Khmer.
         Script::Khmer | Script::Latin => DEFAULT_VOICE,
-    })
+    });
+    Detected {
+        voice,
+        script: Some(script),
+        clear: !shared || language.is_some(),
+    }
 }
 
 /// The espeak-ng voice of an ISO 639-3 code that [`whatlang`] reports outside the Latin script.
@@ -449,5 +499,28 @@ mod tests {
         ] {
             assert_eq!(voice_for(text), voice, "{text}");
         }
+    }
+
+    #[test]
+    fn text_that_cannot_tell_keeps_the_voice_around_it() {
+        let mut last = None;
+        let mut voices = Vec::new();
+        for text in [
+            "Добрий день, як ваші справи? Дякую, все добре, і в мене теж.",
+            "Так.",
+            "42.",
+            "Hello there.",
+            "7",
+        ] {
+            let detected = detect(text).after(last);
+            last = Some(detected);
+            voices.push(detected.voice);
+        }
+        assert_eq!(voices, ["uk", "uk", "uk", "en-us", "en-us"]);
+        assert_eq!(
+            detect("Так.").after(None).voice,
+            "ru",
+            "alone, the script's first"
+        );
     }
 }
