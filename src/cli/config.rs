@@ -461,7 +461,9 @@ impl Config {
                     // The macOS `say -v '?'` habit: list the voices of the engine that would speak.
                     let prepared = with_settings(&mut say, env, false)?;
                     CommandConfig::Voices(VoicesOptions {
-                        local: prepared.engine == EngineKind::Local,
+                        // `-e cosyvoice` lists the catalog even without a key.
+                        local: prepared.engine == EngineKind::Local
+                            && say.synthesis.engine != Some(EngineArg::Cosyvoice),
                         ..VoicesOptions::default()
                     })
                 } else {

@@ -764,3 +764,27 @@ fn config_show_prints_sections_and_profiles() {
         "no empty table:\n{text}"
     );
 }
+
+#[test]
+fn voice_question_mark_lists_the_voices_of_the_engine_asked_for() {
+    let list = |argv: &[&str], env: &Environment| {
+        let mut full = vec!["tts", "say"];
+        full.extend_from_slice(argv);
+        match Config::new(Args::try_parse_from(full).expect("parses"), env)
+            .expect("valid")
+            .command
+        {
+            CommandConfig::Voices(options) => options.local,
+            _ => panic!("voices expected"),
+        }
+    };
+    let keyless = Environment::default();
+    assert!(list(&["-v", "?"], &keyless));
+    assert!(!list(&["-e", "cosyvoice", "-v", "?"], &keyless));
+    let keyed = Environment {
+        api_key: Some("sk-test".into()),
+        ..Environment::default()
+    };
+    assert!(!list(&["-v", "?"], &keyed));
+    assert!(list(&["-e", "local", "-v", "?"], &keyed));
+}
