@@ -258,7 +258,7 @@ impl Speaker {
 
 /// The espeak-ng voice for `text` when none was asked for: by its script, and within a script
 /// that several languages share (Cyrillic, Arabic, Devanagari, Hebrew) by its language when
-/// that is clear. Latin-script text gets [`DEFAULT_VOICE`]: telling English from French in a
+/// that is clear. Latin-script text gets `en-us`: telling English from French in a
 /// short sentence is too unreliable to follow (`-v fr` says it).
 pub fn voice_for(text: &str) -> &'static str {
     detect(text).voice
