@@ -198,9 +198,11 @@ where
                 )
                 .await;
                 tracing::info!(conn = conn.id, peer = %conn.peer, "connection opened");
-                let id = conn.id;
+                // The connection keeps its place under the cap until the room is done.
+                let held = conn.clone();
                 room(ws, conn).await;
-                tracing::info!(conn = id, "connection closed");
+                tracing::info!(conn = held.id, "connection closed");
+                drop(held);
             }
             Err(error) => tracing::info!(conn = conn.id, %error, "upgrade failed"),
         }

@@ -7,8 +7,10 @@
 
 pub mod connection;
 pub mod http;
+pub mod ssml;
 pub mod synth;
 pub mod validate;
+pub mod voices;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
