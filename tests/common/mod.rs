@@ -211,6 +211,11 @@ impl ServeProcess {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `host:port` of the server.
     pub(crate) fn authority(&self) -> String {
         self.url

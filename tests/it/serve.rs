@@ -1,6 +1,6 @@
 //! `tts serve` with our own client and with a raw WebSocket client for the protocol's edges.
 
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -1174,4 +1174,53 @@ fn the_markdown_filter_speaks_the_text_without_its_symbols() {
         assert!(spoken.contains("a link item"), "{spoken}");
         assert!(!spoken.contains(['#', '*', '`', '(', '[']), "{spoken}");
     });
+}
+
+/// CPU seconds (user + system) the process has used, from /proc/PID/stat.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .expect("comm")
+        .1
+        .split_whitespace()
+        .collect();
+    // utime and stime are fields 14 and 15; after the comm, indexes 11 and 12.
+    let ticks: f64 =
+        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
+    ticks / 100.0
+}
+
+#[test]
+fn out_of_descriptors_the_server_backs_off_and_recovers() {
+    let server = Server::start(&[]);
+    let limited = Command::new("prlimit")
+        .args(["--pid", &server.pid().to_string(), "--nofile=48:48"])
+        .status()
+        .expect("prlimit (util-linux) runs");
+    assert!(limited.success());
+    // More connections than descriptors: accept fails with EMFILE while they are held.
+    let held: Vec<std::net::TcpStream> = (0..80).map(|_| tcp(&server)).collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let before = cpu_seconds(server.pid());
+    std::thread::sleep(Duration::from_secs(2));
+    let used = cpu_seconds(server.pid()) - before;
+    assert!(
+        used < 0.5,
+        "{used:.2} CPU seconds in 2 s: the accept loop spins"
+    );
+    let warnings = server.count("cannot accept a connection");
+    assert!(
+        (1..40).contains(&warnings),
+        "{warnings} accept errors logged: backing off between them"
+    );
+    drop(held);
+    // The handshake limit frees the descriptors; then clients are served again.
+    std::thread::sleep(Duration::from_secs(6));
+    let said = server.say("sk-any", &["-o", &server.path("after.pcm"), "Back again."]);
+    assert!(
+        said.status.success(),
+        "{}",
+        String::from_utf8_lossy(&said.stderr)
+    );
 }
