@@ -48,6 +48,8 @@ pub struct Shared {
     pub client_timeout: Duration,
     /// The limit on a connection with no task and no message.
     pub idle_timeout: Duration,
+    /// Encodings running at once (one per core).
+    pub encoders: Arc<tokio::sync::Semaphore>,
 }
 
 /// What a WebSocket can run over: a TCP stream, an upgraded HTTP connection.
@@ -78,8 +80,10 @@ struct Queued {
 struct Task {
     id: String,
     spec: TaskSpec,
-    encoder: Box<dyn Encoder>,
-    resampler: StreamResampler,
+    /// Resampler and encoder; out of the task while a blocking thread runs them.
+    codec: Option<Box<Codec>>,
+    /// Time spent resampling and encoding, for the log.
+    encoding: Duration,
     segmenter: Segmenter,
     /// With `enable_markdown_filter`: the filter and the unfinished line it has not seen.
     markdown: Option<(MarkdownFilter, String)>,
@@ -98,6 +102,69 @@ struct Task {
     engine_rate: u32,
     started: Instant,
     first_audio: Option<Duration>,
+}
+
+/// A task's resampler and encoder, which run on the blocking pool, a bounded number at once.
+struct Codec {
+    resampler: StreamResampler,
+    encoder: Box<dyn Encoder>,
+}
+
+impl Codec {
+    /// Engine-rate samples in, encoded bytes out; with `last`, the encoder's tail too.
+    fn run(&mut self, samples: &[i16], last: bool) -> Result<Vec<u8>, Refusal> {
+        let mut floats = Vec::with_capacity(samples.len());
+        i16_to_f32(samples, &mut floats);
+        let mut resampled = Vec::new();
+        self.resampler
+            .process(&floats, &mut resampled)
+            .map_err(|e| server_error(&e))?;
+        if last {
+            self.resampler
+                .finish(&mut resampled)
+                .map_err(|e| server_error(&e))?;
+        }
+        let mut pcm = Vec::with_capacity(resampled.len());
+        f32_to_i16(&resampled, &mut pcm);
+        let mut bytes = Vec::new();
+        self.encoder
+            .encode(&pcm, &mut bytes)
+            .map_err(|e| server_error(&e))?;
+        if last {
+            self.encoder
+                .finish(&mut bytes)
+                .map_err(|e| server_error(&e))?;
+        }
+        Ok(bytes)
+    }
+}
+
+/// Resample and encode off the async workers, so that encoding never holds up other
+/// connections' frames, handshakes or the accept loop; `Shared::encoders` bounds how many run.
+async fn encode(
+    shared: &Shared,
+    task: &mut Task,
+    samples: Vec<i16>,
+    last: bool,
+) -> Result<Vec<u8>, Refusal> {
+    let Some(mut codec) = task.codec.take() else {
+        return Err(server_error(&"the encoder was lost"));
+    };
+    let _permit = shared
+        .encoders
+        .acquire()
+        .await
+        .map_err(|e| server_error(&e))?;
+    let started = Instant::now();
+    let (codec, bytes) = tokio::task::spawn_blocking(move || {
+        let bytes = codec.run(&samples, last);
+        (codec, bytes)
+    })
+    .await
+    .map_err(|e| server_error(&e))?;
+    task.encoding += started.elapsed();
+    task.codec = Some(codec);
+    bytes
 }
 
 /// The connection's state between frames.
@@ -398,8 +465,8 @@ async fn run_task<S: Io>(
     room.task = Some(Task {
         id: task_id.to_owned(),
         spec,
-        encoder,
-        resampler,
+        codec: Some(Box::new(Codec { resampler, encoder })),
+        encoding: Duration::ZERO,
         segmenter: Segmenter::new(),
         markdown,
         queue: VecDeque::new(),
@@ -560,7 +627,7 @@ async fn finish_task<S: Io>(
         pump(ws, shared, task).await?;
     }
     if task.speaking.is_none() && task.queue.is_empty() {
-        complete(ws, task).await?;
+        complete(ws, shared, task).await?;
         return Ok(true);
     }
     Ok(false)
@@ -578,7 +645,7 @@ async fn pump<S: Io>(ws: &mut Socket<S>, shared: &Shared, task: &mut Task) -> Re
         if next.pause_ms > 0 {
             let frames = u64::from(task.engine_rate) * u64::from(next.pause_ms) / 1000;
             let silence = vec![0i16; usize::try_from(frames).unwrap_or(0)];
-            send_audio(ws, task, &silence).await?;
+            send_audio(ws, shared, task, silence).await?;
         }
         if next.text.is_empty() {
             continue;
@@ -619,22 +686,12 @@ async fn pump<S: Io>(ws: &mut Socket<S>, shared: &Shared, task: &mut Task) -> Re
 /// Resample, encode and send engine-rate audio (with its sentence-synthesis event).
 async fn send_audio<S: Io>(
     ws: &mut Socket<S>,
+    shared: &Shared,
     task: &mut Task,
-    samples: &[i16],
+    samples: Vec<i16>,
 ) -> Result<(), Refusal> {
     task.frames += samples.len() as u64;
-    let mut floats = Vec::with_capacity(samples.len());
-    i16_to_f32(samples, &mut floats);
-    let mut resampled = Vec::new();
-    task.resampler
-        .process(&floats, &mut resampled)
-        .map_err(|e| server_error(&e))?;
-    let mut pcm = Vec::with_capacity(resampled.len());
-    f32_to_i16(&resampled, &mut pcm);
-    let mut bytes = Vec::new();
-    task.encoder
-        .encode(&pcm, &mut bytes)
-        .map_err(|e| server_error(&e))?;
+    let bytes = encode(shared, task, samples, false).await?;
     if !bytes.is_empty() {
         let index = task.speaking.as_ref().map_or(0, |s| s.index);
         // Word times go once, in sentence-end, not again in every audio event.
@@ -649,6 +706,9 @@ async fn send_audio<S: Io>(
     Ok(())
 }
 
+/// The most engine audio coalesced into one frame (about a second at 22050 Hz).
+const MAX_COALESCED: usize = 22_050;
+
 /// Handle what the engine says about the current sentence; `Ok(true)` when the task is over.
 async fn on_job_event<S: Io>(
     ws: &mut Socket<S>,
@@ -656,34 +716,56 @@ async fn on_job_event<S: Io>(
     task: &mut Task,
     event_: JobEvent,
 ) -> Result<bool, Refusal> {
-    match event_ {
-        JobEvent::Word(mark) => {
-            if let Some(sentence) = task.speaking.as_mut() {
-                sentence.words.push(mark);
-            }
-        }
-        JobEvent::Audio(samples) => send_audio(ws, task, &samples).await?,
-        JobEvent::Done => {
-            if let Some(sentence) = task.speaking.take() {
-                task.billed += count::billed(&sentence.text);
-                let end_ms = task.frames * 1000 / u64::from(task.engine_rate);
-                let words = words_json(task, &sentence, end_ms);
-                let payload = json!({"output": {"type": "sentence-end", "sentence": {"index": sentence.index, "words": words},
-                                                "original_text": sentence.text},
-                                     "usage": {"characters": task.billed}});
-                if !send(ws, event(&task.id, "result-generated", payload)).await {
-                    return Err(validate_error("gone"));
+    let mut pending = Some(event_);
+    while let Some(event_) = pending.take() {
+        match event_ {
+            JobEvent::Word(mark) => {
+                if let Some(sentence) = task.speaking.as_mut() {
+                    sentence.words.push(mark);
                 }
             }
-            pump(ws, shared, task).await?;
-            if task.finishing && task.speaking.is_none() && task.queue.is_empty() {
-                complete(ws, task).await?;
-                return Ok(true);
+            JobEvent::Audio(mut samples) => {
+                // Audio already waiting goes out in one frame: a connection that fell behind catches
+                // up with fewer, larger frames, so its cost follows its audio, not its backlog.
+                let mut next = None;
+                if let Some(sentence) = task.speaking.as_mut() {
+                    while samples.len() < MAX_COALESCED {
+                        match sentence.replies.try_recv() {
+                            Ok(JobEvent::Audio(more)) => samples.extend_from_slice(&more),
+                            Ok(JobEvent::Word(mark)) => sentence.words.push(mark),
+                            Ok(other) => {
+                                next = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                }
+                send_audio(ws, shared, task, samples).await?;
+                pending = next;
             }
-        }
-        JobEvent::Failed(message) => {
-            tracing::warn!(task = %task.id, %message, "synthesis failed");
-            return Err(validate_error(VOICE_MISMATCH));
+            JobEvent::Done => {
+                if let Some(sentence) = task.speaking.take() {
+                    task.billed += count::billed(&sentence.text);
+                    let end_ms = task.frames * 1000 / u64::from(task.engine_rate);
+                    let words = words_json(task, &sentence, end_ms);
+                    let payload = json!({"output": {"type": "sentence-end", "sentence": {"index": sentence.index, "words": words},
+                                                "original_text": sentence.text},
+                                     "usage": {"characters": task.billed}});
+                    if !send(ws, event(&task.id, "result-generated", payload)).await {
+                        return Err(validate_error("gone"));
+                    }
+                }
+                pump(ws, shared, task).await?;
+                if task.finishing && task.speaking.is_none() && task.queue.is_empty() {
+                    complete(ws, shared, task).await?;
+                    return Ok(true);
+                }
+            }
+            JobEvent::Failed(message) => {
+                tracing::warn!(task = %task.id, %message, "synthesis failed");
+                return Err(validate_error(VOICE_MISMATCH));
+            }
         }
     }
     Ok(false)
@@ -722,20 +804,12 @@ fn words_json(task: &Task, sentence: &Sentence, end_ms: u64) -> Value {
 }
 
 /// The last bytes of the encoder, then task-finished.
-async fn complete<S: Io>(ws: &mut Socket<S>, task: &mut Task) -> Result<(), Refusal> {
-    let mut floats = Vec::new();
-    task.resampler
-        .finish(&mut floats)
-        .map_err(|e| server_error(&e))?;
-    let mut pcm = Vec::with_capacity(floats.len());
-    f32_to_i16(&floats, &mut pcm);
-    let mut tail = Vec::new();
-    task.encoder
-        .encode(&pcm, &mut tail)
-        .map_err(|e| server_error(&e))?;
-    task.encoder
-        .finish(&mut tail)
-        .map_err(|e| server_error(&e))?;
+async fn complete<S: Io>(
+    ws: &mut Socket<S>,
+    shared: &Shared,
+    task: &mut Task,
+) -> Result<(), Refusal> {
+    let tail = encode(shared, task, Vec::new(), true).await?;
     if !tail.is_empty() && ws.send(Message::binary(tail)).await.is_err() {
         return Err(validate_error("gone"));
     }
@@ -761,6 +835,7 @@ fn log_task(conn: u64, task: &Task) {
         format = %task.spec.format,
         characters = task.billed,
         first_audio_ms = task.first_audio.map(|d| d.as_millis()),
+        encoding_ms = task.encoding.as_millis(),
         duration_s = format!("{seconds:.2}"),
         "task finished"
     );

@@ -97,6 +97,9 @@ pub fn run(
                 pool,
                 client_timeout: options.client_timeout,
                 idle_timeout: options.idle_timeout,
+                encoders: Arc::new(tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+                )),
             },
             api_key: Arc::new(options.api_key.clone()),
         };
