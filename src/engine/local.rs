@@ -215,6 +215,27 @@ impl Speaker {
         Ok(())
     }
 
+    /// The voice names a client may ask for, as (language codes, `+variant` names): every
+    /// installed voice's languages (MBROLA voices need data not installed) and every variant.
+    pub fn voice_names(&self) -> (Vec<String>, Vec<String>) {
+        let languages = self
+            .espeak
+            .list_voices()
+            .into_iter()
+            .filter(|v| !v.identifier.starts_with("mb/"))
+            .flat_map(|v| v.languages)
+            .collect();
+        let variants = std::fs::read_dir(self.espeak.data_path().join("voices").join("!v"))
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter(|entry| entry.path().is_file())
+                    .filter_map(|entry| entry.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        (languages, variants)
+    }
+
     /// Speak `text` with `params` (a voice of `None` picks one by the text's language).
     pub fn speak(
         &mut self,

@@ -206,6 +206,26 @@ impl ServeProcess {
             .expect("tts say runs")
     }
 
+    /// Whether the server process is still running.
+    pub(crate) fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `host:port` of the server.
+    pub(crate) fn authority(&self) -> String {
+        self.url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// A path in the clients' home directory.
     pub(crate) fn path(&self, name: &str) -> String {
         self.home
