@@ -45,7 +45,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("tts: {err:#}");
+            eprintln!("tts: {}", one_line(&err));
             ExitCode::from(exit_code(&err))
         }
     }
@@ -389,6 +389,27 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         }
     }
     code::FAILURE
+}
+
+/// The error and its causes on one line, each said once: a cause whose text an outer error
+/// already quotes is left out, and line breaks in a cause become spaces.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -124,6 +124,10 @@ pub struct Environment {
     pub tts_vars: Vec<(String, String)>,
     /// The config file (`$TTS_CONFIG` or `~/.config/tts/config.toml`).
     pub config_file: Option<PathBuf>,
+    /// `DASHSCOPE_API_KEY_FILE_PATH`: a file holding the key.
+    pub key_file: Option<PathBuf>,
+    /// `~/.dashscope/api_key`, written by `dashscope auth login`.
+    pub dashscope_key_file: Option<PathBuf>,
 }
 
 impl Environment {
@@ -143,6 +147,8 @@ impl Environment {
                 .filter(|(k, _)| k.starts_with("TTS_"))
                 .collect(),
             config_file: credentials::config_path(),
+            key_file: var("DASHSCOPE_API_KEY_FILE_PATH").map(PathBuf::from),
+            dashscope_key_file: credentials::dashscope_key_path(),
         }
     }
 }
@@ -296,6 +302,22 @@ pub enum ConfigError {
         /// Why.
         reason: String,
     },
+    /// A key file could not be used.
+    #[error("cannot use the API key in {origin}: {reason}")]
+    KeyFile {
+        /// Where it was looked for.
+        origin: String,
+        /// Why.
+        reason: String,
+    },
+    /// A key that cannot be sent in an HTTP header.
+    #[error(
+        "the API key from {origin} contains a line break, a control or a non-ASCII character; write the key alone on one line"
+    )]
+    KeyCharacters {
+        /// Where it came from.
+        origin: String,
+    },
     /// `api_key_command` failed.
     #[error("api_key_command in {path} failed: {reason}")]
     KeyCommand {
@@ -409,12 +431,7 @@ impl Config {
                     // The macOS `say -v '?'` habit: list the voices of the engine that would speak.
                     let engine = say.synthesis.engine.unwrap_or(EngineArg::Auto);
                     let keyless = || -> Result<bool, ConfigError> {
-                        Ok(credentials::find(
-                            env.api_key.as_deref(),
-                            env.config_file.as_deref(),
-                            &file,
-                        )?
-                        .is_none())
+                        Ok(credentials::find(env, &file)?.is_none())
                     };
                     let local =
                         engine == EngineArg::Local || (engine == EngineArg::Auto && keyless()?);
@@ -439,7 +456,11 @@ impl Config {
                         || "no config directory".to_owned(),
                         |p| p.display().to_string(),
                     ),
-                    ConfigAction::Show => settings::show(env.config_file.as_ref(), &file),
+                    ConfigAction::Show => format!(
+                        "{}{}\n",
+                        settings::show(env.config_file.as_ref(), &file),
+                        credentials::describe(env, &file)
+                    ),
                 })
             }
             Command::Voices(voices) => CommandConfig::Voices(VoicesOptions {
@@ -528,9 +549,7 @@ pub(super) fn speech_config(
     let engine_arg = args.synthesis.engine.unwrap_or(EngineArg::Auto);
     let found = match engine_arg {
         EngineArg::Local => None,
-        EngineArg::Auto | EngineArg::Cosyvoice => {
-            credentials::find(env.api_key.as_deref(), env.config_file.as_deref(), file)?
-        }
+        EngineArg::Auto | EngineArg::Cosyvoice => credentials::find(env, file)?,
     };
     let remote = match (engine_arg, found) {
         (EngineArg::Cosyvoice, None) => {
@@ -662,9 +681,14 @@ pub(super) fn speech_config(
         }
         _ => None,
     };
+    let key_warning = match &engine {
+        EngineConfig::CosyVoice(remote) => remote.key_warning.clone(),
+        EngineConfig::Local(_) => None,
+    };
     let notices = engine_notice
         .into_iter()
         .chain(exposure)
+        .chain(key_warning)
         .chain(unknown_voice)
         .collect();
     Ok(SayConfig {

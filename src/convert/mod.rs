@@ -23,11 +23,10 @@ use crate::output::file::{FileOptions, FileSink, Target};
 use crate::output::subtitles::Subtitles;
 use crate::output::{AudioSink, OutputError};
 use crate::pipeline::Fragmenter;
+use crate::session::retry::{Failure, RetryPolicy};
 
-/// Attempts after the first, for failures a retry may mend.
-const MAX_RETRIES: u32 = 3;
-/// The first retry waits about this long; each further one twice as long.
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// Retries of a file: the table shared with `tts say` (`session::retry`).
+const POLICY: RetryPolicy = RetryPolicy::CONVERT;
 /// How often a waiting job looks at the Ctrl-C flag.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -144,11 +143,12 @@ enum FileError {
 }
 
 impl FileError {
-    fn retryable(&self) -> bool {
+    /// This failure as the retry table sees it.
+    fn failure(&self) -> Failure<'_> {
         match self {
-            Self::Engine(EngineError::Session(session)) => session.retryable(),
-            Self::Engine(EngineError::Gone(_)) | Self::EngineGone => true,
-            _ => false,
+            Self::Engine(EngineError::Session(session)) => session.failure(),
+            Self::Engine(EngineError::Gone(_)) | Self::EngineGone => Failure::Network,
+            _ => Failure::Permanent,
         }
     }
 
@@ -344,7 +344,7 @@ impl Worker<'_> {
                 Err(_) if self.cancel.is_cancelled() => return Outcome::Interrupted,
                 Err(error) => {
                     // `convert_one` kept the engine only if it is still good.
-                    if !error.retryable() || attempt > MAX_RETRIES {
+                    if !POLICY.should_retry(error.failure(), attempt - 1) {
                         return Outcome::Failed(error.reason());
                     }
                     attempt += 1;
@@ -353,7 +353,7 @@ impl Worker<'_> {
                         reason: error.reason(),
                         attempt,
                     });
-                    if !self.sleep(backoff(attempt - 1)) {
+                    if !self.sleep(POLICY.backoff(attempt - 1)) {
                         return Outcome::Interrupted;
                     }
                 }
@@ -383,8 +383,12 @@ impl Worker<'_> {
                 // Validated before: the rate is one the service offers, never 0.
                 let rate = SampleRate::new(remote.session.parameters.sample_rate)
                     .ok_or(EngineError::Gone("cosyvoice"))?;
-                let synthesis =
-                    cosyvoice::start(remote.session.clone(), rate, self.cancel.clone())?;
+                // Retries are this module's, of whole files: the session tries once.
+                let session = crate::session::SessionOptions {
+                    retry: RetryPolicy::NEVER,
+                    ..remote.session.clone()
+                };
+                let synthesis = cosyvoice::start(session, rate, self.cancel.clone())?;
                 (synthesis, "cosyvoice")
             }
         };
@@ -510,33 +514,5 @@ impl Worker<'_> {
             characters,
             seconds: report.seconds,
         })
-    }
-}
-
-/// The wait before retry `n` (1 is the first): doubling from [`FIRST_BACKOFF`], with a random
-/// factor from 0.5 to 1.5 so jobs that failed together do not retry together.
-fn backoff(n: u32) -> Duration {
-    // A version-4 UUID is 122 random bits from the OS; no random-number crate is needed for this.
-    let jitter = 0.5 + f64::from(uuid::Uuid::new_v4().as_u128() as u16) / f64::from(u16::MAX);
-    FIRST_BACKOFF
-        .saturating_mul(1 << n.saturating_sub(1).min(8))
-        .mul_f64(jitter)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_with_jitter() {
-        for n in 1..=3 {
-            let base = FIRST_BACKOFF.as_secs_f64() * f64::from(1u32 << (n - 1));
-            let waits: Vec<f64> = (0..50).map(|_| backoff(n).as_secs_f64()).collect();
-            assert!(waits.iter().all(|w| *w >= base * 0.5 && *w <= base * 1.5));
-            assert!(
-                waits.iter().any(|w| (w - waits[0]).abs() > 1e-6),
-                "jittered"
-            );
-        }
     }
 }
