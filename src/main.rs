@@ -52,13 +52,15 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args, started: Instant) -> Result<ExitCode> {
-    let config = Config::try_from(args)?;
-    // A server logs each connection and task; a one-shot command only what goes wrong.
-    let serving = matches!(config.command, CommandConfig::Serve(_));
-    init_logging(config.verbosity, serving);
+    // Installed first: reading the configuration may run api_key_command, which a Ctrl-C or
+    // SIGTERM must not leave running.
     let cancel = CancelToken::new();
     let handler_cancel = cancel.clone();
     ctrlc::set_handler(move || {
+        if tts::cli::credentials::stop_key_command() {
+            // Nothing else has started yet.
+            std::process::exit(i32::from(code::INTERRUPTED));
+        }
         if handler_cancel.is_cancelled() {
             // A second Ctrl-C: the user means it. No destructor runs, so temporary files are
             // removed here.
@@ -67,6 +69,10 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
         }
         handler_cancel.cancel();
     })?;
+    let config = Config::try_from(args)?;
+    // A server logs each connection and task; a one-shot command only what goes wrong.
+    let serving = matches!(config.command, CommandConfig::Serve(_));
+    init_logging(config.verbosity, serving);
     match &config.command {
         CommandConfig::Say(say) => run_say(say, config.verbosity, &cancel, started),
         CommandConfig::Convert(convert) => run_convert(convert, config.verbosity, &cancel),

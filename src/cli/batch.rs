@@ -96,7 +96,7 @@ pub fn convert_config(
             return Err(ConfigError::ConvertStdin);
         }
         let output = output_path(&input, args.out_dir.as_deref(), format);
-        if output == input {
+        if output == input || crate::output::file::same_file(&input, &output) {
             return Err(ConfigError::OutputIsInput { path: input });
         }
         if let Some(first) = outputs.insert(output.clone(), input.clone()) {

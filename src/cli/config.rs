@@ -388,6 +388,21 @@ pub enum ConfigError {
         /// The value given.
         value: i64,
     },
+    /// `tts say -f FILE -o FILE`: the audio would overwrite its own text.
+    #[error(
+        "-o {} is the input {} (the same file): the audio would overwrite the text; write it to another file",
+        output.display(),
+        input.display()
+    )]
+    OutputIsAnInput {
+        /// The output asked for.
+        output: PathBuf,
+        /// The input it is.
+        input: PathBuf,
+    },
+    /// The output cannot be written as asked.
+    #[error(transparent)]
+    Output(Box<crate::output::OutputError>),
     /// An input's output would replace the input itself.
     #[error("the audio for {path} would replace it; use -d DIR or another --format")]
     OutputIsInput {
@@ -567,6 +582,7 @@ pub(super) fn speech_config(
             .to_owned()
     });
     let sink = sink_config(&args, sample_rate)?;
+    check_output(&sink, &inputs)?;
     if args.synthesis.cosyvoice.ssml && remote.is_none() {
         return Err(ConfigError::SsmlNeedsCosyVoice);
     }
@@ -846,6 +862,30 @@ fn appended_rate(
         }),
         (None, asked) => Ok(asked),
     }
+}
+
+/// The output must not be one of the inputs (the same file, also through links), and an
+/// existing read-only file is not replaced. Checked before any connection is opened.
+fn check_output(sink: &SinkConfig, inputs: &[Input]) -> Result<(), ConfigError> {
+    let SinkConfig::File(FileOptions {
+        target: Target::Path(output),
+        ..
+    }) = sink
+    else {
+        return Ok(());
+    };
+    for input in inputs {
+        if let Input::File(path) = input {
+            if crate::output::file::same_file(path, output) {
+                return Err(ConfigError::OutputIsAnInput {
+                    output: output.clone(),
+                    input: path.clone(),
+                });
+            }
+        }
+    }
+    // Appending changes the file too, so it is refused as well.
+    crate::output::file::check_replaceable(output).map_err(|e| ConfigError::Output(Box::new(e)))
 }
 
 fn inputs(args: &SayArgs) -> Result<Vec<Input>, ConfigError> {

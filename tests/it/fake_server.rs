@@ -193,12 +193,7 @@ async fn serve(
             _ => None,
         };
         if let Some(status) = refuse {
-            let body = if matches!(script, Script::RejectFirst(_)) {
-                REFUSAL_BODY
-            } else {
-                "refused"
-            };
-            let mut refusal = ErrorResponse::new(Some(body.into()));
+            let mut refusal = ErrorResponse::new(Some(REFUSAL_BODY.into()));
             *refusal.status_mut() =
                 tokio_tungstenite::tungstenite::http::StatusCode::from_u16(status).expect("status");
             return Err(refusal);
