@@ -415,11 +415,15 @@ async fn emit(
 }
 
 /// Run a session to its end: connect, run tasks for the text that comes, report everything.
+///
+/// With `rate_later`, the connection is made at once but run-task waits for the sample rate
+/// it brings (the device's, while the device opens); the session ends quietly if it is dropped.
 pub async fn run(
     options: SessionOptions,
     mut commands: mpsc::Receiver<Command>,
     events: SyncSender<SessionEvent>,
     cancel: CancelToken,
+    mut rate_later: Option<tokio::sync::oneshot::Receiver<u32>>,
 ) {
     let mut machine = Machine::new(
         &options.model,
@@ -450,6 +454,12 @@ pub async fn run(
                                 .await
                                 {
                                     return;
+                                }
+                                if let Some(rate) = rate_later.take() {
+                                    match rate.await {
+                                        Ok(rate) => machine.set_sample_rate(rate),
+                                        Err(_) => return, // the caller gave up (no device)
+                                    }
                                 }
                                 pending.extend(machine.handle(Input::Connected));
                             }

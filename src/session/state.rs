@@ -199,6 +199,12 @@ impl Machine {
         self.queued.0 < MAX_QUEUED_ENTRIES && self.queued.1 < MAX_QUEUED_BYTES
     }
 
+    /// Set the sample rate asked for, before the first run-task (the device's rate, known once
+    /// it is open, while the connection was being made).
+    pub fn set_sample_rate(&mut self, rate: u32) {
+        self.parameters.sample_rate = rate;
+    }
+
     /// The current task's id (empty before the first).
     pub fn task_id(&self) -> &str {
         &self.task_id
