@@ -428,3 +428,22 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_cause_is_said_once_on_one_line() {
+        let inner = std::io::Error::other("Key mismatch");
+        let err = anyhow::Error::new(inner)
+            .context("the service said: Key mismatch")
+            .context("synthesis failed");
+        assert_eq!(
+            one_line(&err),
+            "synthesis failed: the service said: Key mismatch"
+        );
+        let err = anyhow::anyhow!("first line\nsecond  line").context("outer");
+        assert_eq!(one_line(&err), "outer: first line second line");
+    }
+}

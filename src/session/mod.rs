@@ -163,7 +163,9 @@ pub enum SessionError {
         source: Box<tungstenite::Error>,
     },
     /// Nothing answered at the endpoint's address. Retrying may help.
-    #[error("cannot connect to {url}; check the address (--endpoint, --region) and the network")]
+    #[error(
+        "cannot connect to {url}: {source}; check the address (--endpoint, --region) and the network"
+    )]
     Unreachable {
         /// The endpoint.
         url: String,

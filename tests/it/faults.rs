@@ -443,7 +443,7 @@ fn sigterm_while_the_key_command_runs_kills_its_whole_group() {
     )
     .expect("write");
     let server = FakeServer::start(Script::Happy);
-    let mut child = tts(home.path())
+    let child = tts(home.path())
         .args(["say", "-e", "cosyvoice", "--endpoint", &server.url()])
         .args(["-o", "x.pcm", "Hello."])
         .current_dir(home.path())
