@@ -285,6 +285,8 @@ fn prepare(file: &ConvertFile, force: bool) -> Result<Option<String>, String> {
     if !force && up_to_date(input.modified().ok(), &file.output) {
         return Ok(None);
     }
+    // Before any connection is made for it.
+    crate::output::file::check_replaceable(&file.output).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&file.input).map_err(|e| format!("cannot read it: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(

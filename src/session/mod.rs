@@ -203,6 +203,14 @@ pub enum SessionError {
         /// Where the key came from.
         key_source: KeySource,
     },
+    /// The key cannot be sent in a header (a control character inside it).
+    #[error(
+        "the API key from {key_source} cannot be sent: it holds a line break or a control character; write the key alone on one line"
+    )]
+    KeyNotSendable {
+        /// Where the key came from.
+        key_source: KeySource,
+    },
     /// The upgrade was refused with another status; the body's code and message are kept.
     #[error(
         "the service refused the connection to {url} (HTTP {status}{}){}",
@@ -306,9 +314,10 @@ impl SessionError {
     /// This error as the retry table ([`retry`]) sees it.
     pub fn failure(&self) -> Failure<'_> {
         match self {
-            Self::Certificate { .. } | Self::Protocol { .. } | Self::FrameTooLarge { .. } => {
-                Failure::Permanent
-            }
+            Self::Certificate { .. }
+            | Self::Protocol { .. }
+            | Self::FrameTooLarge { .. }
+            | Self::KeyNotSendable { .. } => Failure::Permanent,
             Self::Rejected { status, .. } | Self::Refused { status, .. } => {
                 Failure::Status(*status)
             }
@@ -321,6 +330,7 @@ impl SessionError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Rejected { .. }
+            | Self::KeyNotSendable { .. }
             | Self::Refused { .. }
             | Self::TaskFailed { .. }
             | Self::Protocol { .. }
@@ -669,11 +679,13 @@ async fn connect(options: &SessionOptions) -> Result<Socket, SessionError> {
             source: Box::new(source),
         })?;
     let headers = request.headers_mut();
-    let bearer = HeaderValue::from_str(&format!("Bearer {}", options.api_key.expose()));
-    if let Ok(mut bearer) = bearer {
-        bearer.set_sensitive(true);
-        headers.insert("Authorization", bearer);
-    }
+    // The configuration refuses such keys; a key left out would only be refused later, as wrong.
+    let mut bearer = HeaderValue::from_str(&format!("Bearer {}", options.api_key.expose()))
+        .map_err(|_| SessionError::KeyNotSendable {
+            key_source: options.key_source.clone(),
+        })?;
+    bearer.set_sensitive(true);
+    headers.insert("Authorization", bearer);
     if let Ok(agent) = HeaderValue::from_str(&user_agent()) {
         headers.insert("user-agent", agent);
     }

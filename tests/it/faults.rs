@@ -416,6 +416,21 @@ fn an_output_that_is_an_input_or_read_only_is_refused_before_connecting() {
         );
     }
     assert_eq!(std::fs::read(&locked).expect("kept"), b"keep me!");
+
+    // tts convert: that file fails, before any connection is made for it.
+    let text = dir.path().join("locked.txt");
+    std::fs::write(&text, "Hello.\n").expect("write");
+    let result = tts(dir.path())
+        .env("DASHSCOPE_API_KEY", KEY)
+        .args(["convert", "-e", "cosyvoice", "--endpoint", &server.url()])
+        .args(["--force", "--format", "pcm"])
+        .arg(&text)
+        .output()
+        .expect("runs");
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(3), "{err}");
+    assert!(err.contains("is read-only"), "{err}");
+    assert_eq!(std::fs::read(&locked).expect("kept"), b"keep me!");
     assert_eq!(server.record().connections, 0, "checked before connecting");
 }
 
