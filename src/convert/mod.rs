@@ -25,6 +25,26 @@ use crate::output::{AudioSink, OutputError};
 use crate::pipeline::Fragmenter;
 use crate::session::retry::{Failure, RetryPolicy};
 
+/// The pieces a file's text is fed in (as `tts say` reads files: 8 KiB at a time).
+const FEED_PIECE: usize = 8 * 1024;
+
+/// `text` cut into pieces of about `size` bytes, at character boundaries.
+fn pieces(text: &str, size: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = size.min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end += 1;
+        }
+        let (piece, after) = rest.split_at(end);
+        rest = after;
+        Some(piece)
+    })
+}
+
 /// Retries of a file: the table shared with `tts say` (`session::retry`).
 const POLICY: RetryPolicy = RetryPolicy::CONVERT;
 /// How often a waiting job looks at the Ctrl-C flag.
@@ -172,7 +192,8 @@ impl FileError {
 struct Job {
     index: usize,
     file: ConvertFile,
-    text: String,
+    /// Shared with the feeder thread of each attempt rather than copied.
+    text: std::sync::Arc<str>,
 }
 
 /// Convert every file of `config`, telling `on_event` as it goes (on the calling thread).
@@ -198,7 +219,7 @@ pub fn convert(
                 jobs.push_back(Job {
                     index,
                     file: file.clone(),
-                    text,
+                    text: text.into(),
                 });
             }
             Ok(None) => outcomes[index] = Some(Outcome::Skipped),
@@ -436,14 +457,21 @@ impl Worker<'_> {
         // the engine's queue, which only the audio leaving it empties.
         let feed = fragments.clone();
         let feed_options = self.config.speech.feed.clone();
-        let text = job.text.clone();
+        let text = std::sync::Arc::clone(&job.text);
         let feeder = thread::spawn(move || {
             if ssml {
-                feed.send(text);
+                feed.send(text.to_string());
             } else {
+                // In pieces, as `tts say -f` reads a file: the sentences of a huge file are
+                // made as the engine takes them, not all at once.
                 let mut fragmenter = Fragmenter::new(&feed_options);
-                let mut ready = fragmenter.push(&text);
-                ready.extend(fragmenter.take_partial());
+                for piece in pieces(&text, FEED_PIECE) {
+                    let ready = fragmenter.push(piece);
+                    if !fragmenter.send(ready, &feed) {
+                        return;
+                    }
+                }
+                let ready = fragmenter.take_partial();
                 if !fragmenter.send(ready, &feed) {
                     return;
                 }
@@ -516,5 +544,21 @@ impl Worker<'_> {
             characters,
             seconds: report.seconds,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_cut_at_character_boundaries_and_lose_nothing() {
+        let text = "语音合成 speech ".repeat(1000);
+        for size in [1, 2, 3, 7, 8192] {
+            let cut: Vec<&str> = pieces(&text, size).collect();
+            assert_eq!(cut.concat(), text, "{size}");
+            assert!(cut.iter().all(|p| p.len() < size + 4), "{size}");
+        }
+        assert_eq!(pieces("", 8).count(), 0);
     }
 }
