@@ -50,20 +50,22 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("tts: {err:#}");
+            eprintln!("tts: {}", one_line(&err));
             ExitCode::from(exit_code(&err))
         }
     }
 }
 
 fn run(args: Args, started: Instant) -> Result<ExitCode> {
-    let config = Config::try_from(args)?;
-    // A server logs each connection and task; a one-shot command only what goes wrong.
-    let serving = matches!(config.command, CommandConfig::Serve(_));
-    init_logging(config.verbosity, serving);
+    // Installed first: reading the configuration may run api_key_command, which a Ctrl-C or
+    // SIGTERM must not leave running.
     let cancel = CancelToken::new();
     let handler_cancel = cancel.clone();
     ctrlc::set_handler(move || {
+        if tts::cli::credentials::stop_key_command() {
+            // Nothing else has started yet.
+            std::process::exit(i32::from(code::INTERRUPTED));
+        }
         if handler_cancel.is_cancelled() {
             // A second Ctrl-C: the user means it. No destructor runs, so temporary files are
             // removed here.
@@ -72,6 +74,10 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
         }
         handler_cancel.cancel();
     })?;
+    let config = Config::try_from(args)?;
+    // A server logs each connection and task; a one-shot command only what goes wrong.
+    let serving = matches!(config.command, CommandConfig::Serve(_));
+    init_logging(config.verbosity, serving);
     match &config.command {
         CommandConfig::Say(say) => run_say(say, config.verbosity, &cancel, started),
         CommandConfig::Convert(convert) => run_convert(convert, config.verbosity, &cancel),
@@ -396,6 +402,27 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     code::FAILURE
 }
 
+/// The error and its causes on one line, each said once: a cause whose text an outer error
+/// already quotes is left out, and line breaks in a cause become spaces.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         matches!(
@@ -405,4 +432,23 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_cause_is_said_once_on_one_line() {
+        let inner = std::io::Error::other("Key mismatch");
+        let err = anyhow::Error::new(inner)
+            .context("the service said: Key mismatch")
+            .context("synthesis failed");
+        assert_eq!(
+            one_line(&err),
+            "synthesis failed: the service said: Key mismatch"
+        );
+        let err = anyhow::anyhow!("first line\nsecond  line").context("outer");
+        assert_eq!(one_line(&err), "outer: first line second line");
+    }
 }

@@ -242,27 +242,32 @@ fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, 
             let synthesis = starting.ready()?;
             Ok((synthesis, device.transpose()?))
         }
+        EngineConfig::CosyVoice(remote) if matches!(config.sink, SinkConfig::Device(_)) => {
+            // The connection is made while the device opens; run-task waits for its rate.
+            let session = remote.session.clone();
+            let opus = session.parameters.format == AudioFormat::Opus.name();
+            let (mut synthesis, rate_tx) = cosyvoice::start_before_rate(session, cancel.clone())?;
+            let device = open_device()
+                .transpose()?
+                .context("no output device was opened")?;
+            // Ask for the device's rate when the service offers it: no resampling.
+            let rate = device.device_rate();
+            let offered: &[u32] = if opus { &OPUS_RATES } else { &SUPPORTED_RATES };
+            let rate = if offered.contains(&rate) {
+                rate
+            } else {
+                48_000
+            };
+            let _ = rate_tx.send(rate);
+            synthesis.set_sample_rate(SampleRate::new(rate).context("the sample rate is 0 Hz")?);
+            Ok((synthesis, Some(device)))
+        }
         EngineConfig::CosyVoice(remote) => {
-            let device = open_device().transpose()?;
-            let mut session = remote.session.clone();
-            if let Some(device) = &device {
-                // Ask for the device's rate when the service offers it: no resampling.
-                let rate = device.device_rate();
-                let offered: &[u32] = if session.parameters.format == AudioFormat::Opus.name() {
-                    &OPUS_RATES
-                } else {
-                    &SUPPORTED_RATES
-                };
-                session.parameters.sample_rate = if offered.contains(&rate) {
-                    rate
-                } else {
-                    48_000
-                };
-            }
+            let session = remote.session.clone();
             let rate = SampleRate::new(session.parameters.sample_rate)
                 .context("the sample rate is 0 Hz")?;
             let synthesis = cosyvoice::start(session, rate, cancel.clone())?;
-            Ok((synthesis, device))
+            Ok((synthesis, None))
         }
     }
 }

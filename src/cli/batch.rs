@@ -127,7 +127,7 @@ pub(super) fn convert_config(
             .as_ref()
             .map(|dir| sub.map_or_else(|| dir.clone(), |sub| dir.join(sub)));
         let output = output_path(&input, out_dir.as_deref(), format);
-        if output == input {
+        if output == input || crate::output::file::same_file(&input, &output) {
             return Err(ConfigError::OutputIsInput { path: input });
         }
         if let Some(first) = outputs.insert(output.clone(), input.clone()) {

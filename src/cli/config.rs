@@ -124,6 +124,10 @@ pub struct Environment {
     pub tts_vars: Vec<(String, String)>,
     /// The config file (`$TTS_CONFIG` or `~/.config/tts/config.toml`).
     pub config_file: Option<PathBuf>,
+    /// `DASHSCOPE_API_KEY_FILE_PATH`: a file holding the key.
+    pub key_file: Option<PathBuf>,
+    /// `~/.dashscope/api_key`, written by `dashscope auth login`.
+    pub dashscope_key_file: Option<PathBuf>,
 }
 
 impl Environment {
@@ -143,6 +147,8 @@ impl Environment {
                 .filter(|(k, _)| k.starts_with("TTS_"))
                 .collect(),
             config_file: credentials::config_path(),
+            key_file: var("DASHSCOPE_API_KEY_FILE_PATH").map(PathBuf::from),
+            dashscope_key_file: credentials::dashscope_key_path(),
         }
     }
 }
@@ -296,6 +302,22 @@ pub enum ConfigError {
         /// Why.
         reason: String,
     },
+    /// A key file could not be used.
+    #[error("cannot use the API key in {origin}: {reason}")]
+    KeyFile {
+        /// Where it was looked for.
+        origin: String,
+        /// Why.
+        reason: String,
+    },
+    /// A key that cannot be sent in an HTTP header.
+    #[error(
+        "the API key from {origin} contains a line break, a control or a non-ASCII character; write the key alone on one line"
+    )]
+    KeyCharacters {
+        /// Where it came from.
+        origin: String,
+    },
     /// `api_key_command` failed.
     #[error("api_key_command in {path} failed: {reason}")]
     KeyCommand {
@@ -366,6 +388,21 @@ pub enum ConfigError {
         /// The value given.
         value: i64,
     },
+    /// `tts say -f FILE -o FILE`: the audio would overwrite its own text.
+    #[error(
+        "-o {} is the input {} (the same file): the audio would overwrite the text; write it to another file",
+        output.display(),
+        input.display()
+    )]
+    OutputIsAnInput {
+        /// The output asked for.
+        output: PathBuf,
+        /// The input it is.
+        input: PathBuf,
+    },
+    /// The output cannot be written as asked.
+    #[error(transparent)]
+    Output(Box<crate::output::OutputError>),
     /// An input's output would replace the input itself.
     #[error("the audio for {path} would replace it; use -d DIR or another --format")]
     OutputIsInput {
@@ -484,7 +521,11 @@ impl Config {
                         || "no config directory".to_owned(),
                         |p| p.display().to_string(),
                     ),
-                    ConfigAction::Show => settings::show(env.config_file.as_ref(), &file),
+                    ConfigAction::Show => format!(
+                        "{}{}\n",
+                        settings::show(env.config_file.as_ref(), &file),
+                        credentials::describe(env, &file)
+                    ),
                 })
             }
             Command::Voices(voices) => CommandConfig::Voices(VoicesOptions {
@@ -543,7 +584,7 @@ fn with_settings(
     let credentials = match engine_arg {
         EngineArg::Local => None,
         EngineArg::Auto | EngineArg::Cosyvoice => {
-            credentials::find(env.api_key.as_deref(), env.config_file.as_deref(), &file)?
+            credentials::find(env, &file)?
         }
     };
     if need_key && engine_arg == EngineArg::Cosyvoice && credentials.is_none() {
@@ -671,6 +712,7 @@ pub(super) fn speech_config(
         .map(|hz| checked_rate(hz).ok_or(ConfigError::UnsupportedRate { value: hz }))
         .transpose()?;
     let mut sink = sink_config(&args, sample_rate, &file_defaults)?;
+    check_output(&sink, &inputs)?;
     if let SinkConfig::File(options) = &mut sink {
         default_rate(options, &file_defaults, kind, &mut notices)?;
         options.bit_rate = bit_rate(&mut args, options, &file_defaults, kind)?;
@@ -799,6 +841,9 @@ pub(super) fn speech_config(
         _ => None,
     };
     notices.extend(exposure);
+    if let EngineConfig::CosyVoice(remote) = &engine {
+        notices.extend(remote.key_warning.clone());
+    }
     notices.extend(unknown_voice);
     Ok(SayConfig {
         inputs,
@@ -1076,6 +1121,30 @@ fn appended_rate(
         }),
         (None, asked) => Ok(asked),
     }
+}
+
+/// The output must not be one of the inputs (the same file, also through links), and an
+/// existing read-only file is not replaced. Checked before any connection is opened.
+fn check_output(sink: &SinkConfig, inputs: &[Input]) -> Result<(), ConfigError> {
+    let SinkConfig::File(FileOptions {
+        target: Target::Path(output),
+        ..
+    }) = sink
+    else {
+        return Ok(());
+    };
+    for input in inputs {
+        if let Input::File(path) = input {
+            if crate::output::file::same_file(path, output) {
+                return Err(ConfigError::OutputIsAnInput {
+                    output: output.clone(),
+                    input: path.clone(),
+                });
+            }
+        }
+    }
+    // Appending changes the file too, so it is refused as well.
+    crate::output::file::check_replaceable(output).map_err(|e| ConfigError::Output(Box::new(e)))
 }
 
 fn inputs(args: &SayArgs) -> Result<Vec<Input>, ConfigError> {

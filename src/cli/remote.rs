@@ -34,6 +34,8 @@ pub struct RemoteConfig {
     pub session: SessionOptions,
     /// The text is one SSML document.
     pub ssml: bool,
+    /// A warning about where the key was found (a key file others can read).
+    pub key_warning: Option<String>,
 }
 
 /// The prosody shared with the offline engine, already range-checked.
@@ -140,6 +142,7 @@ pub fn remote_config(
         .or_else(|| env.workspace.clone())
         .or(credentials.workspace);
     Ok(RemoteConfig {
+        key_warning: credentials.warning,
         session: SessionOptions {
             url,
             api_key: credentials.api_key,
@@ -148,6 +151,7 @@ pub fn remote_config(
             model,
             parameters,
             timeouts,
+            retry: crate::session::retry::RetryPolicy::SAY,
         },
         ssml: args.ssml,
     })

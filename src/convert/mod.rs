@@ -23,11 +23,30 @@ use crate::output::file::{FileOptions, FileSink, Target};
 use crate::output::subtitles::Subtitles;
 use crate::output::{AudioSink, OutputError};
 use crate::pipeline::Fragmenter;
+use crate::session::retry::{Failure, RetryPolicy};
 
-/// Attempts after the first, for failures a retry may mend.
-const MAX_RETRIES: u32 = 3;
-/// The first retry waits about this long; each further one twice as long.
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// The pieces a file's text is fed in (as `tts say` reads files: 8 KiB at a time).
+const FEED_PIECE: usize = 8 * 1024;
+
+/// `text` cut into pieces of about `size` bytes, at character boundaries.
+fn pieces(text: &str, size: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = size.min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end += 1;
+        }
+        let (piece, after) = rest.split_at(end);
+        rest = after;
+        Some(piece)
+    })
+}
+
+/// Retries of a file: the table shared with `tts say` (`session::retry`).
+const POLICY: RetryPolicy = RetryPolicy::CONVERT;
 /// How often a waiting job looks at the Ctrl-C flag.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -144,11 +163,12 @@ enum FileError {
 }
 
 impl FileError {
-    fn retryable(&self) -> bool {
+    /// This failure as the retry table sees it.
+    fn failure(&self) -> Failure<'_> {
         match self {
-            Self::Engine(EngineError::Session(session)) => session.retryable(),
-            Self::Engine(EngineError::Gone(_)) | Self::EngineGone => true,
-            _ => false,
+            Self::Engine(EngineError::Session(session)) => session.failure(),
+            Self::Engine(EngineError::Gone(_)) | Self::EngineGone => Failure::Network,
+            _ => Failure::Permanent,
         }
     }
 
@@ -172,7 +192,8 @@ impl FileError {
 struct Job {
     index: usize,
     file: ConvertFile,
-    text: String,
+    /// Shared with the feeder thread of each attempt rather than copied.
+    text: std::sync::Arc<str>,
 }
 
 /// Convert every file of `config`, telling `on_event` as it goes (on the calling thread).
@@ -216,7 +237,7 @@ pub fn convert(
                 jobs.push_back(Job {
                     index,
                     file: file.clone(),
-                    text,
+                    text: text.into(),
                 });
             }
             Ok(None) => outcomes[index] = Some(Outcome::Skipped),
@@ -311,6 +332,8 @@ fn prepare(
     {
         return Ok(None);
     }
+    // Before any connection is made for it.
+    crate::output::file::check_replaceable(&file.output).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&file.input).map_err(|e| format!("cannot read it: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
@@ -370,7 +393,7 @@ impl Worker<'_> {
                 Err(_) if self.cancel.is_cancelled() => return Outcome::Interrupted,
                 Err(error) => {
                     // `convert_one` kept the engine only if it is still good.
-                    if !error.retryable() || attempt > MAX_RETRIES {
+                    if !POLICY.should_retry(error.failure(), attempt - 1) {
                         return Outcome::Failed(error.reason());
                     }
                     attempt += 1;
@@ -379,7 +402,7 @@ impl Worker<'_> {
                         reason: error.reason(),
                         attempt,
                     });
-                    if !self.sleep(backoff(attempt - 1)) {
+                    if !self.sleep(POLICY.backoff(attempt - 1)) {
                         return Outcome::Interrupted;
                     }
                 }
@@ -409,8 +432,12 @@ impl Worker<'_> {
                 // Validated before: the rate is one the service offers, never 0.
                 let rate = SampleRate::new(remote.session.parameters.sample_rate)
                     .ok_or(EngineError::Gone("cosyvoice"))?;
-                let synthesis =
-                    cosyvoice::start(remote.session.clone(), rate, self.cancel.clone())?;
+                // Retries are this module's, of whole files: the session tries once.
+                let session = crate::session::SessionOptions {
+                    retry: RetryPolicy::NEVER,
+                    ..remote.session.clone()
+                };
+                let synthesis = cosyvoice::start(session, rate, self.cancel.clone())?;
                 (synthesis, "cosyvoice")
             }
         };
@@ -456,14 +483,21 @@ impl Worker<'_> {
         // the engine's queue, which only the audio leaving it empties.
         let feed = fragments.clone();
         let feed_options = self.config.speech.feed.clone();
-        let text = job.text.clone();
+        let text = std::sync::Arc::clone(&job.text);
         let feeder = thread::spawn(move || {
             if ssml {
-                feed.send(text);
+                feed.send(text.to_string());
             } else {
+                // In pieces, as `tts say -f` reads a file: the sentences of a huge file are
+                // made as the engine takes them, not all at once.
                 let mut fragmenter = Fragmenter::new(&feed_options);
-                let mut ready = fragmenter.push(&text);
-                ready.extend(fragmenter.take_partial());
+                for piece in pieces(&text, FEED_PIECE) {
+                    let ready = fragmenter.push(piece);
+                    if !fragmenter.send(ready, &feed) {
+                        return;
+                    }
+                }
+                let ready = fragmenter.take_partial();
                 if !fragmenter.send(ready, &feed) {
                     return;
                 }
@@ -539,30 +573,18 @@ impl Worker<'_> {
     }
 }
 
-/// The wait before retry `n` (1 is the first): doubling from [`FIRST_BACKOFF`], with a random
-/// factor from 0.5 to 1.5 so jobs that failed together do not retry together.
-fn backoff(n: u32) -> Duration {
-    // A version-4 UUID is 122 random bits from the OS; no random-number crate is needed for this.
-    let jitter = 0.5 + f64::from(uuid::Uuid::new_v4().as_u128() as u16) / f64::from(u16::MAX);
-    FIRST_BACKOFF
-        .saturating_mul(1 << n.saturating_sub(1).min(8))
-        .mul_f64(jitter)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_with_jitter() {
-        for n in 1..=3 {
-            let base = FIRST_BACKOFF.as_secs_f64() * f64::from(1u32 << (n - 1));
-            let waits: Vec<f64> = (0..50).map(|_| backoff(n).as_secs_f64()).collect();
-            assert!(waits.iter().all(|w| *w >= base * 0.5 && *w <= base * 1.5));
-            assert!(
-                waits.iter().any(|w| (w - waits[0]).abs() > 1e-6),
-                "jittered"
-            );
+    fn pieces_cut_at_character_boundaries_and_lose_nothing() {
+        let text = "语音合成 speech ".repeat(1000);
+        for size in [1, 2, 3, 7, 8192] {
+            let cut: Vec<&str> = pieces(&text, size).collect();
+            assert_eq!(cut.concat(), text, "{size}");
+            assert!(cut.iter().all(|p| p.len() < size + 4), "{size}");
         }
+        assert_eq!(pieces("", 8).count(), 0);
     }
 }

@@ -6,6 +6,7 @@ mod common;
 mod cli;
 mod convert;
 mod fake_server;
+mod faults;
 mod file_output;
 mod playback;
 mod readme;
