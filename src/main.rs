@@ -105,6 +105,16 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
             std::io::stdout().write_all(&tts::cli::generate::man()?)?;
             Ok(ExitCode::SUCCESS)
         }
+        CommandConfig::Voice(voice) => {
+            let quiet = config.verbosity == Verbosity::Quiet;
+            let out = tts::voice::run(voice, &cancel, &mut |notice| {
+                if !quiet {
+                    eprintln!("tts: {notice}");
+                }
+            })?;
+            std::io::stdout().write_all(out.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         CommandConfig::Serve(options) => {
             let quiet = config.verbosity == Verbosity::Quiet;
             tts::serve::run(options, &cancel, |addr| {
@@ -370,6 +380,21 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             Some(EngineError::UnknownVoice { .. } | EngineError::UnknownVariant { .. })
         ) {
             return code::USAGE;
+        }
+        if let Some(voice) = cause.downcast_ref::<tts::voice::VoiceError>() {
+            if voice.is_usage() {
+                return code::USAGE;
+            }
+            if matches!(voice, tts::voice::VoiceError::Interrupted) {
+                return code::INTERRUPTED;
+            }
+        }
+        if let Some(http) = cause.downcast_ref::<tts::dashscope::http::HttpError>() {
+            return if http.is_service() {
+                code::SERVICE
+            } else {
+                code::NETWORK
+            };
         }
         if let Some(session) = cause.downcast_ref::<SessionError>() {
             return match session.kind() {
