@@ -117,11 +117,14 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
         }
         CommandConfig::Serve(options) => {
             let quiet = config.verbosity == Verbosity::Quiet;
-            tts::serve::run(options, &cancel, |addr| {
+            tts::serve::run(options, &cancel, |addr, http| {
                 if !quiet {
                     eprintln!(
                         "tts: serving the CosyVoice protocol on ws://{addr}{}",
                         tts::serve::PATH
+                    );
+                    eprintln!(
+                        "tts: serving custom voices, uploads and tokens on http://{http}/api/v1"
                     );
                 }
             })?;
@@ -385,8 +388,13 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             if voice.is_usage() {
                 return code::USAGE;
             }
-            if matches!(voice, tts::voice::VoiceError::Interrupted) {
-                return code::INTERRUPTED;
+            match voice {
+                tts::voice::VoiceError::Interrupted => return code::INTERRUPTED,
+                tts::voice::VoiceError::Http(http) if http.is_service() => return code::SERVICE,
+                tts::voice::VoiceError::Http(_) => return code::NETWORK,
+                tts::voice::VoiceError::Undeployed { .. }
+                | tts::voice::VoiceError::NotReady { .. } => return code::SERVICE,
+                _ => {}
             }
         }
         if let Some(http) = cause.downcast_ref::<tts::dashscope::http::HttpError>() {

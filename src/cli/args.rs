@@ -294,6 +294,16 @@ pub struct ServeArgs {
     /// Seconds a client may stay silent during a task (the service's rule is 23).
     #[arg(long, value_name = "SECS", default_value_t = 23.0, hide = true)]
     pub client_timeout: f64,
+    /// Address and port of the HTTP API: custom voices, uploads, tokens [default: the
+    /// --listen port + 1].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub http_listen: Option<String>,
+    /// Keep custom voices in DIR [default: tts/serve under the user's data directory].
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Custom voices allowed per family (the service allows 1000).
+    #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
+    pub voice_quota: usize,
 }
 
 /// `tts say`.

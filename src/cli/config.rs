@@ -720,10 +720,30 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
             });
         }
     };
+    let http_listen = match &args.http_listen {
+        Some(value) => value.parse().map_err(|_| ConfigError::Listen {
+            value: value.clone(),
+        })?,
+        None => {
+            let port = match listen.port() {
+                0 => 0,
+                p => p.checked_add(1).ok_or(ConfigError::Listen {
+                    value: args.listen.clone(),
+                })?,
+            };
+            std::net::SocketAddr::new(listen.ip(), port)
+        }
+    };
+    let state_dir = args.state_dir.clone().or_else(|| {
+        directories::ProjectDirs::from("", "", "tts").map(|d| d.data_dir().join("serve"))
+    });
     Ok(ServeOptions {
         listen,
         api_key,
         client_timeout,
+        http_listen,
+        state_dir,
+        voice_quota: args.voice_quota,
     })
 }
 

@@ -4,7 +4,7 @@
 //! endpoint (`POST {base}/tokens`). Field names differ per family; this module hides that.
 
 use base64::Engine as _;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::http::{Client, HttpError};
@@ -17,7 +17,7 @@ const MAX_PAGES: u32 = 200;
 const PAGE_SIZE: u32 = 100;
 
 /// Which API a custom voice belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Family {
     /// `voice-enrollment`: CosyVoice (and Qwen-Audio) cloned and designed voices.

@@ -35,6 +35,8 @@ pub struct Shared {
     pub pool: SynthPool,
     /// The service's limit between client messages during a task (23 s).
     pub client_timeout: Duration,
+    /// Custom voices made through the HTTP API.
+    pub voices: super::customization::VoiceStore,
 }
 
 type Socket = WebSocketStream<TcpStream>;
@@ -262,8 +264,23 @@ async fn run_task(
             "a task is already running on this connection",
         ));
     }
-    let spec = validate::run_task(payload)?;
-    if !spec.catalog_voice && !voice_exists(shared, &spec).await {
+    let mut spec = validate::run_task(payload)?;
+    let custom = if spec.catalog_voice {
+        None
+    } else {
+        shared.voices.lookup(&spec.voice)
+    };
+    if let Some(custom) = custom {
+        if custom.target_model != spec.model {
+            return Err(validate_error(VOICE_MISMATCH));
+        }
+        if !custom.ready {
+            return Err(validate_error(
+                "the voice is not ready yet (DEPLOYING); query it until its status is OK",
+            ));
+        }
+        spec.local = custom.local.params(&spec.local);
+    } else if !spec.catalog_voice && !voice_exists(shared, &spec).await {
         return Err(validate_error(VOICE_MISMATCH));
     }
     let server_error = |e: &dyn std::fmt::Display| Refusal {

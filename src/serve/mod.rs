@@ -5,6 +5,7 @@
 //! ([`connection`]); one shared engine thread ([`synth`]) speaks for all of them.
 
 pub mod connection;
+pub mod customization;
 pub mod synth;
 pub mod validate;
 
@@ -37,6 +38,12 @@ pub struct ServeOptions {
     pub api_key: Option<String>,
     /// The limit between client messages during a task.
     pub client_timeout: Duration,
+    /// Where the HTTP API (custom voices, uploads, tokens) listens.
+    pub http_listen: SocketAddr,
+    /// Where custom voices are kept; `None` keeps them in memory.
+    pub state_dir: Option<std::path::PathBuf>,
+    /// Custom voices allowed per family.
+    pub voice_quota: usize,
 }
 
 /// Why the server could not run.
@@ -58,15 +65,30 @@ pub enum ServeError {
     /// The offline engine could not start.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The state directory cannot be used.
+    #[error("cannot keep voices in {}", dir.display())]
+    State {
+        /// The directory.
+        dir: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
-/// Serve until Ctrl-C; `on_listening` hears the bound address (port 0 picks one).
+/// Serve until Ctrl-C; `on_listening` hears the bound addresses of the WebSocket and the HTTP
+/// API (port 0 picks one).
 pub fn run(
     options: &ServeOptions,
     cancel: &CancelToken,
-    on_listening: impl FnOnce(SocketAddr),
+    on_listening: impl FnOnce(SocketAddr, SocketAddr),
 ) -> Result<(), ServeError> {
     let pool = SynthPool::start()?;
+    let store = customization::VoiceStore::open(options.state_dir.as_deref(), options.voice_quota)
+        .map_err(|source| ServeError::State {
+            dir: options.state_dir.clone().unwrap_or_default(),
+            source,
+        })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -83,10 +105,32 @@ pub fn run(
             addr: options.listen,
             source,
         })?;
-        on_listening(addr);
+        let http = TcpListener::bind(options.http_listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: options.http_listen,
+                source,
+            })?;
+        let http_addr = http.local_addr().map_err(|source| ServeError::Bind {
+            addr: options.http_listen,
+            source,
+        })?;
+        let router = customization::router(customization::CustomizationState {
+            store: store.clone(),
+            pool: pool.clone(),
+            api_key: options.api_key.clone(),
+            public_base: format!("http://{http_addr}"),
+        });
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(http, router).await {
+                tracing::warn!(%error, "the HTTP API stopped");
+            }
+        });
+        on_listening(addr, http_addr);
         let shared = Shared {
             pool,
             client_timeout: options.client_timeout,
+            voices: store,
         };
         let key: Arc<Option<String>> = Arc::new(options.api_key.clone());
         let next_id = AtomicU64::new(1);
@@ -121,8 +165,10 @@ async fn accept(
     let _ = stream.set_nodelay(true);
     // The callback's signature is tungstenite's; its large error type is not ours to shrink.
     #[allow(clippy::result_large_err)]
-    let check =
-        move |request: &Request, response: Response| authorize(request, response, key.as_deref());
+    let voices = shared.voices.clone();
+    let check = move |request: &Request, response: Response| {
+        authorize(request, response, key.as_deref(), &voices)
+    };
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_FRAME))
         .max_frame_size(Some(MAX_FRAME));
@@ -145,6 +191,7 @@ fn authorize(
     request: &Request,
     response: Response,
     key: Option<&str>,
+    voices: &customization::VoiceStore,
 ) -> Result<Response, ErrorResponse> {
     let refuse = |status: StatusCode, message: &str| {
         let mut refusal = ErrorResponse::new(Some(message.to_owned()));
@@ -167,7 +214,8 @@ fn authorize(
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim());
-    if given == Some(key) {
+    // A temporary token from the token endpoint works like the key until it expires.
+    if given == Some(key) || given.is_some_and(|t| voices.token_valid(t)) {
         Ok(response)
     } else {
         Err(refuse(

@@ -8,11 +8,13 @@ use crate::catalog;
 use crate::engine::local::LocalParams;
 
 /// The models a task may name.
-pub const MODELS: [&str; 4] = [
+pub const MODELS: [&str; 6] = [
     "cosyvoice-v1",
     "cosyvoice-v2",
     "cosyvoice-v3-flash",
     "cosyvoice-v3-plus",
+    "cosyvoice-v3.5-flash",
+    "cosyvoice-v3.5-plus",
 ];
 /// The message of a voice that does not exist or does not fit the model.
 pub const VOICE_MISMATCH: &str = "[tts:]Engine return error code: 418";

@@ -582,6 +582,14 @@ fn write_preview(path: &std::path::Path, preview: &Preview) -> Result<(), VoiceE
         .unwrap_or(std::path::Path::new("."));
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
     std::io::Write::write_all(&mut file, &preview.audio).map_err(failed)?;
+    // A temporary file is private; the preview is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = file
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
     file.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
 }
