@@ -448,7 +448,7 @@ async fn upload_policy(
         let excess = inner.upload_dirs.len().saturating_sub(256);
         inner.upload_dirs.drain(..excess);
     }
-    tracing::debug!(model, "upload policy issued");
+    tracing::info!(model, "upload policy issued");
     ok(
         json!({
             "policy": base64::engine::general_purpose::STANDARD.encode(format!("{{\"dir\":\"{dir}\"}}")),

@@ -350,6 +350,8 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<Sample, SampleError> {
     let mut rate = params.sample_rate.unwrap_or(0);
     let mut channels = params.channels.as_ref().map_or(0, |c| c.count());
     let mut interleaved: Vec<f32> = Vec::new();
+    // Frames past what is kept are only counted, so a long file's length is still known.
+    let mut frames: u64 = 0;
     loop {
         let packet = match reader.next_packet() {
             Ok(Some(packet)) => packet,
@@ -369,19 +371,20 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<Sample, SampleError> {
         };
         rate = decoded.spec().rate();
         channels = decoded.spec().channels().count().max(1);
-        decoded.copy_to_vec_interleaved(&mut interleaved);
-        first.extend(interleaved.iter().step_by(channels).copied());
-        // Enough to know it is too long; a long low-rate MP3 would otherwise fill memory.
+        frames += decoded.frames() as u64;
+        // Keep a little over the longest allowed; a long low-rate MP3 would otherwise fill
+        // memory.
         #[allow(clippy::cast_precision_loss, reason = "sample counts")]
-        if rate > 0 && first.len() as f64 / f64::from(rate) > MAX_SECONDS + 1.0 {
-            break;
+        if rate > 0 && (first.len() as f64) / f64::from(rate) <= MAX_SECONDS + 1.0 {
+            decoded.copy_to_vec_interleaved(&mut interleaved);
+            first.extend(interleaved.iter().step_by(channels).copied());
         }
     }
     if rate == 0 || first.is_empty() {
         return Err(undecodable("it holds no audio".into()));
     }
     #[allow(clippy::cast_precision_loss, reason = "sample counts")]
-    let seconds = first.len() as f64 / f64::from(rate);
+    let seconds = frames as f64 / f64::from(rate);
     Ok(Sample {
         container,
         rate,
