@@ -994,7 +994,6 @@ async fn create(
             ));
         }
     }
-    let now = now_ms();
     let mut output = Map::new();
     let (local, voice_prompt, preview_text, link) = if designed || family == Family::QwenDesign {
         let prompt = required(input, "voice_prompt")?.to_owned();
@@ -1068,6 +1067,8 @@ async fn create(
         let local = clone_voice(bytes, sample_rules, language.as_deref().unwrap_or("en")).await?;
         (local, None, None, Some(link))
     };
+    // Deployment starts once the sample is analysed (or the preview spoken).
+    let now = now_ms();
     let id = new_id(family, &target, &name, designed, now);
     tracing::info!(
         voice = id,

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::common::{ServeProcess, tts};
+use crate::common::{ServeProcess, ffmpeg_decode, tts};
 
 const KEY: &str = "sk-voices";
 
@@ -92,14 +92,10 @@ fn ok(output: &Output, what: &str) -> String {
     stdout(output)
 }
 
-/// Median pitch of a WAV file's speech.
+/// Median pitch of an audio file's speech (decoded by ffmpeg).
 fn pitch_of(path: &Path) -> f32 {
-    let mut reader = hound::WavReader::open(path).expect("a WAV");
-    let rate = reader.spec().sample_rate;
-    let samples: Vec<f32> = reader
-        .samples::<i16>()
-        .map(|s| f32::from(s.expect("sample")) / 32_768.0)
-        .collect();
+    let (rate, samples) = ffmpeg_decode(path);
+    let samples: Vec<f32> = samples.iter().map(|s| f32::from(*s) / 32_768.0).collect();
     assert!(samples.iter().any(|s| s.abs() > 0.05), "there is sound");
     tts::voice::sample::pitch(&samples, rate).expect("a pitch")
 }
@@ -112,7 +108,11 @@ fn clone_design_list_show_say_and_delete_against_tts_serve() {
 
     // Clone through the upload flow.
     let out = ok(
-        &voice_cmd(&server, KEY, &["clone", sample.to_str().expect("utf-8"), "--name", "mine"]),
+        &voice_cmd(
+            &server,
+            KEY,
+            &["clone", sample.to_str().expect("utf-8"), "--name", "mine"],
+        ),
         "clone",
     );
     let clone_id = out.lines().next().expect("an id").to_owned();
@@ -181,9 +181,16 @@ fn clone_design_list_show_say_and_delete_against_tts_serve() {
             .unwrap_or_else(|| panic!("{id} listed: {list}"));
         assert!(line.contains(model), "{line}");
     }
-    assert!(list.lines().filter(|l| l.contains(" OK ")).count() >= 2, "{list}");
+    assert!(
+        list.lines().filter(|l| l.contains(" OK ")).count() >= 2,
+        "{list}"
+    );
     let json: Value = serde_json::from_str(&ok(
-        &voice_cmd(&server, KEY, &["list", "-m", "qwen3-tts-vc-realtime-2026-01-15", "--json"]),
+        &voice_cmd(
+            &server,
+            KEY,
+            &["list", "-m", "qwen3-tts-vc-realtime-2026-01-15", "--json"],
+        ),
         "list --json",
     ))
     .expect("json");
@@ -197,27 +204,79 @@ fn clone_design_list_show_say_and_delete_against_tts_serve() {
     let mut pitches = Vec::new();
     for id in [&clone_id, &design_id] {
         let file = server.path(&format!("{id}.wav"));
-        let said = server.say(KEY, &["-m", "cosyvoice-v3-plus", "-v", id, "-o", &file, "Hello there, how are you today?"]);
+        let said = server.say(
+            KEY,
+            &[
+                "-m",
+                "cosyvoice-v3-plus",
+                "-v",
+                id,
+                "-o",
+                &file,
+                "Hello there, how are you today?",
+            ],
+        );
         ok(&said, "say");
         pitches.push(pitch_of(Path::new(&file)));
     }
     assert!(pitches[1] > pitches[0] * 1.3, "{pitches:?}");
-    assert!((90.0..170.0).contains(&pitches[0]), "the clone is low: {pitches:?}");
+    assert!(
+        (90.0..170.0).contains(&pitches[0]),
+        "the clone is low: {pitches:?}"
+    );
 
     // The wrong model is refused before connecting, naming the right one.
     let before = server.count("connection opened");
-    let said = server.say(KEY, &["-m", "cosyvoice-v3-flash", "-v", &clone_id, "-o", &server.path("x.wav"), "Hi"]);
+    let said = server.say(
+        KEY,
+        &[
+            "-m",
+            "cosyvoice-v3-flash",
+            "-v",
+            &clone_id,
+            "-o",
+            &server.path("x.wav"),
+            "Hi",
+        ],
+    );
     assert_eq!(said.status.code(), Some(2), "{}", stderr(&said));
-    assert!(stderr(&said).contains("add -m cosyvoice-v3-plus"), "{}", stderr(&said));
-    let said = server.say(KEY, &["-m", "cosyvoice-v3-flash", "-v", &qwen_id, "-o", &server.path("x.wav"), "Hi"]);
+    assert!(
+        stderr(&said).contains("add -m cosyvoice-v3-plus"),
+        "{}",
+        stderr(&said)
+    );
+    let said = server.say(
+        KEY,
+        &[
+            "-m",
+            "cosyvoice-v3-flash",
+            "-v",
+            &qwen_id,
+            "-o",
+            &server.path("x.wav"),
+            "Hi",
+        ],
+    );
     assert_eq!(said.status.code(), Some(2));
-    assert!(stderr(&said).contains("tts voice show"), "{}", stderr(&said));
-    assert_eq!(server.count("connection opened"), before, "no connection was made");
+    assert!(
+        stderr(&said).contains("tts voice show"),
+        "{}",
+        stderr(&said)
+    );
+    assert_eq!(
+        server.count("connection opened"),
+        before,
+        "no connection was made"
+    );
 
     // Update a CosyVoice clone, then delete voices (no question: not a terminal).
     let higher = good_sample(home, "higher.wav", 230.0);
     ok(
-        &voice_cmd(&server, KEY, &["update", &clone_id, higher.to_str().expect("utf-8")]),
+        &voice_cmd(
+            &server,
+            KEY,
+            &["update", &clone_id, higher.to_str().expect("utf-8")],
+        ),
         "update",
     );
     assert_eq!(server.count("upload received"), 2);
@@ -226,7 +285,10 @@ fn clone_design_list_show_say_and_delete_against_tts_serve() {
         assert_eq!(out, format!("deleted {id}\n"));
     }
     let list = ok(&voice_cmd(&server, KEY, &["list"]), "list");
-    assert!(!list.contains(&clone_id) && !list.contains(&qwen_id) && list.contains(&design_id), "{list}");
+    assert!(
+        !list.contains(&clone_id) && !list.contains(&qwen_id) && list.contains(&design_id),
+        "{list}"
+    );
 }
 
 #[test]
@@ -237,13 +299,20 @@ fn voices_persist_across_restarts_and_tokens_work_where_keys_do() {
         let server = ServeProcess::start(&["--state-dir", dir, "--api-key", KEY]);
         let sample = good_sample(server.home.path(), "me.wav", 120.0);
         let out = ok(
-            &voice_cmd(&server, KEY, &["clone", sample.to_str().expect("utf-8"), "--name", "kept"]),
+            &voice_cmd(
+                &server,
+                KEY,
+                &["clone", sample.to_str().expect("utf-8"), "--name", "kept"],
+            ),
             "clone",
         );
         out.lines().next().expect("id").to_owned()
     };
     let server = ServeProcess::start(&["--state-dir", dir, "--api-key", KEY]);
-    let show = ok(&voice_cmd(&server, KEY, &["show", &id]), "show after a restart");
+    let show = ok(
+        &voice_cmd(&server, KEY, &["show", &id]),
+        "show after a restart",
+    );
     assert!(show.contains(&id) && show.contains("OK"), "{show}");
 
     // A token from tts token works as the key for tts voice and tts say; a wrong key does not.
@@ -257,7 +326,18 @@ fn voices_persist_across_restarts_and_tokens_work_where_keys_do() {
     ok(&voice_cmd(&server, &token, &["list"]), "list with a token");
     let file = server.path("t.wav");
     ok(
-        &server.say(&token, &["-m", "cosyvoice-v3-plus", "-v", &id, "-o", &file, "Spoken with a token."]),
+        &server.say(
+            &token,
+            &[
+                "-m",
+                "cosyvoice-v3-plus",
+                "-v",
+                &id,
+                "-o",
+                &file,
+                "Spoken with a token.",
+            ],
+        ),
         "say with a token",
     );
     let refused = voice_cmd(&server, "sk-wrong", &["list"]);
@@ -282,11 +362,28 @@ fn bad_samples_are_refused_locally_with_exit_2_and_nothing_is_sent() {
     wav(&path("short.wav"), r, 16, &[voice(r, 3.0, 120.0, &[])]);
     wav(&path("long.wav"), r, 16, &[voice(r, 65.0, 120.0, &[])]);
     wav(&path("8k.wav"), 8000, 16, &[voice(8000, 12.0, 120.0, &[])]);
-    wav(&path("16k.wav"), 16_000, 16, &[voice(16_000, 12.0, 120.0, &[])]);
+    wav(
+        &path("16k.wav"),
+        16_000,
+        16,
+        &[voice(16_000, 12.0, 120.0, &[])],
+    );
     wav(&path("silent.wav"), r, 16, &[vec![0.0; 12 * r as usize]]);
-    wav(&path("pause.wav"), r, 16, &[voice(r, 14.0, 120.0, &[(4.0, 7.0)])]);
-    let bursts: Vec<(f64, f64)> = (0..10).map(|i| (f64::from(i) * 2.5 + 1.5, f64::from(i) * 2.5 + 2.5)).collect();
-    wav(&path("choppy.wav"), r, 16, &[voice(r, 15.0, 120.0, &bursts)]);
+    wav(
+        &path("pause.wav"),
+        r,
+        16,
+        &[voice(r, 14.0, 120.0, &[(4.0, 7.0)])],
+    );
+    let bursts: Vec<(f64, f64)> = (0..10)
+        .map(|i| (f64::from(i) * 2.5 + 1.5, f64::from(i) * 2.5 + 2.5))
+        .collect();
+    wav(
+        &path("choppy.wav"),
+        r,
+        16,
+        &[voice(r, 15.0, 120.0, &bursts)],
+    );
     wav(
         &path("stereo.wav"),
         r,
@@ -306,26 +403,63 @@ fn bad_samples_are_refused_locally_with_exit_2_and_nothing_is_sent() {
     let p = |name: &str| path(name).to_str().expect("utf-8").to_owned();
     let cases: Vec<(Vec<String>, &str)> = vec![
         (vec![p("short.wav")], "is 3.0 s long; it needs at least 5 s"),
-        (vec![p("long.wav")], "is 65.0 s long; the service takes 60 s at most"),
-        (vec![p("8k.wav")], "recorded at 8000 Hz; this model needs at least 16000 Hz"),
+        (
+            vec![p("long.wav")],
+            "is 65.0 s long; the service takes 60 s at most",
+        ),
+        (
+            vec![p("8k.wav")],
+            "recorded at 8000 Hz; this model needs at least 16000 Hz",
+        ),
         (vec![p("silent.wav")], "is silent"),
-        (vec![p("pause.wav")], "has a pause of 3.0 s from 0:04.0 to 0:07.0"),
-        (vec![p("choppy.wav")], "longest stretch of continuous speech"),
+        (
+            vec![p("pause.wav")],
+            "has a pause of 3.0 s from 0:04.0 to 0:07.0",
+        ),
+        (
+            vec![p("choppy.wav")],
+            "longest stretch of continuous speech",
+        ),
         (vec![p("stereo.wav")], "first channel of the sample"),
-        (vec![p("24bit.wav")], "is a 24-bit WAV; the service takes 16-bit WAV"),
+        (
+            vec![p("24bit.wav")],
+            "is a 24-bit WAV; the service takes 16-bit WAV",
+        ),
         (vec![p("float.wav")], "is a 32-bit float WAV"),
-        (vec![p("text.wav")], "is not WAV, MP3 or M4A audio (by its content: text)"),
+        (
+            vec![p("text.wav")],
+            "is not WAV, MP3 or M4A audio (by its content: text)",
+        ),
         (vec![p("empty.mp3")], "(by its content: an empty file)"),
-        (vec![p("big.wav")], "is 11.0 MB; the service takes 10 MB at most"),
+        (
+            vec![p("big.wav")],
+            "is 11.0 MB; the service takes 10 MB at most",
+        ),
         (vec![p("missing.wav")], "cannot read the sample"),
         (
-            vec![p("16k.wav"), "-m".into(), "qwen3-tts-vc-realtime-2026-01-15".into()],
+            vec![
+                p("16k.wav"),
+                "-m".into(),
+                "qwen3-tts-vc-realtime-2026-01-15".into(),
+            ],
             "this model needs at least 24000 Hz",
         ),
-        (vec![good.into(), "--name".into(), "My-Voice".into()], "1 to 10 lowercase letters and digits"),
-        (vec![good.into(), "-m".into(), "cosyvoice-v1".into()], "-m cosyvoice-v1 takes no cloned voices"),
-        (vec![good.into(), "--text".into(), "hello".into()], "--text (a transcript) is for Qwen models"),
-        (vec![good.into(), "--language".into(), "xx".into()], "--language xx is not offered"),
+        (
+            vec![good.into(), "--name".into(), "My-Voice".into()],
+            "1 to 10 lowercase letters and digits",
+        ),
+        (
+            vec![good.into(), "-m".into(), "cosyvoice-v1".into()],
+            "-m cosyvoice-v1 takes no cloned voices",
+        ),
+        (
+            vec![good.into(), "--text".into(), "hello".into()],
+            "--text (a transcript) is for Qwen models",
+        ),
+        (
+            vec![good.into(), "--language".into(), "xx".into()],
+            "--language xx is not offered",
+        ),
     ];
     assert!(cases.len() >= 12);
     for (args, message) in &cases {
@@ -352,9 +486,16 @@ fn bad_samples_are_refused_locally_with_exit_2_and_nothing_is_sent() {
     // Designs: language and length.
     for (description, message) in [
         ("Тёплый мужской голос", "must be in Chinese or English"),
-        (&"a calm voice ".repeat(40)[..], "characters; cosyvoice-v3-plus takes 500 at most"),
+        (
+            &"a calm voice ".repeat(40)[..],
+            "characters; cosyvoice-v3-plus takes 500 at most",
+        ),
     ] {
-        let out = voice_cmd(&server, KEY, &["design", description, "--name", "d", "-o", &p("d.wav")]);
+        let out = voice_cmd(
+            &server,
+            KEY,
+            &["design", description, "--name", "d", "-o", &p("d.wav")],
+        );
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(stderr(&out).contains(message), "{}", stderr(&out));
     }
@@ -370,19 +511,29 @@ fn service_errors_reach_the_user_as_one_line_with_the_code() {
         let err = stderr(out);
         assert_eq!(out.status.code(), Some(3), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.starts_with("tts: the service refused: ") && err.contains(code), "{err}");
+        assert!(
+            err.starts_with("tts: the service refused: ") && err.contains(code),
+            "{err}"
+        );
     };
     check(
         &voice_cmd(&server, KEY, &["show", "cosyvoice-v3-plus-nobody-00000000"]),
         "BadRequest.VoiceNotFound",
     );
     check(
-        &voice_cmd(&server, KEY, &["delete", "qwen-tts-vd-nobody-voice-1-ab12", "--yes"]),
+        &voice_cmd(
+            &server,
+            KEY,
+            &["delete", "qwen-tts-vd-nobody-voice-1-ab12", "--yes"],
+        ),
         "BadRequest.VoiceNotFound",
     );
     let sample = good_sample(server.home.path(), "me.wav", 120.0);
     let sample = sample.to_str().expect("utf-8");
-    ok(&voice_cmd(&server, KEY, &["clone", sample, "--name", "one"]), "first clone");
+    ok(
+        &voice_cmd(&server, KEY, &["clone", sample, "--name", "one"]),
+        "first clone",
+    );
     check(
         &voice_cmd(&server, KEY, &["clone", sample, "--name", "two"]),
         "Throttling.AllocationQuota",
@@ -426,9 +577,15 @@ fn service_errors_reach_the_user_as_one_line_with_the_code() {
         ])
         .output()
         .expect("runs");
-    check(&out, "BadRequest.InvalidPrefix: The prefix 'admin' is reserved.");
+    check(
+        &out,
+        "BadRequest.InvalidPrefix: The prefix 'admin' is reserved.",
+    );
     let request = fake.join().expect("fake server");
-    assert!(request.starts_with("POST /api/v1/services/audio/tts/customization"), "{request}");
+    assert!(
+        request.starts_with("POST /api/v1/services/audio/tts/customization"),
+        "{request}"
+    );
     assert!(!stderr(&out).contains(KEY));
 }
 
@@ -455,12 +612,23 @@ fn the_official_sdk_enrolls_queries_updates_deletes_and_speaks_with_a_voice() {
     let out = server.home.path().to_str().expect("utf-8");
     let report = sdk_voices(&server, &["enroll", sample.to_str().expect("utf-8"), out]);
     let id = report["voice_id"].as_str().expect("voice_id");
-    assert!(report["url"].as_str().expect("url").starts_with("oss://"), "{report}");
+    assert!(
+        report["url"].as_str().expect("url").starts_with("oss://"),
+        "{report}"
+    );
     assert!(id.starts_with("cosyvoice-v3-plus-sdkvoice-"), "{report}");
-    assert_eq!(report["statuses"], serde_json::json!(["DEPLOYING", "OK"]), "{report}");
+    assert_eq!(
+        report["statuses"],
+        serde_json::json!(["DEPLOYING", "OK"]),
+        "{report}"
+    );
     assert_eq!(report["listed"], serde_json::json!([id]));
     assert_eq!(report["query_target"], "cosyvoice-v3-plus");
-    assert_eq!(report["after_update"], serde_json::json!(["DEPLOYING", "OK"]), "{report}");
+    assert_eq!(
+        report["after_update"],
+        serde_json::json!(["DEPLOYING", "OK"]),
+        "{report}"
+    );
     assert_eq!(report["after_delete"], "BadRequest.VoiceNotFound");
     assert_eq!(report["listed_after_delete"], serde_json::json!([]));
     assert_eq!(server.count("upload received"), 2);
@@ -469,11 +637,15 @@ fn the_official_sdk_enrolls_queries_updates_deletes_and_speaks_with_a_voice() {
 
     let report = sdk_voices(&server, &["design", out]);
     let voice = report["voice"].as_str().expect("voice");
-    assert!(voice.starts_with("qwen-tts-vd-sdk_design-voice-"), "{report}");
+    assert!(
+        voice.starts_with("qwen-tts-vd-sdk_design-voice-"),
+        "{report}"
+    );
     assert_eq!(report["listed"], serde_json::json!([voice]));
     assert_eq!(report["get_target"], "qwen3-tts-vd-realtime-2026-01-15");
     assert_eq!(report["listed_after_delete"], serde_json::json!([]));
-    let preview = hound::WavReader::open(server.home.path().join("sdk_preview.wav")).expect("a WAV");
+    let preview =
+        hound::WavReader::open(server.home.path().join("sdk_preview.wav")).expect("a WAV");
     assert_eq!(preview.spec().sample_rate, 24_000);
     assert!(preview.duration() > 12_000);
 }
