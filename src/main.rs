@@ -117,14 +117,14 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
         }
         CommandConfig::Serve(options) => {
             let quiet = config.verbosity == Verbosity::Quiet;
-            tts::serve::run(options, &cancel, |addr, http| {
+            tts::serve::run(options, &cancel, |addr| {
                 if !quiet {
                     eprintln!(
                         "tts: serving the CosyVoice protocol on ws://{addr}{}",
                         tts::serve::PATH
                     );
                     eprintln!(
-                        "tts: serving custom voices, uploads and tokens on http://{http}/api/v1"
+                        "tts: serving custom voices, uploads and tokens on http://{addr}/api/v1"
                     );
                 }
             })?;

@@ -294,10 +294,12 @@ pub struct ServeArgs {
     /// Seconds a client may stay silent during a task (the service's rule is 23).
     #[arg(long, value_name = "SECS", default_value_t = 23.0, hide = true)]
     pub client_timeout: f64,
-    /// Address and port of the HTTP API: custom voices, uploads, tokens [default: the
-    /// --listen port + 1].
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub http_listen: Option<String>,
+    /// Seconds a connection with no task may stay silent before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub idle_timeout: f64,
+    /// Connections served at once; more are answered with HTTP 503.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_connections: usize,
     /// Keep custom voices in DIR [default: tts/serve under the user's data directory].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,

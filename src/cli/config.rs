@@ -720,20 +720,23 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
             });
         }
     };
-    let http_listen = match &args.http_listen {
-        Some(value) => value.parse().map_err(|_| ConfigError::Listen {
-            value: value.clone(),
-        })?,
-        None => {
-            let port = match listen.port() {
-                0 => 0,
-                p => p.checked_add(1).ok_or(ConfigError::Listen {
-                    value: args.listen.clone(),
-                })?,
-            };
-            std::net::SocketAddr::new(listen.ip(), port)
+    let idle_timeout = match args.idle_timeout {
+        s if s.is_finite() && s > 0.0 => std::time::Duration::from_secs_f64(s),
+        s => {
+            return Err(ConfigError::OutOfRange {
+                flag: "--idle-timeout",
+                value: s.to_string(),
+                range: "a number of seconds above 0",
+            });
         }
     };
+    if args.max_connections == 0 {
+        return Err(ConfigError::OutOfRange {
+            flag: "--max-connections",
+            value: "0".into(),
+            range: "1 or more",
+        });
+    }
     let state_dir = args.state_dir.clone().or_else(|| {
         directories::ProjectDirs::from("", "", "tts").map(|d| d.data_dir().join("serve"))
     });
@@ -741,7 +744,8 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
         listen,
         api_key,
         client_timeout,
-        http_listen,
+        idle_timeout,
+        max_connections: args.max_connections,
         state_dir,
         voice_quota: args.voice_quota,
     })

@@ -1,23 +1,21 @@
 //! `tts serve`: the CosyVoice duplex protocol over WebSocket, spoken by the offline engine, so
 //! the official SDKs and any CosyVoice client work with no network and no key.
 //!
-//! A multi-thread tokio runtime accepts connections and runs one task per connection
-//! ([`connection`]); one shared engine thread ([`synth`]) speaks for all of them.
+//! A multi-thread tokio runtime serves one HTTP listener ([`http`]: axum on hyper); each
+//! WebSocket connection is one task ([`connection`]); one shared engine thread ([`synth`])
+//! speaks for all of them.
 
 pub mod connection;
 pub mod customization;
+pub mod http;
 pub mod synth;
 pub mod validate;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tokio_tungstenite::tungstenite::http::StatusCode;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::cancel::CancelToken;
 use crate::engine::EngineError;
@@ -25,9 +23,13 @@ use connection::Shared;
 use synth::SynthPool;
 
 /// The path the service serves.
-pub const PATH: &str = "/api-ws/v1/inference";
-/// The largest client frame accepted: a 20,000-character message, escaped, fits many times.
-const MAX_FRAME: usize = 1 << 20;
+pub const PATH: &str = http::COSYVOICE_PATH;
+/// Time for a client to send its whole upgrade request (slow clients are cut off).
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections served at once by default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1000;
+/// How long a WebSocket with no task may stay silent by default.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How to serve.
 #[derive(Debug, Clone)]
@@ -38,8 +40,10 @@ pub struct ServeOptions {
     pub api_key: Option<String>,
     /// The limit between client messages during a task.
     pub client_timeout: Duration,
-    /// Where the HTTP API (custom voices, uploads, tokens) listens.
-    pub http_listen: SocketAddr,
+    /// The limit on a connection with no task and no message.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more get HTTP 503.
+    pub max_connections: usize,
     /// Where custom voices are kept; `None` keeps them in memory.
     pub state_dir: Option<std::path::PathBuf>,
     /// Custom voices allowed per family.
@@ -76,12 +80,11 @@ pub enum ServeError {
     },
 }
 
-/// Serve until Ctrl-C; `on_listening` hears the bound addresses of the WebSocket and the HTTP
-/// API (port 0 picks one).
+/// Serve until Ctrl-C; `on_listening` hears the bound address (port 0 picks one).
 pub fn run(
     options: &ServeOptions,
     cancel: &CancelToken,
-    on_listening: impl FnOnce(SocketAddr, SocketAddr),
+    on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
     let pool = SynthPool::start()?;
     let store = customization::VoiceStore::open(options.state_dir.as_deref(), options.voice_quota)
@@ -105,122 +108,28 @@ pub fn run(
             addr: options.listen,
             source,
         })?;
-        let http = TcpListener::bind(options.http_listen)
-            .await
-            .map_err(|source| ServeError::Bind {
-                addr: options.http_listen,
-                source,
-            })?;
-        let http_addr = http.local_addr().map_err(|source| ServeError::Bind {
-            addr: options.http_listen,
-            source,
-        })?;
-        let router = customization::router(customization::CustomizationState {
+        on_listening(addr);
+        // Custom voices, uploads and tokens: the upload host in a policy is this listener.
+        let voices = customization::router(customization::CustomizationState {
             store: store.clone(),
             pool: pool.clone(),
             api_key: options.api_key.clone(),
-            public_base: format!("http://{http_addr}"),
+            public_base: format!("http://{addr}"),
         });
-        tokio::spawn(async move {
-            if let Err(error) = axum::serve(http, router).await {
-                tracing::warn!(%error, "the HTTP API stopped");
-            }
-        });
-        on_listening(addr, http_addr);
-        let shared = Shared {
-            pool,
-            client_timeout: options.client_timeout,
-            voices: store,
+        let state = http::AppState {
+            shared: Shared {
+                pool,
+                client_timeout: options.client_timeout,
+                idle_timeout: options.idle_timeout,
+                voices: store,
+            },
+            api_key: Arc::new(options.api_key.clone()),
         };
-        let key: Arc<Option<String>> = Arc::new(options.api_key.clone());
-        let next_id = AtomicU64::new(1);
-        let mut ticker = tokio::time::interval(Duration::from_millis(50));
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let Ok((stream, peer)) = accepted else { continue };
-                    let conn = next_id.fetch_add(1, Ordering::Relaxed);
-                    let shared = shared.clone();
-                    let key = Arc::clone(&key);
-                    tokio::spawn(accept(stream, peer, shared, key, conn));
-                }
-                _ = ticker.tick() => {
-                    if cancel.is_cancelled() {
-                        return Ok(());
-                    }
-                }
-            }
-        }
+        let limits = http::Limits {
+            handshake: HANDSHAKE_TIMEOUT,
+            max_connections: options.max_connections,
+        };
+        http::serve(listener, http::router(state).merge(voices), limits, cancel).await;
+        Ok(())
     })
-}
-
-/// Upgrade one TCP connection and serve it.
-async fn accept(
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    shared: Shared,
-    key: Arc<Option<String>>,
-    conn: u64,
-) {
-    let _ = stream.set_nodelay(true);
-    // The callback's signature is tungstenite's; its large error type is not ours to shrink.
-    #[allow(clippy::result_large_err)]
-    let voices = shared.voices.clone();
-    let check = move |request: &Request, response: Response| {
-        authorize(request, response, key.as_deref(), &voices)
-    };
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(MAX_FRAME))
-        .max_frame_size(Some(MAX_FRAME));
-    match tokio_tungstenite::accept_hdr_async_with_config(stream, check, Some(config)).await {
-        Ok(ws) => {
-            tracing::info!(conn, %peer, "connection opened");
-            connection::serve(ws, shared, conn).await;
-        }
-        Err(error) => tracing::info!(conn, %peer, %error, "connection refused"),
-    }
-}
-
-/// The upgrade: the right path, and with a key set, `Authorization: Bearer <key>` (the scheme
-/// in any case, as SDK 1.24.10 sends `bearer`).
-#[allow(
-    clippy::result_large_err,
-    reason = "the signature is tungstenite's Callback trait"
-)]
-fn authorize(
-    request: &Request,
-    response: Response,
-    key: Option<&str>,
-    voices: &customization::VoiceStore,
-) -> Result<Response, ErrorResponse> {
-    let refuse = |status: StatusCode, message: &str| {
-        let mut refusal = ErrorResponse::new(Some(message.to_owned()));
-        *refusal.status_mut() = status;
-        refusal
-    };
-    if request.uri().path() != PATH {
-        return Err(refuse(
-            StatusCode::NOT_FOUND,
-            "not found: the protocol is served at /api-ws/v1/inference",
-        ));
-    }
-    let Some(key) = key else {
-        return Ok(response);
-    };
-    let given = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    // A temporary token from the token endpoint works like the key until it expires.
-    if given == Some(key) || given.is_some_and(|t| voices.token_valid(t)) {
-        Ok(response)
-    } else {
-        Err(refuse(
-            StatusCode::UNAUTHORIZED,
-            "Invalid API-key provided.",
-        ))
-    }
 }
