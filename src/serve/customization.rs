@@ -176,8 +176,13 @@ fn gmt(ms: u64) -> String {
     )
 }
 
-/// ((year, month, day), (hour, minute, second, ms)) of a Unix time in ms.
-fn civil(ms: u64) -> ((i64, u32, u32), (u64, u64, u64, u64)) {
+/// A calendar date: year, month, day.
+type Date = (i64, u32, u32);
+/// A time of day: hour, minute, second, millisecond.
+type Time = (u64, u64, u64, u64);
+
+/// The UTC date and time of a Unix time in ms.
+fn civil(ms: u64) -> (Date, Time) {
     let secs = ms / 1000;
     let days = (secs / 86_400) as i64;
     let rest = secs % 86_400;

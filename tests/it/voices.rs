@@ -649,3 +649,54 @@ fn the_official_sdk_enrolls_queries_updates_deletes_and_speaks_with_a_voice() {
     assert_eq!(preview.spec().sample_rate, 24_000);
     assert!(preview.duration() > 12_000);
 }
+
+#[test]
+fn mp3_m4a_and_stereo_samples_are_accepted_with_notes() {
+    let server = ServeProcess::start(&[]);
+    let dir = server.home.path();
+    let good = good_sample(dir, "good.wav", 120.0);
+    let mut samples = Vec::new();
+    for (name, codec) in [("good.mp3", "libmp3lame"), ("good.m4a", "aac")] {
+        let made = Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-y", "-i"])
+            .arg(&good)
+            .args(["-c:a", codec])
+            .arg(dir.join(name))
+            .status()
+            .expect("ffmpeg runs");
+        assert!(made.success(), "{name}");
+        samples.push((dir.join(name), None));
+    }
+    // Named .wav but MP3 inside: told by content, not by name.
+    std::fs::copy(dir.join("good.mp3"), dir.join("really-mp3.wav")).expect("copy");
+    samples.push((dir.join("really-mp3.wav"), None));
+    let r = 24_000;
+    wav(
+        &dir.join("stereo.wav"),
+        r,
+        16,
+        &[voice(r, 12.0, 120.0, &[]), voice(r, 12.0, 120.0, &[])],
+    );
+    samples.push((
+        dir.join("stereo.wav"),
+        Some("has 2 channels; the service uses only the first"),
+    ));
+    wav(&dir.join("eight.wav"), r, 16, &[voice(r, 8.0, 120.0, &[])]);
+    samples.push((
+        dir.join("eight.wav"),
+        Some("is 8.0 s long; 10 to 20 s of speech clones best"),
+    ));
+    for (i, (path, note)) in samples.iter().enumerate() {
+        let name = format!("ok{i}");
+        let out = voice_cmd(
+            &server,
+            KEY,
+            &["clone", path.to_str().expect("utf-8"), "--name", &name],
+        );
+        ok(&out, &path.display().to_string());
+        if let Some(note) = note {
+            assert!(stderr(&out).contains(note), "{}", stderr(&out));
+        }
+    }
+    assert_eq!(server.count("voice created"), samples.len());
+}
