@@ -39,6 +39,8 @@ const MAX_UPLOADS: usize = 16;
 const DEPLOY_TIME: Duration = Duration::from_millis(1200);
 /// Voices per family, as the service allows.
 pub const DEFAULT_QUOTA: usize = 1000;
+/// Live temporary tokens kept at most.
+const MAX_TOKENS: usize = 10_000;
 /// Longest preview spoken.
 const MAX_PREVIEW_SECONDS: usize = 60;
 
@@ -421,6 +423,14 @@ async fn token(
         let mut inner = state.store.lock();
         let now = now_ms();
         inner.tokens.retain(|_, e| *e > now);
+        if inner.tokens.len() >= MAX_TOKENS {
+            return error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Throttling.RateQuota",
+                "Too many live temporary tokens; wait for some to expire.",
+            )
+            .into_response();
+        }
         inner.tokens.insert(token.clone(), expires);
     }
     axum::Json(json!({"token": token, "expires_at": expires / 1000})).into_response()

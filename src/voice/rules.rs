@@ -333,6 +333,7 @@ mod tests {
         assert!(check_preferred_name("seventeen_chars__").is_err());
         assert_eq!(chinese_or_english("一位温柔的女声, calm."), Ok(()));
         assert_eq!(chinese_or_english("голос"), Err('г'));
-        assert_eq!(language_of("你好 hi"), "zh");
+        assert_eq!(language_of("你好 a"), "zh");
+        assert_eq!(language_of("hello 你"), "en");
     }
 }

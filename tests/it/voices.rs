@@ -540,26 +540,8 @@ fn service_errors_reach_the_user_as_one_line_with_the_code() {
     );
 
     // A prefix the service refuses for its own reasons: a scripted server answers.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let fake = std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let (mut stream, _) = listener.accept().expect("accept");
-        let mut request = Vec::new();
-        let mut buf = [0; 4096];
-        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = stream.read(&mut buf).expect("read");
-            request.extend_from_slice(&buf[..n]);
-        }
-        let body = r#"{"request_id":"r-1","code":"BadRequest.InvalidPrefix","message":"The prefix 'admin' is reserved."}"#;
-        write!(
-            stream,
-            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .expect("write");
-        String::from_utf8_lossy(&request).into_owned()
-    });
+    let body = r#"{"request_id":"r-1","code":"BadRequest.InvalidPrefix","message":"The prefix 'admin' is reserved."}"#;
+    let (addr, fake) = scripted(vec![(400, body.to_owned())]);
     let out = tts(server.home.path())
         .env("DASHSCOPE_API_KEY", KEY)
         .args([
@@ -581,10 +563,10 @@ fn service_errors_reach_the_user_as_one_line_with_the_code() {
         &out,
         "BadRequest.InvalidPrefix: The prefix 'admin' is reserved.",
     );
-    let request = fake.join().expect("fake server");
+    let requests = fake.join().expect("fake server");
     assert!(
-        request.starts_with("POST /api/v1/services/audio/tts/customization"),
-        "{request}"
+        requests[0].starts_with("POST /api/v1/services/audio/tts/customization"),
+        "{requests:?}"
     );
     assert!(!stderr(&out).contains(KEY));
 }
@@ -699,4 +681,181 @@ fn mp3_m4a_and_stereo_samples_are_accepted_with_notes() {
         }
     }
     assert_eq!(server.count("voice created"), samples.len());
+}
+
+/// A scripted HTTP server: each connection gets the next (status, JSON body), then is closed;
+/// the requests' heads come back from the thread.
+fn scripted(
+    answers: Vec<(u16, String)>,
+) -> (std::net::SocketAddr, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let thread = std::thread::spawn(move || {
+        let mut requests = Vec::new();
+        for (status, body) in answers {
+            let (mut stream, _) = listener.accept().expect("accept");
+            let mut request = Vec::new();
+            let mut buf = [0; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = stream.read(&mut buf).expect("read");
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+            }
+            write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .expect("write");
+            requests.push(String::from_utf8_lossy(&request).into_owned());
+        }
+        requests
+    });
+    (addr, thread)
+}
+
+#[test]
+fn busy_answers_are_retried_and_an_undeployed_voice_is_a_failure() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let busy = r#"{"code":"ServiceUnavailable","message":"busy"}"#.to_owned();
+    let (addr, fake) = scripted(vec![
+        (503, busy.clone()),
+        (
+            429,
+            r#"{"code":"Throttling.RateQuota","message":"slow down"}"#.to_owned(),
+        ),
+        (
+            200,
+            r#"{"token":"st-after-retries","expires_at":1}"#.to_owned(),
+        ),
+    ]);
+    let out = tts(home.path())
+        .env("DASHSCOPE_API_KEY", KEY)
+        .args(["token", "--endpoint", &format!("http://{addr}")])
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out, "token"), "st-after-retries\n");
+    let requests = fake.join().expect("fake");
+    assert_eq!(requests.len(), 3);
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.starts_with("POST /api/v1/tokens?expire_in_seconds=60 ")),
+        "{requests:?}"
+    );
+
+    // Four busy answers: the last one is reported.
+    let (addr, fake) = scripted(vec![(503, busy); 4]);
+    let out = tts(home.path())
+        .env("DASHSCOPE_API_KEY", KEY)
+        .args(["voice", "list", "--endpoint", &format!("http://{addr}")])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("ServiceUnavailable: busy (HTTP 503"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fake.join().expect("fake").len(), 4);
+
+    // Nothing listening: a network error, exit 4.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let out = tts(home.path())
+        .env("DASHSCOPE_API_KEY", KEY)
+        .args([
+            "voice",
+            "list",
+            "--endpoint",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("tts: cannot reach http://127.0.0.1:"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The service accepts the recording, then gives up on it.
+    let (addr, fake) = scripted(vec![
+        (
+            200,
+            r#"{"output":{"voice_id":"cosyvoice-v3-plus-late-00000000"},"usage":{"count":1}}"#
+                .to_owned(),
+        ),
+        (
+            200,
+            r#"{"output":{"voice_id":"cosyvoice-v3-plus-late-00000000","status":"DEPLOYING"}}"#
+                .to_owned(),
+        ),
+        (
+            200,
+            r#"{"output":{"voice_id":"cosyvoice-v3-plus-late-00000000","status":"UNDEPLOYED"}}"#
+                .to_owned(),
+        ),
+    ]);
+    let out = tts(home.path())
+        .env("DASHSCOPE_API_KEY", KEY)
+        .args([
+            "voice",
+            "clone",
+            "--url",
+            "https://example.com/me.wav",
+            "--name",
+            "late",
+            "--endpoint",
+            &format!("http://{addr}"),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains(
+            "could not make voice cosyvoice-v3-plus-late-00000000 from the recording (status UNDEPLOYED)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fake.join().expect("fake").len(), 3);
+}
+
+#[test]
+fn a_designed_voice_preview_is_played_on_the_device() {
+    let server = ServeProcess::start(&[]);
+    let capture = crate::common::Capture::new();
+    let mut cmd = tts(server.home.path());
+    capture.apply(&mut cmd);
+    let out = cmd
+        .env("DASHSCOPE_API_KEY", KEY)
+        .args([
+            "voice",
+            "design",
+            "一位沉稳的中年男性播音员，声音低沉",
+            "--name",
+            "anchor",
+            "--endpoint",
+            &server.http,
+        ])
+        .output()
+        .expect("runs");
+    let printed = ok(&out, "design, played");
+    assert!(
+        printed.starts_with("cosyvoice-v3-plus-vd-anchor-"),
+        "{printed}"
+    );
+    let (rate, left) = capture.read();
+    let played = crate::common::non_silent(&left);
+    assert!(
+        played.len() as f64 / f64::from(rate) > 1.0,
+        "over a second of preview was played: {} samples at {rate}",
+        played.len()
+    );
+    assert!(crate::common::rms(&played) > 500.0);
 }
