@@ -859,3 +859,45 @@ fn a_designed_voice_preview_is_played_on_the_device() {
     );
     assert!(crate::common::rms(&played) > 500.0);
 }
+
+#[test]
+fn list_reads_every_page_of_every_family() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let item = |i: usize| {
+        format!(
+            r#"{{"voice_id":"cosyvoice-v2-p{i}-0000abcd","status":"OK","gmt_create":"2025-01-01 00:00:00"}}"#
+        )
+    };
+    let page0: Vec<String> = (0..100).map(item).collect();
+    let (addr, fake) = scripted(vec![
+        (200, format!(r#"{{"output":{{"voice_list":[{}]}}}}"#, page0.join(","))),
+        (200, format!(r#"{{"output":{{"voice_list":[{}]}}}}"#, item(100))),
+        (
+            200,
+            r#"{"output":{"page_index":0,"page_size":100,"total_count":1,"voice_list":[{"voice":"qwen-tts-vc-q-voice-1-ab12","target_model":"qwen3-tts-vc-realtime-2026-01-15"}]}}"#.to_owned(),
+        ),
+        (
+            200,
+            r#"{"output":{"page_index":0,"page_size":100,"total_count":0,"voice_list":[]}}"#.to_owned(),
+        ),
+    ]);
+    let out = tts(home.path())
+        .env("DASHSCOPE_API_KEY", KEY)
+        .args([
+            "voice",
+            "list",
+            "--json",
+            "--endpoint",
+            &format!("http://{addr}"),
+        ])
+        .output()
+        .expect("runs");
+    let json: Value = serde_json::from_str(&ok(&out, "list")).expect("json");
+    let voices = json.as_array().expect("array");
+    assert_eq!(voices.len(), 102);
+    assert_eq!(voices[100]["id"], "cosyvoice-v2-p100-0000abcd");
+    assert_eq!(voices[100]["target_model"], "cosyvoice-v2");
+    assert_eq!(voices[101]["family"], "qwen-clone");
+    let requests = fake.join().expect("fake");
+    assert_eq!(requests.len(), 4);
+}
