@@ -108,7 +108,7 @@ pub fn check_clone(clone: &CloneOptions, region: Option<Region>) -> Result<Famil
         }
         if matches!(clone.source, Source::File(_)) {
             return refuse(
-                "the service keeps uploaded samples only in the Beijing region: use --region cn with a Beijing key, or put the sample at a public URL and give --url URL",
+                "the service keeps uploaded samples only in the Beijing region: use --region cn with a Beijing key, give --url with a public URL of the sample, or clone for Qwen (the sample goes inline) with -m qwen3-tts-vc-realtime-2026-01-15",
             );
         }
     }
