@@ -116,6 +116,16 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
             std::io::stdout().write_all(&tts::cli::generate::man()?)?;
             Ok(ExitCode::SUCCESS)
         }
+        CommandConfig::Voice(voice) => {
+            let quiet = config.verbosity == Verbosity::Quiet;
+            let out = tts::voice::run(voice, &cancel, &mut |notice| {
+                if !quiet {
+                    eprintln!("tts: {notice}");
+                }
+            })?;
+            std::io::stdout().write_all(out.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         CommandConfig::Serve(options) => {
             let quiet = config.verbosity == Verbosity::Quiet;
             tts::serve::run(options, &cancel, |addr| {
@@ -123,6 +133,9 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
                     eprintln!(
                         "tts: serving the CosyVoice protocol on ws://{addr}{}",
                         tts::serve::PATH
+                    );
+                    eprintln!(
+                        "tts: serving custom voices, uploads and tokens on http://{addr}/api/v1"
                     );
                 }
             })?;
@@ -381,6 +394,26 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             Some(EngineError::UnknownVoice { .. } | EngineError::UnknownVariant { .. })
         ) {
             return code::USAGE;
+        }
+        if let Some(voice) = cause.downcast_ref::<tts::voice::VoiceError>() {
+            if voice.is_usage() {
+                return code::USAGE;
+            }
+            match voice {
+                tts::voice::VoiceError::Interrupted => return code::INTERRUPTED,
+                tts::voice::VoiceError::Http(http) if http.is_service() => return code::SERVICE,
+                tts::voice::VoiceError::Http(_) => return code::NETWORK,
+                tts::voice::VoiceError::Undeployed { .. }
+                | tts::voice::VoiceError::NotReady { .. } => return code::SERVICE,
+                _ => {}
+            }
+        }
+        if let Some(http) = cause.downcast_ref::<tts::dashscope::http::HttpError>() {
+            return if http.is_service() {
+                code::SERVICE
+            } else {
+                code::NETWORK
+            };
         }
         if let Some(session) = cause.downcast_ref::<SessionError>() {
             return match session.kind() {

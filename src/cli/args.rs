@@ -105,6 +105,180 @@ pub enum Command {
     Man,
     /// Show the config file's path or its settings (never the key).
     Config(ConfigArgs),
+    /// Your own voices: clone one from a recording or design one from a description; list,
+    /// show, update and delete them.
+    #[command(subcommand)]
+    Voice(VoiceCommand),
+    /// Print a temporary API token for another app; it works wherever a key does.
+    Token(TokenArgs),
+}
+
+/// `tts voice` actions.
+#[derive(Debug, Subcommand)]
+pub enum VoiceCommand {
+    /// Clone a voice from a recording of 10 to 20 s (WAV 16-bit, MP3 or M4A; checked first).
+    Clone(VoiceCloneArgs),
+    /// Design a voice from a description, and hear its preview.
+    Design(VoiceDesignArgs),
+    /// List your voices, CosyVoice and Qwen, with their target models and status.
+    List(VoiceListArgs),
+    /// Show one voice.
+    Show(VoiceIdArgs),
+    /// Delete one voice (asks first on a terminal).
+    Delete(VoiceDeleteArgs),
+    /// Make a CosyVoice clone again from another recording.
+    Update(VoiceUpdateArgs),
+}
+
+/// Where the service is, for `tts voice` and `tts token`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServiceArgs {
+    /// Service region [default: intl].
+    #[arg(long, value_enum, value_name = "REGION")]
+    pub region: Option<RegionArg>,
+    /// The service's address: https://HOST, or http://127.0.0.1:PORT for tts serve (/api/v1 is
+    /// added) [env: DASHSCOPE_HTTP_BASE_URL].
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// DashScope workspace id [env: DASHSCOPE_WORKSPACE_ID].
+    #[arg(long, value_name = "ID")]
+    pub workspace: Option<String>,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tts voice clone`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceCloneArgs {
+    /// The recording: one speaker, 10 to 20 s of clear speech (at most 60 s and 10 MB).
+    #[arg(
+        value_name = "SAMPLE",
+        required_unless_present = "url",
+        conflicts_with = "url"
+    )]
+    pub sample: Option<PathBuf>,
+    /// A name for the voice: 1 to 10 lowercase letters and digits (CosyVoice), or up to 16
+    /// letters, digits and underscores (Qwen).
+    #[arg(long, value_name = "PREFIX")]
+    pub name: String,
+    /// The model the voice will speak with [default: cosyvoice-v3-plus].
+    #[arg(short, long, value_name = "TARGET_MODEL")]
+    pub model: Option<String>,
+    /// The recording's language (zh, en, fr, de, ja, ko, ru; Qwen also it, pt, es).
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<String>,
+    /// What the recording says (Qwen only).
+    #[arg(long, value_name = "TRANSCRIPT")]
+    pub text: Option<String>,
+    /// A public URL of the recording instead of a local file (not checked here).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Seconds to wait for the voice to be ready.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub wait: u64,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts voice design`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceDesignArgs {
+    /// The voice, in Chinese or English: gender, age, pitch, pace, manner (500 characters at
+    /// most for CosyVoice).
+    #[arg(value_name = "DESCRIPTION")]
+    pub description: String,
+    /// A name for the voice (as for clone).
+    #[arg(long, value_name = "PREFIX")]
+    pub name: String,
+    /// The model the voice will speak with [default: cosyvoice-v3-plus].
+    #[arg(short, long, value_name = "TARGET_MODEL")]
+    pub model: Option<String>,
+    /// What the preview says (200 characters at most for CosyVoice) [default: a greeting].
+    #[arg(long, value_name = "TEXT")]
+    pub preview_text: Option<String>,
+    /// The preview's language, zh or en [default: the description's].
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<String>,
+    /// Write the preview to FILE (.wav or .mp3) instead of playing it.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Seconds to wait for the voice to be ready.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub wait: u64,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts voice list`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceListArgs {
+    /// Only voices for MODEL.
+    #[arg(short, long, value_name = "MODEL")]
+    pub model: Option<String>,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts voice show`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceIdArgs {
+    /// The voice id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts voice delete`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceDeleteArgs {
+    /// The voice id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Do not ask.
+    #[arg(short, long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts voice update`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceUpdateArgs {
+    /// The CosyVoice voice id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// The new recording.
+    #[arg(
+        value_name = "SAMPLE",
+        required_unless_present = "url",
+        conflicts_with = "url"
+    )]
+    pub sample: Option<PathBuf>,
+    /// A public URL of the recording instead (not checked here).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Seconds to wait for the voice to be ready.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub wait: u64,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts token`.
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    /// Seconds the token works, 1 to 1800.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        allow_negative_numbers = true
+    )]
+    pub ttl: i64,
+    #[command(flatten)]
+    pub service: ServiceArgs,
 }
 
 /// `tts voices`.
@@ -174,6 +348,12 @@ pub struct ServeArgs {
     /// Connections served at once; more are answered with HTTP 503.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_connections: usize,
+    /// Keep custom voices in DIR [default: tts/serve under the user's data directory].
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Custom voices allowed per family (the service allows 1000).
+    #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
+    pub voice_quota: usize,
 }
 
 /// `tts say`.

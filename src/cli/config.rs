@@ -57,6 +57,8 @@ pub enum CommandConfig {
     Devices,
     /// `tts man`.
     Man,
+    /// `tts voice …` or `tts token`.
+    Voice(crate::voice::VoiceConfig),
 }
 
 /// `tts say`, validated.
@@ -118,6 +120,8 @@ pub struct Environment {
     pub websocket_url: Option<String>,
     /// `DASHSCOPE_WORKSPACE_ID`.
     pub workspace: Option<String>,
+    /// `DASHSCOPE_HTTP_BASE_URL`: the SDK's HTTP endpoint override.
+    pub http_url: Option<String>,
     /// `TTS_SERVE_API_KEY`.
     pub serve_key: Option<String>,
     /// Every other `TTS_*` variable (defaults for `tts say`).
@@ -142,6 +146,7 @@ impl Environment {
             api_key: var("DASHSCOPE_API_KEY"),
             websocket_url: var("DASHSCOPE_WEBSOCKET_BASE_URL"),
             workspace: var("DASHSCOPE_WORKSPACE_ID"),
+            http_url: var("DASHSCOPE_HTTP_BASE_URL"),
             serve_key: var("TTS_SERVE_API_KEY"),
             tts_vars: std::env::vars()
                 .filter(|(k, _)| k.starts_with("TTS_"))
@@ -409,6 +414,12 @@ pub enum ConfigError {
         /// The input.
         path: PathBuf,
     },
+    /// A bad `--endpoint` for the HTTP API (or `DASHSCOPE_HTTP_BASE_URL`).
+    #[error(transparent)]
+    HttpEndpoint(#[from] crate::dashscope::endpoints::EndpointError),
+    /// A custom voice's rule, checked before anything is sent.
+    #[error(transparent)]
+    VoiceRule(#[from] crate::voice::rules::RuleError),
     /// Two inputs would write the same output.
     #[error(
         "{first} and {second} would both be written to {output}; convert them separately or rename one"
@@ -539,6 +550,8 @@ impl Config {
             Command::Devices => CommandConfig::Devices,
             Command::Completions(args) => CommandConfig::Completions(args.shell),
             Command::Man => CommandConfig::Man,
+            Command::Voice(voice) => CommandConfig::Voice(super::voice::voice_config(voice, env)?),
+            Command::Token(token) => CommandConfig::Voice(super::voice::token_config(&token, env)?),
         };
         Ok(Self { verbosity, command })
     }
@@ -583,9 +596,7 @@ fn with_settings(
     say.synthesis.engine = Some(engine_arg);
     let credentials = match engine_arg {
         EngineArg::Local => None,
-        EngineArg::Auto | EngineArg::Cosyvoice => {
-            credentials::find(env, &file)?
-        }
+        EngineArg::Auto | EngineArg::Cosyvoice => credentials::find(env, &file)?,
     };
     if need_key && engine_arg == EngineArg::Cosyvoice && credentials.is_none() {
         let config = env
@@ -778,6 +789,10 @@ pub(super) fn speech_config(
                 credentials,
                 env,
             )?;
+            crate::voice::rules::check_say(
+                &config.session.parameters.voice,
+                &config.session.model,
+            )?;
             EngineConfig::CosyVoice(Box::new(config))
         }
     };
@@ -825,7 +840,11 @@ pub(super) fn speech_config(
     // New voices appear all the time, so a name the catalog lacks is still sent, with a hint.
     let unknown_voice = match &engine {
         EngineConfig::CosyVoice(remote)
-            if crate::catalog::find(&remote.session.parameters.voice).is_none() =>
+            if crate::catalog::find(&remote.session.parameters.voice).is_none()
+                && crate::dashscope::customization::Family::of_voice(
+                    &remote.session.parameters.voice,
+                )
+                .is_none() =>
         {
             let voice = &remote.session.parameters.voice;
             let close = crate::catalog::close_to(voice);
@@ -894,12 +913,17 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
             range: "1 or more",
         });
     }
+    let state_dir = args.state_dir.clone().or_else(|| {
+        directories::ProjectDirs::from("", "", "tts").map(|d| d.data_dir().join("serve"))
+    });
     Ok(ServeOptions {
         listen,
         api_key,
         client_timeout,
         idle_timeout,
         max_connections: args.max_connections,
+        state_dir,
+        voice_quota: args.voice_quota,
     })
 }
 

@@ -50,6 +50,8 @@ pub struct Shared {
     pub idle_timeout: Duration,
     /// Encodings running at once (one per core).
     pub encoders: Arc<tokio::sync::Semaphore>,
+    /// Custom voices made through the HTTP API.
+    pub voices: super::customization::VoiceStore,
 }
 
 /// What a WebSocket can run over: a TCP stream, an upgraded HTTP connection.
@@ -449,7 +451,7 @@ async fn run_task<S: Io>(
     task_id: &str,
     payload: &Value,
 ) -> Result<(), Refusal> {
-    let spec = validate::run_task(payload, shared.pool.voices())?;
+    let spec = validate::run_task(payload, shared.pool.voices(), |id| shared.voices.lookup(id))?;
     let server_error = |e: &dyn std::fmt::Display| Refusal {
         code: "SERVER_ERROR",
         message: e.to_string(),

@@ -6,6 +6,7 @@
 //! speaks for all of them.
 
 pub mod connection;
+pub mod customization;
 pub mod http;
 pub mod ssml;
 pub mod synth;
@@ -45,6 +46,10 @@ pub struct ServeOptions {
     pub idle_timeout: Duration,
     /// Connections served at once; more get HTTP 503.
     pub max_connections: usize,
+    /// Where custom voices are kept; `None` keeps them in memory.
+    pub state_dir: Option<std::path::PathBuf>,
+    /// Custom voices allowed per family.
+    pub voice_quota: usize,
 }
 
 /// Why the server could not run.
@@ -66,6 +71,15 @@ pub enum ServeError {
     /// The offline engine could not start.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The state directory cannot be used.
+    #[error("cannot keep voices in {}", dir.display())]
+    State {
+        /// The directory.
+        dir: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Serve until Ctrl-C; `on_listening` hears the bound address (port 0 picks one).
@@ -75,6 +89,11 @@ pub fn run(
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
     let pool = SynthPool::start()?;
+    let store = customization::VoiceStore::open(options.state_dir.as_deref(), options.voice_quota)
+        .map_err(|source| ServeError::State {
+            dir: options.state_dir.clone().unwrap_or_default(),
+            source,
+        })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -92,6 +111,13 @@ pub fn run(
             source,
         })?;
         on_listening(addr);
+        // Custom voices, uploads and tokens: the upload host in a policy is this listener.
+        let voices = customization::router(customization::CustomizationState {
+            store: store.clone(),
+            pool: pool.clone(),
+            api_key: options.api_key.clone(),
+            public_base: format!("http://{addr}"),
+        });
         let state = http::AppState {
             shared: Shared {
                 pool,
@@ -100,6 +126,7 @@ pub fn run(
                 encoders: Arc::new(tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
                 )),
+                voices: store,
             },
             api_key: Arc::new(options.api_key.clone()),
         };
@@ -107,7 +134,7 @@ pub fn run(
             handshake: HANDSHAKE_TIMEOUT,
             max_connections: options.max_connections,
         };
-        http::serve(listener, http::router(state), limits, cancel).await;
+        http::serve(listener, http::router(state).merge(voices), limits, cancel).await;
         Ok(())
     })
 }

@@ -3,16 +3,19 @@
 
 use serde_json::Value;
 
+use super::customization::CustomVoice;
 use super::voices::{Resolved, VoiceBook};
 use crate::audio::{AudioFormat, SUPPORTED_RATES, SampleRate};
 use crate::engine::local::LocalParams;
 
 /// The models a task may name.
-pub const MODELS: [&str; 4] = [
+pub const MODELS: [&str; 6] = [
     "cosyvoice-v1",
     "cosyvoice-v2",
     "cosyvoice-v3-flash",
     "cosyvoice-v3-plus",
+    "cosyvoice-v3.5-flash",
+    "cosyvoice-v3.5-plus",
 ];
 /// The message of a voice that does not exist or does not fit the model.
 pub const VOICE_MISMATCH: &str = "[tts:]Engine return error code: 418";
@@ -59,7 +62,11 @@ pub struct TaskSpec {
 }
 
 /// Check a run-task `payload`; its voice must be in `voices`.
-pub fn run_task(payload: &Value, voices: &VoiceBook) -> Result<TaskSpec, Refusal> {
+pub fn run_task(
+    payload: &Value,
+    voices: &VoiceBook,
+    custom: impl Fn(&str) -> Option<CustomVoice>,
+) -> Result<TaskSpec, Refusal> {
     let model = match payload.get("model") {
         Some(Value::String(model)) if !model.is_empty() => model.clone(),
         _ => {
@@ -85,10 +92,26 @@ pub fn run_task(payload: &Value, voices: &VoiceBook) -> Result<TaskSpec, Refusal
         Some(Value::String(voice)) if !voice.trim().is_empty() => voice.clone(),
         _ => return Err(invalid("Request voice is invalid!")),
     };
+    let mut custom_voice = None;
     let (catalog_voice, local_voice) = match voices.resolve(&voice, &model) {
         Resolved::Catalog(local) => (true, local),
         Resolved::Local(local) => (false, local),
-        Resolved::WrongModel | Resolved::Unknown => return Err(invalid(VOICE_MISMATCH)),
+        Resolved::WrongModel => return Err(invalid(VOICE_MISMATCH)),
+        // Not a catalog or local name: a voice made through the customization API, if any.
+        Resolved::Unknown => {
+            let found = custom(&voice).ok_or_else(|| invalid(VOICE_MISMATCH))?;
+            if found.target_model != model {
+                return Err(invalid(VOICE_MISMATCH));
+            }
+            if !found.ready {
+                return Err(invalid(
+                    "the voice is not ready yet (DEPLOYING); query it until its status is OK",
+                ));
+            }
+            let local = found.local.voice.clone();
+            custom_voice = Some(found.local);
+            (false, local)
+        }
     };
     let format = match parameters.get("format") {
         None => AudioFormat::Mp3,
@@ -149,6 +172,10 @@ pub fn run_task(payload: &Value, voices: &VoiceBook) -> Result<TaskSpec, Refusal
         rate: speed as f32,
         pitch: pitch as f32,
         volume: u8::try_from(volume).unwrap_or(50),
+    };
+    let local = match &custom_voice {
+        Some(custom) => custom.params(&local),
+        None => local,
     };
     Ok(TaskSpec {
         model,
@@ -240,7 +267,7 @@ mod tests {
 
     fn run_task(payload: &Value) -> Result<TaskSpec, Refusal> {
         let voices = VoiceBook::new(vec!["en-gb".into(), "cmn".into()], vec!["m3".into()]);
-        super::run_task(payload, &voices)
+        super::run_task(payload, &voices, |_| None)
     }
 
     fn payload(parameters: Value) -> Value {

@@ -33,7 +33,7 @@ impl ApiKey {
         Self(key)
     }
 
-    fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 

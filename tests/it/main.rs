@@ -15,3 +15,4 @@ mod serve;
 mod session;
 mod streaming;
 mod ux;
+mod voices;

@@ -15,7 +15,7 @@ type Server = ServeProcess;
 
 /// A virtual environment with `dashscope==version`, made once per test run and kept in the
 /// target directory for the next.
-fn python(version: &'static str) -> PathBuf {
+pub(crate) fn python(version: &'static str) -> PathBuf {
     venv(&format!("dashscope=={version}"), &format!("sdk-{version}"))
 }
 
