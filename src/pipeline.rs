@@ -23,7 +23,8 @@ use crate::output::framing::Framer;
 use crate::output::subtitles::Subtitles;
 use crate::output::{AudioSink, OutputError, SinkReport};
 use crate::text::markdown::MarkdownFilter;
-use crate::text::segment::{self, Segmenter};
+use crate::text::pace::Pacer;
+use crate::text::segment::{self, Cut, LineBreaks, Segmenter};
 use crate::text::source::{self, Input, SourceError};
 
 /// How often the pipeline looks at the Ctrl-C flag while waiting.
@@ -98,7 +99,9 @@ pub fn say(
     let mut samples = Vec::new();
     let mut subtitles = match (&config.feed.subtitles, &config.sink) {
         (Some(format), SinkConfig::File(options)) => match &options.target {
-            Target::Path(path) => Some(Subtitles::new(*format, path)),
+            Target::Path(path) => {
+                Some(Subtitles::new(*format, path).filtering_markdown(config.feed.keep_lines))
+            }
             Target::Stdout => None,
         },
         _ => None,
@@ -154,8 +157,9 @@ pub fn say(
                 if let Some(subtitles) = subtitles.as_mut() {
                     subtitles.sentence(sink.position().unwrap_or_default(), &text);
                 }
-                if config.feed.echo {
-                    on_sentence(&text);
+                // Echoed a line each, without the white space around it.
+                if config.feed.echo && !text.trim().is_empty() {
+                    on_sentence(text.trim());
                 }
                 Ok(())
             }
@@ -267,13 +271,13 @@ fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, 
     }
 }
 
-/// How long the input must be quiet before a sentence without its end is spoken anyway: an LLM
-/// streams tokens without line breaks, and a pause means it is thinking.
-const QUIET: Duration = Duration::from_millis(400);
+/// How often the fragmenter looks at Ctrl-C and the idle limit when nothing else is due.
+const IDLE_POLL: Duration = Duration::from_millis(250);
 
 /// The fragmenter thread: text in (from a reader thread of its own, so it can notice quiet
-/// moments), whole sentences out to the engine; for SSML, the whole document as one fragment.
-/// Fails when the input held nothing to say.
+/// moments), fragments out to the engine; for SSML, the whole document as one fragment.
+/// What is not yet a whole sentence is spoken when the [`Pacer`] says so. Fails when the
+/// input held nothing to say.
 fn feed(
     inputs: Vec<Input>,
     fragments: &FragmentSender,
@@ -303,30 +307,33 @@ fn feed(
     let mut fragmenter = Fragmenter::new(options);
     let mut last_input = Instant::now();
     let mut idle_told = false;
-    let mut open = true;
-    while open {
+    loop {
         if cancel.is_cancelled() {
             return Ok(());
         }
-        let ready = match pieces.recv_timeout(QUIET) {
+        let now = Instant::now();
+        let mut wait = fragmenter
+            .due(now)
+            .map_or(IDLE_POLL, |at| at.saturating_duration_since(now));
+        if !idle_told {
+            wait = wait.min((last_input + options.idle).saturating_duration_since(now));
+        }
+        let (ready, end) = match pieces.recv_timeout(wait.min(IDLE_POLL)) {
             Ok(piece) => {
                 last_input = Instant::now();
                 idle_told = false;
-                fragmenter.push(&piece)
+                (fragmenter.push(&piece, last_input), false)
             }
             Err(RecvTimeoutError::Timeout) => {
                 if !idle_told && last_input.elapsed() >= options.idle {
                     idle_told = true;
                     fragments.idle();
                 }
-                fragmenter.take_partial()
+                (fragmenter.cut(Instant::now()), false)
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                open = false;
-                fragmenter.take_partial()
-            }
+            Err(RecvTimeoutError::Disconnected) => (fragmenter.finish(), true),
         };
-        if !fragmenter.send(ready, fragments) {
+        if !fragmenter.send(ready, fragments, end) || end {
             break;
         }
     }
@@ -344,69 +351,126 @@ fn feed(
     Ok(())
 }
 
-/// Text to sentences: the Markdown filter (line by line) and the segmenter.
+/// What [`Fragmenter`] hands out: fragments, and whether the last is cut short of its
+/// sentence's end (the service must be told to speak it now).
+pub(crate) struct Ready {
+    fragments: Vec<String>,
+    cut_short: bool,
+}
+
+/// Text to fragments: the Markdown filter (line by line), the segmenter and the pacing policy.
 pub(crate) struct Fragmenter {
     segmenter: Segmenter,
     markdown: Option<MarkdownFilter>,
     line: String,
     sent: usize,
+    pacer: Pacer,
+    /// Lines are kept for the service's Markdown filter: only a cut forces a flush.
+    keep_lines: bool,
 }
 
 impl Fragmenter {
     pub(crate) fn new(options: &FeedOptions) -> Self {
-        let segmenter = if options.flush_on_newline {
-            Segmenter::flush_on_newline()
+        let line_breaks = if options.keep_lines {
+            LineBreaks::Keep
+        } else if options.flush_on_newline {
+            LineBreaks::EveryLine
         } else {
-            Segmenter::new()
+            LineBreaks::Space
         };
         Self {
-            segmenter,
+            segmenter: Segmenter::with_line_breaks(line_breaks),
             markdown: options.markdown.then(MarkdownFilter::new),
             line: String::new(),
             sent: 0,
+            pacer: Pacer::new(options.flush_after),
+            keep_lines: options.keep_lines,
         }
     }
 
-    /// Sentences completed by `piece`.
-    pub(crate) fn push(&mut self, piece: &str) -> Vec<String> {
-        let Some(filter) = self.markdown.as_mut() else {
-            return self.segmenter.push(piece);
+    /// Fragments completed by `piece`, which arrived at `now`.
+    pub(crate) fn push(&mut self, piece: &str, now: Instant) -> Ready {
+        self.pacer.input(now);
+        let fragments = match self.markdown.as_mut() {
+            None => self.segmenter.push(piece),
+            Some(filter) => {
+                self.line.push_str(piece);
+                let mut ready = Vec::new();
+                while let Some(end) = self.line.find('\n') {
+                    let line: String = self.line.drain(..=end).collect();
+                    let mut text = filter.line(line.trim_end_matches(['\n', '\r']));
+                    text.push('\n');
+                    ready.extend(self.segmenter.push(&text));
+                }
+                ready
+            }
         };
-        self.line.push_str(piece);
-        let mut ready = Vec::new();
-        while let Some(end) = self.line.find('\n') {
-            let line: String = self.line.drain(..=end).collect();
-            let mut text = filter.line(line.trim_end_matches(['\n', '\r']));
-            text.push('\n');
-            ready.extend(self.segmenter.push(&text));
+        let cut_short =
+            !self.keep_lines && fragments.last().is_some_and(|f| !segment::ends_sentence(f));
+        self.pacer.observe(now, &self.segmenter);
+        Ready {
+            fragments,
+            cut_short,
         }
-        ready
     }
 
-    /// Whatever is held back, as a last sentence (a quiet moment, or the end of input).
-    pub(crate) fn take_partial(&mut self) -> Vec<String> {
+    /// When [`Fragmenter::cut`] may next have something.
+    pub(crate) fn due(&self, now: Instant) -> Option<Instant> {
+        self.pacer.next_check(now)
+    }
+
+    /// What the pacing policy says to speak now, short of a sentence's end.
+    pub(crate) fn cut(&mut self, now: Instant) -> Ready {
+        let mut fragments = Vec::new();
+        if let Some(cut) = self.pacer.decide(now, &self.segmenter) {
+            // A partial Markdown line is filtered as a line of its own once the writer stops.
+            if cut == Cut::All {
+                if let Some(filter) = self.markdown.as_mut() {
+                    let line = std::mem::take(&mut self.line);
+                    if !line.trim().is_empty() {
+                        fragments.extend(self.segmenter.push(&filter.line(&line)));
+                    }
+                }
+            }
+            fragments.extend(self.segmenter.take(cut));
+        }
+        self.pacer.observe(now, &self.segmenter);
+        let cut_short = fragments.last().is_some_and(|f| !segment::ends_sentence(f));
+        Ready {
+            fragments,
+            cut_short,
+        }
+    }
+
+    /// End of input: whatever is held back is the last fragment.
+    pub(crate) fn finish(&mut self) -> Ready {
+        let mut fragments = Vec::new();
         if let Some(filter) = self.markdown.as_mut() {
-            if !self.line.trim().is_empty() {
-                let line = std::mem::take(&mut self.line);
-                let text = filter.line(&line);
-                let mut ready = self.segmenter.push(&text);
-                ready.extend(self.segmenter.finish());
-                return ready;
+            let line = std::mem::take(&mut self.line);
+            if !line.trim().is_empty() {
+                fragments.extend(self.segmenter.push(&filter.line(&line)));
             }
         }
-        self.segmenter.finish().into_iter().collect()
+        fragments.extend(self.segmenter.finish());
+        Ready {
+            fragments,
+            cut_short: false,
+        }
     }
 
-    /// Send sentences; one without final punctuation is followed by a flush, so the service
-    /// speaks it now rather than waiting for its end. `false` when the engine is gone.
-    pub(crate) fn send(&mut self, ready: Vec<String>, fragments: &FragmentSender) -> bool {
-        let unfinished = ready.last().is_some_and(|s| !segment::ends_sentence(s));
-        for sentence in ready {
+    /// Send fragments; one cut short of its sentence's end is followed by a flush, so the
+    /// service speaks it now rather than waiting for the end (none at the end of input:
+    /// finish-task follows). `false` when the engine is gone.
+    pub(crate) fn send(&mut self, ready: Ready, fragments: &FragmentSender, end: bool) -> bool {
+        let now = Instant::now();
+        for fragment in ready.fragments {
             self.sent += 1;
-            if !fragments.send(sentence) {
+            self.pacer.sent(now, &fragment);
+            if !fragments.send(fragment) {
                 return false;
             }
         }
-        !unfinished || fragments.flush()
+        self.pacer.observe(now, &self.segmenter);
+        end || !ready.cut_short || fragments.flush()
     }
 }

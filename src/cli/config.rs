@@ -89,6 +89,11 @@ pub struct FeedOptions {
     pub markdown: bool,
     /// Quiet input after which the service's task ends.
     pub idle: std::time::Duration,
+    /// Markdown goes to a service that filters it: lines are kept as they are (the filter
+    /// needs them), and subtitles are filtered here.
+    pub keep_lines: bool,
+    /// Silence after which text without a sentence end is spoken anyway (`--flush-after`).
+    pub flush_after: std::time::Duration,
 }
 
 /// The engine and its settings.
@@ -615,6 +620,19 @@ pub(super) fn speech_config(
             });
         }
     };
+    let flush_after = match args.flush_after {
+        None => crate::text::pace::FLUSH_AFTER,
+        Some(s) if s.is_finite() && (0.1..=60.0).contains(&s) => {
+            std::time::Duration::from_secs_f64(s)
+        }
+        Some(s) => {
+            return Err(ConfigError::OutOfRange {
+                flag: "--flush-after",
+                value: s.to_string(),
+                range: "0.1 to 60 seconds",
+            });
+        }
+    };
     if args.echo && matches!(&sink, SinkConfig::File(f) if f.target == Target::Stdout) {
         return Err(ConfigError::EchoWithStdout);
     }
@@ -639,6 +657,9 @@ pub(super) fn speech_config(
         markdown: args.synthesis.cosyvoice.markdown_filter
             && matches!(engine, EngineConfig::Local(_)),
         idle,
+        keep_lines: args.synthesis.cosyvoice.markdown_filter
+            && matches!(engine, EngineConfig::CosyVoice(_)),
+        flush_after,
     };
     let exposure = env
         .config_file

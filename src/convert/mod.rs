@@ -419,12 +419,10 @@ impl Worker<'_> {
                 return Err(error.into());
             }
         };
-        let mut subtitles = self
-            .config
-            .speech
-            .feed
-            .subtitles
-            .map(|format| Subtitles::new(format, &job.file.output));
+        let mut subtitles = self.config.speech.feed.subtitles.map(|format| {
+            Subtitles::new(format, &job.file.output)
+                .filtering_markdown(self.config.speech.feed.keep_lines)
+        });
         let ssml = matches!(&self.config.speech.engine, EngineConfig::CosyVoice(r) if r.ssml);
         // Text goes in from a thread of its own while audio comes out here: a long file fills
         // the engine's queue, which only the audio leaving it empties.
@@ -436,9 +434,12 @@ impl Worker<'_> {
                 feed.send(text);
             } else {
                 let mut fragmenter = Fragmenter::new(&feed_options);
-                let mut ready = fragmenter.push(&text);
-                ready.extend(fragmenter.take_partial());
-                if !fragmenter.send(ready, &feed) {
+                let ready = fragmenter.push(&text, std::time::Instant::now());
+                if !fragmenter.send(ready, &feed, false) {
+                    return;
+                }
+                let ready = fragmenter.finish();
+                if !fragmenter.send(ready, &feed, true) {
                     return;
                 }
             }
