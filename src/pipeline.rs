@@ -57,6 +57,8 @@ pub fn say(
     cancel: &CancelToken,
     on_sentence: &mut dyn FnMut(&str),
 ) -> Result<SayOutcome> {
+    // A file that is not text is refused before a connection is opened or a sound made.
+    source::check_files(&config.inputs)?;
     let engine_started = Instant::now();
     let (mut synthesis, device) = start_engine(config, cancel)?;
     let engine_ready = Instant::now();

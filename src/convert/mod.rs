@@ -286,12 +286,8 @@ fn prepare(file: &ConvertFile, force: bool) -> Result<Option<String>, String> {
         return Ok(None);
     }
     let bytes = std::fs::read(&file.input).map_err(|e| format!("cannot read it: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (an invalid byte at offset {}); convert it to UTF-8 first",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
+    // UTF-8, or UTF-16 with a byte-order mark; control characters dropped.
+    let text = crate::text::source::decode_all(&bytes)?;
     if text.trim().is_empty() {
         return Err("it is empty: there is nothing to speak".into());
     }
