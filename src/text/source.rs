@@ -82,16 +82,14 @@ pub fn read_all(
                     },
                 )?
             }
-            Input::Stdin => read_pieces(
-                io::stdin().lock(),
-                "standard input",
-                &mut warnings,
-                on_text,
-            )
-            .map_err(|error| match error {
-                ReadError::Io(source) => SourceError::Stdin(source),
-                ReadError::NotText(not) => not.into_error("standard input".into()),
-            })?,
+            Input::Stdin => {
+                read_pieces(io::stdin().lock(), "standard input", &mut warnings, on_text).map_err(
+                    |error| match error {
+                        ReadError::Io(source) => SourceError::Stdin(source),
+                        ReadError::NotText(not) => not.into_error("standard input".into()),
+                    },
+                )?
+            }
         };
         if !keep_going {
             break;
@@ -238,7 +236,10 @@ impl TextDecoder {
 
     /// Drop control characters that no engine should see (a NUL ends a C string).
     fn clean(&mut self, text: &str, warnings: &mut Warnings) -> String {
-        if !text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        if !text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
             return text.to_owned();
         }
         let mut out = String::with_capacity(text.len());
@@ -278,7 +279,9 @@ fn sniff(head: &[u8]) -> Option<NotText> {
         (b"fLaC", "FLAC audio"),
     ];
     // A byte-order mark says what the text is; the decoder follows it.
-    if head.starts_with(b"\xef\xbb\xbf") || head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff")
+    if head.starts_with(b"\xef\xbb\xbf")
+        || head.starts_with(b"\xff\xfe")
+        || head.starts_with(b"\xfe\xff")
     {
         return None;
     }
@@ -304,8 +307,14 @@ fn sniff(head: &[u8]) -> Option<NotText> {
     // UTF-16 without a byte-order mark: ASCII text with a NUL in every other byte.
     let pairs = head.len() / 2;
     if pairs >= 2 {
-        let odd_nul = head.chunks_exact(2).filter(|p| p[1] == 0 && p[0] != 0).count();
-        let even_nul = head.chunks_exact(2).filter(|p| p[0] == 0 && p[1] != 0).count();
+        let odd_nul = head
+            .chunks_exact(2)
+            .filter(|p| p[1] == 0 && p[0] != 0)
+            .count();
+        let even_nul = head
+            .chunks_exact(2)
+            .filter(|p| p[0] == 0 && p[1] != 0)
+            .count();
         if odd_nul * 10 >= pairs * 8 {
             return Some(NotText {
                 kind: "UTF-16LE text without a byte-order mark",
@@ -378,7 +387,11 @@ mod tests {
             .into_iter()
             .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
             .collect();
-        let utf8: Vec<u8> = b"\xef\xbb\xbf".iter().copied().chain(text.bytes()).collect();
+        let utf8: Vec<u8> = b"\xef\xbb\xbf"
+            .iter()
+            .copied()
+            .chain(text.bytes())
+            .collect();
         for bytes in [le, be, utf8] {
             assert_eq!(read(&bytes).expect("decoded"), text);
             assert_eq!(decode_all(&bytes).expect("decoded"), text);
@@ -400,9 +413,17 @@ mod tests {
             refused(&[0; 8192]),
             "x.txt is not text tts can read: it looks like binary data (NUL bytes); give tts a text file"
         );
-        let utf16: Vec<u8> = "Hello there".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        assert!(refused(&utf16).contains("UTF-16LE text without a byte-order mark; save it as UTF-8"));
-        let utf16: Vec<u8> = "Hello there".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let utf16: Vec<u8> = "Hello there"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(
+            refused(&utf16).contains("UTF-16LE text without a byte-order mark; save it as UTF-8")
+        );
+        let utf16: Vec<u8> = "Hello there"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
         assert!(refused(&utf16).contains("UTF-16BE"));
         assert!(refused(b"%PDF-1.7\n...").contains("a PDF document"));
         assert!(refused(b"\x1f\x8b\x08\0\0\0").contains("gzip"));

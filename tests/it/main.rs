@@ -12,3 +12,4 @@ mod sdk;
 mod serve;
 mod session;
 mod streaming;
+mod text;
