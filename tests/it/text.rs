@@ -197,8 +197,26 @@ fn faster_writers_are_spoken_by_sentences_or_clauses() {
 }
 
 #[test]
-fn flush_after_is_checked_before_any_work() {
+fn flush_after_is_taken_from_the_flag_or_the_config_and_checked_before_any_work() {
     let home = tempfile::tempdir().expect("tempdir");
+    let out = home.path().join("a.wav");
+    let output = tts(home.path())
+        .args(["say", "-e", "local", "--flush-after", "0.5", "-o"])
+        .arg(&out)
+        .arg("hello")
+        .output()
+        .expect("runs");
+    ok(&output);
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "flush_after = 2.5\n").expect("write");
+    let output = tts(home.path())
+        .env("TTS_CONFIG", &config)
+        .args(["say", "-e", "local", "-o"])
+        .arg(&out)
+        .arg("hello")
+        .output()
+        .expect("runs");
+    ok(&output);
     let output = tts(home.path())
         .args(["say", "-e", "local", "--flush-after", "0", "hello"])
         .output()
