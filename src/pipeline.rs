@@ -275,6 +275,8 @@ fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, 
 
 /// How often the fragmenter looks at Ctrl-C and the idle limit when nothing else is due.
 const IDLE_POLL: Duration = Duration::from_millis(250);
+/// The shortest wait for input between two looks at the pacing policy.
+const MIN_WAIT: Duration = Duration::from_millis(5);
 
 /// The fragmenter thread: text in (from a reader thread of its own, so it can notice quiet
 /// moments), fragments out to the engine; for SSML, the whole document as one fragment.
@@ -320,7 +322,9 @@ fn feed(
         if !idle_told {
             wait = wait.min((last_input + options.idle).saturating_duration_since(now));
         }
-        let (ready, end) = match pieces.recv_timeout(wait.min(IDLE_POLL)) {
+        // Never a busy loop, whatever the policy says.
+        let wait = wait.clamp(MIN_WAIT, IDLE_POLL);
+        let (ready, end) = match pieces.recv_timeout(wait) {
             Ok(piece) => {
                 last_input = Instant::now();
                 idle_told = false;
@@ -418,7 +422,7 @@ impl Fragmenter {
 
     /// When [`Fragmenter::cut`] may next have something.
     pub(crate) fn due(&self, now: Instant) -> Option<Instant> {
-        self.pacer.next_check(now)
+        self.pacer.next_check(now, &self.segmenter)
     }
 
     /// What the pacing policy says to speak now, short of a sentence's end.
@@ -474,5 +478,102 @@ impl Fragmenter {
         }
         self.pacer.observe(now, &self.segmenter);
         end || !ready.cut_short || fragments.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::engine::Fragment;
+
+    fn options(flush_on_newline: bool) -> FeedOptions {
+        FeedOptions {
+            echo: false,
+            subtitles: None,
+            flush_on_newline,
+            markdown: false,
+            idle: Duration::from_secs(15),
+            keep_lines: false,
+            flush_after: crate::text::pace::FLUSH_AFTER,
+        }
+    }
+
+    /// The text as the engine must get it: a run of white space with exactly one line break
+    /// has it as a space (unless every line break is kept); the end trimmed.
+    fn expected(text: &str, every_line: bool) -> String {
+        let mut out = String::new();
+        let mut run = String::new();
+        let mut flush_run = |run: &mut String, out: &mut String| {
+            if !every_line && run.matches('\n').count() == 1 {
+                out.push_str(&run.replacen('\n', " ", 1));
+            } else {
+                out.push_str(run);
+            }
+            run.clear();
+        };
+        for c in text.chars() {
+            if c.is_whitespace() {
+                run.push(c);
+            } else {
+                flush_run(&mut run, &mut out);
+                out.push(c);
+            }
+        }
+        flush_run(&mut run, &mut out);
+        out.trim_end().to_owned()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// What the offline engine is handed, joined, is the text: whatever the pieces the
+        /// reader delivered, and whenever the pacing policy cut what was held.
+        #[test]
+        fn what_the_engine_gets_joined_is_the_text(
+            parts in prop::collection::vec("[a-zA-Z]{1,8}|[0-9.,;:!?]|[ \t\n]|\n\n|你好|。", 0..300),
+            cuts in prop::collection::vec(0usize..3000, 0..30),
+            later in prop::collection::vec(prop::sample::select(vec![0u64, 300, 700, 3500, 100_000]), 0..30),
+            every_line in any::<bool>(),
+        ) {
+            let text = parts.concat();
+            let chars: Vec<char> = text.chars().collect();
+            let mut at: Vec<usize> = cuts.into_iter().map(|c| c.min(chars.len())).collect();
+            at.extend([0, chars.len()]);
+            at.sort_unstable();
+            at.dedup();
+            let (tx, rx) = mpsc::sync_channel(100_000);
+            let sender = FragmentSender::Local(tx);
+            let mut fragmenter = Fragmenter::new(&options(every_line));
+            for (i, window) in at.windows(2).enumerate() {
+                let piece: String = chars[window[0]..window[1]].iter().collect();
+                let ready = fragmenter.push(&piece, Instant::now());
+                prop_assert!(fragmenter.send(ready, &sender, false));
+                let quiet = Duration::from_millis(later.get(i).copied().unwrap_or(0));
+                let ready = fragmenter.cut(Instant::now() + quiet);
+                prop_assert!(fragmenter.send(ready, &sender, false));
+            }
+            let ready = fragmenter.finish();
+            prop_assert!(fragmenter.send(ready, &sender, true));
+            drop(sender);
+            let got: Vec<String> = rx
+                .into_iter()
+                .filter_map(|f| match f {
+                    Fragment::Text(text) => Some(text),
+                    Fragment::EndTask => None,
+                })
+                .collect();
+            prop_assert_eq!(got.concat(), expected(&text, every_line));
+            for fragment in &got {
+                prop_assert!(!fragment.trim().is_empty());
+                prop_assert!(fragment.chars().count() <= segment::MAX_FRAGMENT_CHARS);
+                prop_assert!(
+                    crate::text::count::billed(fragment) <= crate::text::count::MAX_PER_MESSAGE
+                );
+            }
+        }
     }
 }

@@ -145,12 +145,19 @@ impl Pacer {
     }
 
     /// When [`Pacer::decide`] may next say something (`None`: only new input can change it).
-    pub fn next_check(&self, now: Instant) -> Option<Instant> {
+    pub fn next_check(&self, now: Instant, segmenter: &Segmenter) -> Option<Instant> {
         let held_since = self.held_since?;
         let lead = self
             .speech_until
             .map_or(now, |until| until.checked_sub(LEAD).unwrap_or(until));
-        let mut next = self.silence_from(held_since) + self.flush_after;
+        // A word cut is due only once there is a whole word to cut (a word being written
+        // waits for the next piece, which brings a new check).
+        let far = now + self.flush_after;
+        let mut next = if segmenter.word_ready() {
+            self.silence_from(held_since) + self.flush_after
+        } else {
+            far
+        };
         if let Some(since) = self.last_input {
             next = next.min((since + self.flush_after).max(lead));
         }
@@ -179,7 +186,7 @@ mod tests {
         for piece in pieces {
             let arrives = now + every;
             // Quiet until the next piece: the policy may cut.
-            while let Some(check) = pacer.next_check(now).filter(|&c| c < arrives) {
+            while let Some(check) = pacer.next_check(now, &segmenter).filter(|&c| c < arrives) {
                 now = check;
                 match pacer
                     .decide(now, &segmenter)

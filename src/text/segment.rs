@@ -173,7 +173,9 @@ impl Segmenter {
         let text = &self.buffer;
         let at = match cut {
             Cut::All => text.len(),
-            Cut::Clause if self.mode == LineBreaks::Keep => return None,
+            // Kept lines (Markdown for the service) are cut only at their ends, or when the
+            // writer stops.
+            Cut::Clause | Cut::Word if self.mode == LineBreaks::Keep => return None,
             Cut::Clause => clause_end(text)?,
             Cut::Word => word_end(text)?,
         };
