@@ -859,11 +859,16 @@ fn inputs(args: &SayArgs) -> Result<Vec<Input>, ConfigError> {
             inputs.push(Input::Stdin);
             continue;
         }
-        // Opened now so a typo fails before any audio is made.
-        std::fs::File::open(path).map_err(|e| ConfigError::InputNotReadable {
+        // Opened now so a typo fails before any audio is made; a named pipe only looked at
+        // (opening it waits for its writer, and closing it again loses what was written).
+        let unreadable = |e: std::io::Error| ConfigError::InputNotReadable {
             path: path.clone(),
             reason: e.kind().to_string(),
-        })?;
+        };
+        let kind = std::fs::metadata(path).map_err(unreadable)?.file_type();
+        if !is_fifo(&kind) {
+            std::fs::File::open(path).map_err(unreadable)?;
+        }
         if path.is_dir() {
             return Err(ConfigError::InputNotReadable {
                 path: path.clone(),
@@ -876,6 +881,20 @@ fn inputs(args: &SayArgs) -> Result<Vec<Input>, ConfigError> {
         inputs.push(Input::Stdin);
     }
     Ok(inputs)
+}
+
+/// Whether a file is a named pipe.
+fn is_fifo(kind: &std::fs::FileType) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        kind.is_fifo()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = kind;
+        false
+    }
 }
 
 #[cfg(test)]

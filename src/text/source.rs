@@ -99,13 +99,23 @@ pub fn read_all(
 }
 
 /// Look at the start of each file: one that is not text is refused before anything is
-/// synthesized (a file that cannot be opened is left to [`read_all`] to report).
+/// synthesized (a file that cannot be opened is left to [`read_all`] to report). Pipes and
+/// terminals are not looked at (what is read from them would be gone); regular files and
+/// devices such as `/dev/zero` are.
 pub fn check_files(inputs: &[Input]) -> Result<(), SourceError> {
     for input in inputs {
         let Input::File(path) = input else { continue };
+        // Not even opened unless it is a regular file or a device: opening a named pipe
+        // waits for its writer, and closing it again loses what was written.
+        if !std::fs::metadata(path).is_ok_and(|m| worth_sniffing(&m.file_type())) {
+            continue;
+        }
         let Ok(mut file) = File::open(path) else {
             continue;
         };
+        if is_terminal(&file) {
+            continue;
+        }
         let mut head = vec![0; SNIFF_BYTES];
         let mut filled = 0;
         while filled < head.len() {
@@ -121,6 +131,24 @@ pub fn check_files(inputs: &[Input]) -> Result<(), SourceError> {
         }
     }
     Ok(())
+}
+
+/// Whether reading the start of a file of this kind takes nothing away from reading it again
+/// (a regular file, or a device such as `/dev/zero`; terminals are left out when open).
+fn worth_sniffing(kind: &std::fs::FileType) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_char_device() {
+            return true;
+        }
+    }
+    kind.is_file()
+}
+
+fn is_terminal(file: &File) -> bool {
+    use std::io::IsTerminal;
+    file.is_terminal()
 }
 
 /// Decode a whole file's bytes (UTF-8, or UTF-16 with a byte-order mark), control characters

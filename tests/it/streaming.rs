@@ -133,7 +133,8 @@ fn a_line_without_an_end_is_spoken_after_a_quiet_moment() {
         &["-o", home.path().join("a.pcm").to_str().expect("utf-8")],
     ));
     writer.write("tokens streaming without any punctuation");
-    let deadline = Instant::now() + Duration::from_secs(5);
+    // Spoken once the writer has been quiet for --flush-after (3 s by default).
+    let deadline = Instant::now() + Duration::from_secs(20);
     while server.record().texts().is_empty() {
         assert!(
             Instant::now() < deadline,

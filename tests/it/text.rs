@@ -460,3 +460,79 @@ fn tts_serve_hears_utf16_files_and_refuses_binary_ones() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("NUL bytes"));
 }
+
+#[test]
+fn convert_reads_utf16_files_and_names_what_a_binary_one_looks_like() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let server = FakeServer::start(Script::Happy);
+    let wide = home.path().join("wide.txt");
+    std::fs::write(
+        &wide,
+        utf16("Converted from UTF-16. Two sentences.\n", false),
+    )
+    .expect("write");
+    let output = tts(home.path())
+        .env("DASHSCOPE_API_KEY", "sk-test")
+        .args(["convert", "-e", "cosyvoice", "--endpoint", &server.url()])
+        .arg(&wide)
+        .output()
+        .expect("runs");
+    ok(&output);
+    assert_eq!(
+        server.record().texts().concat(),
+        "Converted from UTF-16. Two sentences."
+    );
+    let png = home.path().join("picture.txt");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").expect("write");
+    let output = tts(home.path())
+        .env("DASHSCOPE_API_KEY", "sk-test")
+        .args(["convert", "-e", "cosyvoice", "--endpoint", &server.url()])
+        .arg(&png)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("picture.txt") && err.contains("a PNG image"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_named_pipe_loses_nothing_to_the_check_for_text() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let fifo = home.path().join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let server = FakeServer::start(Script::Happy);
+    let mut child = remote(&server, home.path())
+        .arg("-f")
+        .arg(&fifo)
+        .arg("-o")
+        .arg(home.path().join("a.pcm"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let text = "Through a named pipe. Every word arrives.";
+    let pipe = fifo.clone();
+    // The writer blocks until tts opens the pipe; a tts that opens it twice hangs, so wait
+    // for it with a (generous) bound.
+    std::thread::spawn(move || {
+        let _ = std::fs::write(pipe, text);
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("tts never finished reading the named pipe");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    ok(&child.wait_with_output().expect("exits"));
+    assert_eq!(server.record().texts().concat(), text);
+}
