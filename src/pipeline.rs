@@ -507,7 +507,7 @@ mod tests {
     fn expected(text: &str, every_line: bool) -> String {
         let mut out = String::new();
         let mut run = String::new();
-        let mut flush_run = |run: &mut String, out: &mut String| {
+        let flush_run = |run: &mut String, out: &mut String| {
             if !every_line && run.matches('\n').count() == 1 {
                 out.push_str(&run.replacen('\n', " ", 1));
             } else {

@@ -284,7 +284,13 @@ impl Segmenter {
         ends.sort_unstable();
         ends.dedup();
         // A boundary is settled once a word follows it (more text could still move it).
-        ends.retain(|&at| self.hard.contains(&at) || has_letters(&self.buffer[at..]));
+        let last_letter = self
+            .buffer
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_alphanumeric())
+            .map(|(i, _)| i);
+        ends.retain(|&at| self.hard.contains(&at) || last_letter.is_some_and(|l| l >= at));
         let mut done = ends.last().copied().unwrap_or(0);
         // The rest may be a sentence that ended with what arrived.
         if self.mode != LineBreaks::Keep {
@@ -416,11 +422,6 @@ fn is_abbreviation(word: &str) -> bool {
 
 fn lower(word: &str) -> String {
     word.to_lowercase()
-}
-
-/// Whether text holds a letter or digit: a word has begun.
-fn has_letters(text: &str) -> bool {
-    text.chars().any(char::is_alphanumeric)
 }
 
 /// Whether text holds something to say (not only white space).
