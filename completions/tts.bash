@@ -613,7 +613,7 @@ _tts() {
             return 0
             ;;
         tts__subcmd__say)
-            opts="-f -o -v -r -e -p -m -q -h -V --file --output --append --device --timing --echo --flush-on-newline --idle-timeout --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --force-voice --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --quiet --verbose --help --version"
+            opts="-f -o -v -r -e -p -m -q -h -V --file --output --append --device --timing --echo --flush-on-newline --idle-timeout --flush-after --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --force-voice --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -640,6 +640,10 @@ _tts() {
                     return 0
                     ;;
                 --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flush-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

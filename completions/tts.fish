@@ -43,6 +43,7 @@ complete -c tts -n "__fish_tts_using_subcommand say" -s f -l file -d 'Read text 
 complete -c tts -n "__fish_tts_using_subcommand say" -s o -l output -d 'Write audio to FILE instead of playing it (\'-\' is stdout)' -r -F
 complete -c tts -n "__fish_tts_using_subcommand say" -l device -d 'Play on the output device NAME [default: the system default]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l idle-timeout -d 'Seconds of quiet input after which the service\'s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task [default: 15]' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -l flush-after -d 'Seconds of silence after which text without a sentence or clause end is spoken anyway, cut between words (and all of it once the input has been quiet that long) [default: 3]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -s r -l rate -d 'Speaking rate, 0.5 to 2.0 [default: 1.0]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0]' -r

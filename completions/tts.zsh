@@ -39,6 +39,7 @@ _arguments "${_arguments_options[@]}" : \
 '(--device)--output=[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
 '--device=[Play on the output device NAME \[default\: the system default\]]:NAME:_default' \
 '--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
+'--flush-after=[Seconds of silence after which text without a sentence or clause end is spoken anyway, cut between words (and all of it once the input has been quiet that long) \[default\: 3\]]:SECS:_default' \
 '-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
 '--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
 '-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \

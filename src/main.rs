@@ -384,7 +384,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<ConfigError>()
             || matches!(
                 cause.downcast_ref::<SourceError>(),
-                Some(SourceError::Empty)
+                Some(SourceError::Empty | SourceError::NotText { .. })
             )
         {
             return code::USAGE;

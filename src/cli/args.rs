@@ -389,6 +389,10 @@ pub struct SayArgs {
     /// new task [default: 15].
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<f64>,
+    /// Seconds of silence after which text without a sentence or clause end is spoken anyway,
+    /// cut between words (and all of it once the input has been quiet that long) [default: 3].
+    #[arg(long, value_name = "SECS")]
+    pub flush_after: Option<f64>,
     #[command(flatten)]
     pub synthesis: SynthesisArgs,
 }

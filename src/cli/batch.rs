@@ -54,6 +54,7 @@ pub fn as_say_args(args: &ConvertArgs) -> SayArgs {
         echo: false,
         flush_on_newline: false,
         idle_timeout: None,
+        flush_after: None,
         synthesis: args.synthesis.clone(),
     }
 }

@@ -91,6 +91,11 @@ pub struct FeedOptions {
     pub markdown: bool,
     /// Quiet input after which the service's task ends.
     pub idle: std::time::Duration,
+    /// Markdown goes to a service that filters it: lines are kept as they are (the filter
+    /// needs them), and subtitles are filtered here.
+    pub keep_lines: bool,
+    /// Silence after which text without a sentence end is spoken anyway (`--flush-after`).
+    pub flush_after: std::time::Duration,
 }
 
 /// The engine and its settings.
@@ -808,6 +813,19 @@ pub(super) fn speech_config(
             });
         }
     };
+    let flush_after = match args.flush_after {
+        None => crate::text::pace::FLUSH_AFTER,
+        Some(s) if s.is_finite() && (0.1..=60.0).contains(&s) => {
+            std::time::Duration::from_secs_f64(s)
+        }
+        Some(s) => {
+            return Err(ConfigError::OutOfRange {
+                flag: "--flush-after",
+                value: s.to_string(),
+                range: "0.1 to 60 seconds",
+            });
+        }
+    };
     if args.echo && matches!(&sink, SinkConfig::File(f) if f.target == Target::Stdout) {
         return Err(ConfigError::EchoWithStdout);
     }
@@ -832,6 +850,9 @@ pub(super) fn speech_config(
         markdown: args.synthesis.cosyvoice.markdown_filter
             && matches!(engine, EngineConfig::Local(_)),
         idle,
+        keep_lines: args.synthesis.cosyvoice.markdown_filter
+            && matches!(engine, EngineConfig::CosyVoice(_)),
+        flush_after,
     };
     let exposure = env
         .config_file
@@ -1185,11 +1206,16 @@ fn inputs(args: &SayArgs) -> Result<Vec<Input>, ConfigError> {
             inputs.push(Input::Stdin);
             continue;
         }
-        // Opened now so a typo fails before any audio is made.
-        std::fs::File::open(path).map_err(|e| ConfigError::InputNotReadable {
+        // Opened now so a typo fails before any audio is made; a named pipe only looked at
+        // (opening it waits for its writer, and closing it again loses what was written).
+        let unreadable = |e: std::io::Error| ConfigError::InputNotReadable {
             path: path.clone(),
             reason: e.kind().to_string(),
-        })?;
+        };
+        let kind = std::fs::metadata(path).map_err(unreadable)?.file_type();
+        if !is_fifo(&kind) {
+            std::fs::File::open(path).map_err(unreadable)?;
+        }
         if path.is_dir() {
             return Err(ConfigError::InputNotReadable {
                 path: path.clone(),
@@ -1202,6 +1228,20 @@ fn inputs(args: &SayArgs) -> Result<Vec<Input>, ConfigError> {
         inputs.push(Input::Stdin);
     }
     Ok(inputs)
+}
+
+/// Whether a file is a named pipe.
+fn is_fifo(kind: &std::fs::FileType) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        kind.is_fifo()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = kind;
+        false
+    }
 }
 
 #[cfg(test)]

@@ -71,6 +71,8 @@ pub struct SayDefaults {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flush_on_newline: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub flush_after: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub echo: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timing: Option<bool>,
@@ -328,6 +330,7 @@ const KEYS: &[&str] = &[
     "word_timestamps",
     "markdown_filter",
     "flush_on_newline",
+    "flush_after",
     "echo",
     "timing",
     "phoneme_timestamps",
@@ -363,6 +366,7 @@ impl SayDefaults {
             word_timestamps: self.word_timestamps.or(lower.word_timestamps),
             markdown_filter: self.markdown_filter.or(lower.markdown_filter),
             flush_on_newline: self.flush_on_newline.or(lower.flush_on_newline),
+            flush_after: self.flush_after.or(lower.flush_after),
             echo: self.echo.or(lower.echo),
             timing: self.timing.or(lower.timing),
             phoneme_timestamps: self.phoneme_timestamps.or(lower.phoneme_timestamps),
@@ -425,6 +429,7 @@ impl SayDefaults {
         remote.progress_timeout = remote.progress_timeout.or(self.progress_timeout);
         args.idle_timeout = args.idle_timeout.or(self.idle_timeout);
         args.flush_on_newline |= self.flush_on_newline.unwrap_or(false);
+        args.flush_after = args.flush_after.or(self.flush_after);
         args.echo |= self.echo.unwrap_or(false);
         args.timing |= self.timing.unwrap_or(false);
         Ok(format)

@@ -335,12 +335,8 @@ fn prepare(
     // Before any connection is made for it.
     crate::output::file::check_replaceable(&file.output).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&file.input).map_err(|e| format!("cannot read it: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (an invalid byte at offset {}); convert it to UTF-8 first",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
+    // UTF-8, or UTF-16 with a byte-order mark; control characters dropped.
+    let text = crate::text::source::decode_all(&bytes)?;
     if text.trim().is_empty() {
         return Err("it is empty: there is nothing to speak".into());
     }
@@ -472,12 +468,10 @@ impl Worker<'_> {
                 return Err(error.into());
             }
         };
-        let mut subtitles = self
-            .config
-            .speech
-            .feed
-            .subtitles
-            .map(|format| Subtitles::new(format, &job.file.output));
+        let mut subtitles = self.config.speech.feed.subtitles.map(|format| {
+            Subtitles::new(format, &job.file.output)
+                .filtering_markdown(self.config.speech.feed.keep_lines)
+        });
         let ssml = matches!(&self.config.speech.engine, EngineConfig::CosyVoice(r) if r.ssml);
         // Text goes in from a thread of its own while audio comes out here: a long file fills
         // the engine's queue, which only the audio leaving it empties.
@@ -492,13 +486,13 @@ impl Worker<'_> {
                 // made as the engine takes them, not all at once.
                 let mut fragmenter = Fragmenter::new(&feed_options);
                 for piece in pieces(&text, FEED_PIECE) {
-                    let ready = fragmenter.push(piece);
-                    if !fragmenter.send(ready, &feed) {
+                    let ready = fragmenter.push(piece, std::time::Instant::now());
+                    if !fragmenter.send(ready, &feed, false) {
                         return;
                     }
                 }
-                let ready = fragmenter.take_partial();
-                if !fragmenter.send(ready, &feed) {
+                let ready = fragmenter.finish();
+                if !fragmenter.send(ready, &feed, true) {
                     return;
                 }
             }

@@ -16,3 +16,4 @@ mod session;
 mod streaming;
 mod ux;
 mod voices;
+mod text;
