@@ -36,6 +36,8 @@ use crate::text::count;
 use crate::text::markdown::MarkdownFilter;
 use crate::text::segment::Segmenter;
 
+/// The refusal message of a client that can no longer be reached.
+const GONE: &str = "gone";
 /// How many failed task ids a connection remembers, to ignore their later frames.
 const FAILED_REMEMBERED: usize = 16;
 
@@ -187,6 +189,11 @@ impl Room {
 
     /// Fail the running task (once) and forget it; `false` when the client is gone.
     async fn fail_running<S: Io>(&mut self, ws: &mut Socket<S>, refusal: &Refusal) -> bool {
+        if refusal.message == GONE {
+            // The client stopped reading or left: nothing more can reach it.
+            stop(&mut self.task);
+            return false;
+        }
         let Some(id) = self.task.as_ref().map(|t| t.id.clone()) else {
             return true;
         };
@@ -322,13 +329,23 @@ fn stop(task: &mut Option<Task>) {
     }
 }
 
+/// The longest a frame may wait for a client that stops reading: past it the client is gone.
+const SEND_STALL: Duration = Duration::from_secs(23);
+
+/// Send one frame; `false` if the client is gone or has not read for [`SEND_STALL`].
+async fn send_frame<S: Io>(ws: &mut Socket<S>, message: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_STALL, ws.send(message)).await,
+        Ok(Ok(()))
+    )
+}
+
 async fn close<S: Io>(ws: &mut Socket<S>, code: CloseCode, reason: &str) {
-    let _ = ws
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.to_owned().into(),
-        })))
-        .await;
+    let frame = Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.to_owned().into(),
+    }));
+    send_frame(ws, frame).await;
 }
 
 fn event(task_id: &str, name: &str, payload: Value) -> String {
@@ -337,7 +354,7 @@ fn event(task_id: &str, name: &str, payload: Value) -> String {
 }
 
 async fn send<S: Io>(ws: &mut Socket<S>, text: String) -> bool {
-    ws.send(Message::text(text)).await.is_ok()
+    send_frame(ws, Message::text(text)).await
 }
 
 /// task-failed in the documented shape; with no task id (the header had none), none is sent.
@@ -486,7 +503,7 @@ async fn run_task<S: Io>(
     if send(ws, event(task_id, "task-started", json!({}))).await {
         Ok(())
     } else {
-        Err(validate_error("gone"))
+        Err(validate_error(GONE))
     }
 }
 
@@ -671,7 +688,7 @@ async fn pump<S: Io>(ws: &mut Socket<S>, shared: &Shared, task: &mut Task) -> Re
         let start_ms = task.frames * 1000 / u64::from(task.engine_rate);
         let begin = json!({"output": {"type": "sentence-begin", "sentence": {"index": index, "words": []}, "original_text": next.text}});
         if !send(ws, event(&task.id, "result-generated", begin)).await {
-            return Err(validate_error("gone"));
+            return Err(validate_error(GONE));
         }
         task.speaking = Some(Sentence {
             text: next.text,
@@ -699,9 +716,9 @@ async fn send_audio<S: Io>(
         // Word times go once, in sentence-end, not again in every audio event.
         let payload = json!({"output": {"type": "sentence-synthesis", "sentence": {"index": index, "words": []}}});
         if !send(ws, event(&task.id, "result-generated", payload)).await
-            || ws.send(Message::binary(bytes)).await.is_err()
+            || !send_frame(ws, Message::binary(bytes)).await
         {
-            return Err(validate_error("gone"));
+            return Err(validate_error(GONE));
         }
         task.first_audio.get_or_insert(task.started.elapsed());
     }
@@ -755,7 +772,7 @@ async fn on_job_event<S: Io>(
                                                 "original_text": sentence.text},
                                      "usage": {"characters": task.billed}});
                     if !send(ws, event(&task.id, "result-generated", payload)).await {
-                        return Err(validate_error("gone"));
+                        return Err(validate_error(GONE));
                     }
                 }
                 pump(ws, shared, task).await?;
@@ -812,14 +829,14 @@ async fn complete<S: Io>(
     task: &mut Task,
 ) -> Result<(), Refusal> {
     let tail = encode(shared, task, Vec::new(), true).await?;
-    if !tail.is_empty() && ws.send(Message::binary(tail)).await.is_err() {
-        return Err(validate_error("gone"));
+    if !tail.is_empty() && !send_frame(ws, Message::binary(tail)).await {
+        return Err(validate_error(GONE));
     }
     let payload = json!({"output": {}, "usage": {"characters": task.billed}});
     if send(ws, event(&task.id, "task-finished", payload)).await {
         Ok(())
     } else {
-        Err(validate_error("gone"))
+        Err(validate_error(GONE))
     }
 }
 

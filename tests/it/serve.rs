@@ -1224,3 +1224,33 @@ fn out_of_descriptors_the_server_backs_off_and_recovers() {
         String::from_utf8_lossy(&said.stderr)
     );
 }
+
+#[test]
+fn a_client_that_stops_reading_is_dropped_and_frees_its_place() {
+    use std::io::Write;
+    let server = Server::start(&["--max-connections", "1"]);
+    // Frames by hand, never read: a long task's audio fills every buffer on the way.
+    let mut wire = Wire::connect(&server);
+    wire.start_task("stuck");
+    let text = "A sentence that takes a while to say, and then some more words. ".repeat(300);
+    wire.text(&continue_task("stuck", json!({"text": text})));
+    wire.text(&finish_task("stuck", json!({})));
+    wire.stream.flush().expect("flush");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while server.count("connection closed") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a client that never reads still holds its connection:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Its place under the cap of one is free again.
+    let said = server.say("sk-any", &["-o", &server.path("after.pcm"), "Next client."]);
+    assert!(
+        said.status.success(),
+        "{}",
+        String::from_utf8_lossy(&said.stderr)
+    );
+    drop(wire);
+}
