@@ -14,6 +14,6 @@ mod sdk;
 mod serve;
 mod session;
 mod streaming;
+mod text;
 mod ux;
 mod voices;
-mod text;
