@@ -232,14 +232,14 @@ fn wind_down(synthesis: &Synthesis) {
 
 /// The output device: opened, or opening on a thread of its own.
 enum Opening {
-    Open(Option<Device>),
+    Open(Option<Box<Device>>),
     Pending(thread::JoinHandle<Result<Device, OutputError>>),
 }
 
 impl Opening {
     fn wait(self) -> Result<Option<Device>> {
         match self {
-            Self::Open(device) => Ok(device),
+            Self::Open(device) => Ok(device.map(|device| *device)),
             Self::Pending(opening) => match opening.join() {
                 Ok(device) => Ok(Some(device?)),
                 Err(_) => bail!("opening the audio device failed unexpectedly"),
@@ -295,7 +295,7 @@ fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, 
             let rate = SampleRate::new(session.parameters.sample_rate)
                 .context("the sample rate is 0 Hz")?;
             let synthesis = cosyvoice::start(session, rate, cancel.clone())?;
-            Ok((synthesis, Opening::Open(device)))
+            Ok((synthesis, Opening::Open(device.map(Box::new))))
         }
     }
 }
