@@ -242,3 +242,30 @@ fn every_listed_device_can_be_chosen_by_name_and_by_number() {
         }
     }
 }
+
+#[test]
+fn a_device_that_refuses_floats_is_probed_and_plays() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let capture = Capture::new();
+    // ALSA's `linear` plugin converts between integer formats only: the player's first choice
+    // (stereo f32 at 48 kHz) is refused, as a sound card's own `hw` device may refuse it.
+    let extra = home.path().join("ints.conf");
+    std::fs::write(
+        &extra,
+        "pcm.intsonly {\n    type linear\n    slave { pcm \"capfile\"; format S16_LE }\n}\n",
+    )
+    .expect("write");
+    let output = tts(home.path())
+        .env(
+            "ALSA_CONFIG_PATH",
+            format!("{}:{}", capture.alsa_config_path(), extra.display()),
+        )
+        .args(["say", "-e", "local", "--device", "intsonly", "Hello there"])
+        .output()
+        .expect("tts runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let seconds = captured_seconds(&capture);
+    assert!(seconds > 0.3, "{seconds:.2} s captured");
+}
