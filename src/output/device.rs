@@ -603,8 +603,23 @@ fn jack_server_runs() -> bool {
 /// (when it matches exactly one) part of a description.
 fn find_device(host: &cpal::Host, wanted: &str) -> Result<cpal::Device, OutputError> {
     let devices = usable(host)?;
-    if let Some((_, device)) = wanted.parse::<usize>().ok().and_then(|i| devices.get(i)) {
-        return Ok(device.clone());
+    let names = || {
+        let names: Vec<&str> = devices.iter().map(|(e, _)| e.name.as_str()).collect();
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
+    };
+    // A number is a position in the list, never part of a name or description.
+    if let Ok(number) = wanted.parse::<usize>() {
+        return match devices.get(number) {
+            Some((_, device)) => Ok(device.clone()),
+            None => Err(OutputError::UnknownDevice {
+                name: wanted.to_owned(),
+                available: format!("0 to {}: {}", devices.len().saturating_sub(1), names()),
+            }),
+        };
     }
     if let Some((_, device)) = devices.iter().find(|(e, _)| e.name == wanted) {
         return Ok(device.clone());
@@ -624,14 +639,9 @@ fn find_device(host: &cpal::Host, wanted: &str) -> Result<cpal::Device, OutputEr
     if let (Some((_, device)), None) = (matches.next(), matches.next()) {
         return Ok(device.clone());
     }
-    let names: Vec<&str> = devices.iter().map(|(e, _)| e.name.as_str()).collect();
     Err(OutputError::UnknownDevice {
         name: wanted.to_owned(),
-        available: if names.is_empty() {
-            "none".into()
-        } else {
-            names.join(", ")
-        },
+        available: names(),
     })
 }
 

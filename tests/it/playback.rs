@@ -269,3 +269,22 @@ fn a_device_that_refuses_floats_is_probed_and_plays() {
     let seconds = captured_seconds(&capture);
     assert!(seconds > 0.3, "{seconds:.2} s captured");
 }
+
+#[test]
+fn a_device_number_past_the_list_is_refused_with_the_list() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let capture = Capture::new();
+    let output = capture
+        .apply(&mut tts(home.path()))
+        .args(["say", "-q", "-e", "local", "--device", "99", "hello"])
+        .output()
+        .expect("tts runs");
+    assert_eq!(output.status.code(), Some(5), "exit code 5: audio device");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("tts: no output device named '99'; available: 0 to "),
+        "{err}"
+    );
+    assert!(err.contains("default") && err.contains("capfile"), "{err}");
+}
