@@ -148,3 +148,44 @@ fn playback_under_cpu_load_plays_everything() {
     );
     assert_whole_speech(&recording.stop(), expected, &stderr);
 }
+
+#[test]
+fn a_device_that_stays_gone_ends_the_run_with_exit_5() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let home = tempfile::tempdir().expect("tempdir");
+    let pulse = Pulse::start();
+    let recording = pulse.record();
+    let child = pulse
+        .apply(&mut tts(home.path()))
+        .args(["say", "-e", "local", TEXT])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tts runs");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while recording.sound_seconds() < 0.5 {
+        assert!(Instant::now() < deadline, "nothing was played");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The sound server goes away for good.
+    drop(recording);
+    drop(pulse);
+    let started = Instant::now();
+    let output = wait(child, Duration::from_secs(20));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "gave up after {:?}, before trying to reopen for 2 s",
+        started.elapsed()
+    );
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("tts: the audio device failed: ")
+            && last.contains("did not come back within 2 s"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.lines().count() <= 2,
+        "a warning and the error: {stderr}"
+    );
+}

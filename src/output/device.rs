@@ -222,6 +222,16 @@ impl Device {
                 Instant::now()
             }
         };
+        // A stream that opens but fails again before playing anything is as gone as one
+        // that does not open.
+        if since.elapsed() > REOPEN_FOR {
+            return Err(OutputError::Device {
+                reason: format!(
+                    "{err} (it did not come back within {} s)",
+                    REOPEN_FOR.as_secs()
+                ),
+            });
+        }
         let alsa_log = AlsaLog::capture();
         let mut last;
         loop {
