@@ -10,7 +10,7 @@
 //! error reported while playing (a suspended or broken PulseAudio stream gives "I/O error") makes
 //! the producer side drop the stream and build a new one on the same device and configuration;
 //! the ring's consumer passes from the old callback to the new one, so playback continues where
-//! it stopped. Only a device that stays unusable for [`REOPEN_FOR`] is fatal.
+//! it stopped. Only a device that stays unusable for `REOPEN_FOR` (2 s) is fatal.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -3,7 +3,7 @@
 //! No I/O here. What we send mirrors the official SDK's frames field for field (pinned by the
 //! golden tests against `shared/protocol/captures`); what we accept is liberal: unknown fields
 //! and unknown events are tolerated, and a field that is missing, `null` or of an unexpected
-//! type takes its default ([`lenient`]), so only a missing or unreadable `header.event` makes
+//! type takes its default (`lenient`), so only a missing or unreadable `header.event` makes
 //! a server message unreadable.
 
 use serde::{Deserialize, Deserializer, Serialize};
