@@ -8,6 +8,7 @@
 pub mod connection;
 pub mod customization;
 pub mod http;
+pub mod openai;
 pub mod ssml;
 pub mod synth;
 pub mod validate;
@@ -118,14 +119,22 @@ pub fn run(
             api_key: options.api_key.clone(),
             public_base: format!("http://{addr}"),
         });
+        let encoders = Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+        ));
+        let speech = openai::router(openai::OpenAiState {
+            pool: pool.clone(),
+            encoders: Arc::clone(&encoders),
+            api_key: Arc::new(options.api_key.clone()),
+            store: store.clone(),
+            max_input: openai::DEFAULT_MAX_INPUT,
+        });
         let state = http::AppState {
             shared: Shared {
                 pool,
                 client_timeout: options.client_timeout,
                 idle_timeout: options.idle_timeout,
-                encoders: Arc::new(tokio::sync::Semaphore::new(
-                    std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
-                )),
+                encoders,
                 voices: store,
             },
             api_key: Arc::new(options.api_key.clone()),
@@ -134,7 +143,7 @@ pub fn run(
             handshake: HANDSHAKE_TIMEOUT,
             max_connections: options.max_connections,
         };
-        http::serve(listener, http::router(state).merge(voices), limits, cancel).await;
+        http::serve(listener, http::router(state).merge(voices).merge(speech), limits, cancel).await;
         Ok(())
     })
 }
