@@ -143,7 +143,13 @@ pub fn run(
             handshake: HANDSHAKE_TIMEOUT,
             max_connections: options.max_connections,
         };
-        http::serve(listener, http::router(state).merge(voices).merge(speech), limits, cancel).await;
+        http::serve(
+            listener,
+            http::router(state).merge(voices).merge(speech),
+            limits,
+            cancel,
+        )
+        .await;
         Ok(())
     })
 }

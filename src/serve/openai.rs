@@ -319,7 +319,10 @@ fn speaker(state: &OpenAiState, voice: &str) -> Option<Speaker> {
     }
 }
 
-async fn speech(State(state): State<OpenAiState>, body: Result<Bytes, axum::extract::rejection::BytesRejection>) -> Response {
+async fn speech(
+    State(state): State<OpenAiState>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
@@ -518,7 +521,9 @@ async fn synthesize(
                 Some(JobEvent::Word(_)) => continue,
                 Some(JobEvent::Done) => true,
                 Some(JobEvent::Failed(message)) => {
-                    return sink.fail(&format!("the offline engine failed: {message}")).await;
+                    return sink
+                        .fail(&format!("the offline engine failed: {message}"))
+                        .await;
                 }
                 None => return sink.fail("the offline engine stopped").await,
             };
@@ -554,6 +559,11 @@ async fn synthesize(
         let done = format!("data: {}\n\n", json!({"type": "speech.audio.done"}));
         let _ = sink.send(Ok(Bytes::from(done))).await;
     }
+    tracing::info!(
+        chars = plan.input.chars().count(),
+        format = plan.format.name(),
+        "speech finished"
+    );
 }
 
 #[cfg(test)]

@@ -1,0 +1,231 @@
+//! Conformance of `tts serve`'s OpenAI speech API with the official `openai` Python package,
+//! installed from PyPI at a pinned version into a virtual environment made here. Outputs are
+//! decoded with ffmpeg and checked at the rate each format declares.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::common::{ServeProcess, ffmpeg_decode, opus_head_rate};
+use crate::sdk::venv;
+
+const KEY: &str = "sk-local-test";
+/// OpenAI documents `pcm` as 24 kHz 16-bit mono; every format is made at that rate.
+const RATE: u32 = 24_000;
+
+fn python() -> PathBuf {
+    venv("openai==3.57.0", "openai-3.57.0")
+}
+
+fn command(server: &ServeProcess, scenario: &str, out: &Path) -> Command {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/openai_speech.py");
+    let mut command = Command::new(python());
+    command
+        .arg(script)
+        .args([scenario, out.to_str().expect("utf-8")])
+        .env(
+            "TTS_OPENAI_BASE_URL",
+            format!("http://{}/v1", server.authority()),
+        )
+        .env("TTS_OPENAI_KEY", KEY)
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL");
+    command
+}
+
+fn run(server: &ServeProcess, scenario: &str, out: &Path) -> Value {
+    let output = command(server, scenario, out)
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "{scenario}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{scenario}: {e}: {stdout}"))
+}
+
+fn server() -> ServeProcess {
+    ServeProcess::start(&["--api-key", KEY])
+}
+
+/// Seconds of audio in a file, decoded by ffmpeg, which must find it at `RATE`.
+fn seconds(path: &str) -> f64 {
+    let (rate, samples) = ffmpeg_decode(Path::new(path));
+    assert_eq!(rate, RATE, "{path}");
+    samples.len() as f64 / f64::from(rate)
+}
+
+#[test]
+fn openai_sdk_gets_every_format_at_24_khz_and_a_clear_400_for_the_others() {
+    let server = server();
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = run(&server, "formats", out.path());
+    let mut durations = Vec::new();
+    for entry in report["formats"].as_array().expect("formats") {
+        let (format, file, content_type) = (
+            entry["format"].as_str().expect("format"),
+            entry["file"].as_str().expect("file"),
+            entry["content_type"].as_str().expect("content type"),
+        );
+        let duration = match format {
+            "pcm" => {
+                let bytes = std::fs::read(file).expect("file");
+                assert_eq!(bytes.len() % 2, 0, "whole 16-bit samples");
+                let samples: Vec<i16> = bytes
+                    .chunks_exact(2)
+                    .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                    .collect();
+                assert!(
+                    samples.iter().any(|s| s.unsigned_abs() > 1000),
+                    "pcm is speech, not silence"
+                );
+                assert_eq!(content_type, "audio/pcm");
+                samples.len() as f64 / f64::from(RATE)
+            }
+            "opus" => {
+                assert_eq!(opus_head_rate(Path::new(file)), RATE);
+                assert_eq!(content_type, "audio/ogg");
+                // ffmpeg decodes Opus at 48 kHz whatever the input rate was.
+                let (rate, samples) = ffmpeg_decode(Path::new(file));
+                samples.len() as f64 / f64::from(rate)
+            }
+            "mp3" => {
+                assert_eq!(content_type, "audio/mpeg");
+                seconds(file)
+            }
+            "wav" => {
+                assert_eq!(content_type, "audio/wav");
+                seconds(file)
+            }
+            other => panic!("unexpected format {other}"),
+        };
+        durations.push((format.to_owned(), duration));
+    }
+    assert_eq!(durations.len(), 4, "{durations:?}");
+    let (_, wav) = durations
+        .iter()
+        .find(|(f, _)| f == "wav")
+        .expect("wav")
+        .clone();
+    assert!(
+        (3.0..8.0).contains(&wav),
+        "{wav:.2} s for two short sentences"
+    );
+    for (format, duration) in &durations {
+        assert!(
+            (duration - wav).abs() < 0.15,
+            "{format} lasts {duration:.2} s, wav {wav:.2} s"
+        );
+    }
+    for refused in report["refused"].as_array().expect("refused") {
+        assert_eq!(refused["class"], "BadRequestError", "{refused}");
+        assert_eq!(refused["status"], 400);
+        assert_eq!(refused["param"], "response_format");
+        let message = refused["message"].as_str().expect("message");
+        assert!(
+            message.contains(refused["format"].as_str().expect("format"))
+                && message.contains("mp3, opus, wav, pcm"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn openai_sdk_streams_a_long_input_before_its_synthesis_ends() {
+    let server = server();
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut child = command(&server, "streaming", out.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("a line");
+    assert_eq!(line.trim(), "FIRST", "the client got a first chunk");
+    // The client holds the first chunk and reads no more: a server that synthesized the whole
+    // input before answering would have finished it by now.
+    assert_eq!(
+        server.count("speech finished"),
+        0,
+        "the first chunk came only after synthesis ended:\n{}",
+        server.log()
+    );
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"go\n")
+        .expect("go");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("report");
+    let output = child.wait_with_output().expect("python ends");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(rest.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {rest}"));
+    assert_eq!(report["transfer_encoding"], "chunked");
+    assert_eq!(report["content_type"], "audio/pcm");
+    let bytes = report["bytes"].as_u64().expect("bytes");
+    let seconds = bytes as f64 / 2.0 / f64::from(RATE);
+    assert!(seconds > 100.0, "{seconds:.1} s of audio for 50 sentences");
+    assert_eq!(server.count("speech finished"), 1);
+}
+
+#[test]
+fn openai_sdk_speed_changes_the_duration() {
+    let server = server();
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = run(&server, "speed", out.path());
+    let at = |s: &str| seconds(report["files"][s].as_str().expect("file"));
+    let (slow, normal, fast) = (at("0.5"), at("1.0"), at("2.0"));
+    assert!(
+        slow > normal * 1.6 && fast < normal * 0.6,
+        "0.5x {slow:.2} s, 1x {normal:.2} s, 2x {fast:.2} s"
+    );
+    let refused = &report["out_of_range"];
+    assert_eq!(refused["status"], 400, "{refused}");
+    assert_eq!(refused["param"], "speed");
+}
+
+#[test]
+fn openai_sdk_raises_on_an_unknown_voice_a_wrong_key_and_a_long_input() {
+    let server = server();
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = run(&server, "errors", out.path());
+    let voice = &report["unknown_voice"];
+    assert_eq!(voice["class"], "BadRequestError", "{voice}");
+    assert_eq!(voice["param"], "voice");
+    assert!(
+        voice["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no-such-voice") && m.contains("alloy")),
+        "{voice}"
+    );
+    let key = &report["wrong_key"];
+    assert_eq!(key["class"], "AuthenticationError", "{key}");
+    assert_eq!(key["status"], 401);
+    assert_eq!(key["code"], "invalid_api_key");
+    assert!(
+        !server.log().contains("sk-wrong") && !server.log().contains(KEY),
+        "no key in the log"
+    );
+    let long = &report["too_long"];
+    assert_eq!(long["status"], 400, "{long}");
+    assert_eq!(long["param"], "input");
+    let model = &report["unknown_model"];
+    assert_eq!(model["code"], "model_not_found", "{model}");
+    assert_eq!(
+        report["models"],
+        serde_json::json!(["gpt-4o-mini-tts", "tts-1", "tts-1-hd"])
+    );
+}
