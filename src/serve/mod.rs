@@ -51,6 +51,12 @@ pub struct ServeOptions {
     pub state_dir: Option<std::path::PathBuf>,
     /// Custom voices allowed per family.
     pub voice_quota: usize,
+    /// The service the OpenAI API sends CosyVoice models to, if any.
+    pub upstream: Option<openai::Upstream>,
+    /// The longest OpenAI `input`, in characters.
+    pub max_input: usize,
+    /// The one origin browsers may call the OpenAI API from.
+    pub cors: Option<axum::http::HeaderValue>,
 }
 
 /// Why the server could not run.
@@ -122,13 +128,17 @@ pub fn run(
         let encoders = Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
         ));
-        let speech = openai::router(openai::OpenAiState {
-            pool: pool.clone(),
-            encoders: Arc::clone(&encoders),
-            api_key: Arc::new(options.api_key.clone()),
-            store: store.clone(),
-            max_input: openai::DEFAULT_MAX_INPUT,
-        });
+        let speech = openai::router(
+            openai::OpenAiState {
+                pool: pool.clone(),
+                encoders: Arc::clone(&encoders),
+                api_key: Arc::new(options.api_key.clone()),
+                store: store.clone(),
+                max_input: options.max_input,
+                upstream: options.upstream.clone().map(Arc::new),
+            },
+            options.cors.clone(),
+        );
         let state = http::AppState {
             shared: Shared {
                 pool,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc};
+use tower_http::cors::CorsLayer;
 
 use super::customization::VoiceStore;
 use super::synth::{Job, JobEvent, SynthPool};
@@ -27,8 +28,13 @@ use super::voices::Resolved;
 use crate::audio::encode::{self, Encoder};
 use crate::audio::resample::StreamResampler;
 use crate::audio::{AudioFormat, SampleRate, f32_to_i16, i16_to_f32};
+use crate::cancel::CancelToken;
 use crate::catalog;
+use crate::engine::EngineEvent;
 use crate::engine::local::{LocalParams, voice_for};
+use crate::protocol::Parameters;
+use crate::session::retry::RetryPolicy;
+use crate::session::{ApiKey, KeySource, SessionOptions, Timeouts};
 use crate::text::segment::Segmenter;
 
 /// The speech endpoint.
@@ -66,6 +72,20 @@ pub const OPENAI_VOICES: [(&str, &str, &str); 11] = [
     ("verse", "male", "m4"),
 ];
 
+/// The service that speaks for CosyVoice models in gateway mode. Its key goes only to the
+/// service: never into a response, an error or a log line.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    /// The CosyVoice WebSocket endpoint.
+    pub url: String,
+    /// The DashScope key.
+    pub api_key: ApiKey,
+    /// Where the key came from.
+    pub key_source: KeySource,
+    /// `X-DashScope-WorkSpace`, when set.
+    pub workspace: Option<String>,
+}
+
 /// What the OpenAI routes share.
 #[derive(Clone)]
 pub struct OpenAiState {
@@ -79,17 +99,28 @@ pub struct OpenAiState {
     pub store: VoiceStore,
     /// The longest `input`, in characters.
     pub max_input: usize,
+    /// Gateway mode: where CosyVoice models go.
+    pub upstream: Option<Arc<Upstream>>,
 }
 
-/// The OpenAI routes, behind the key.
-pub fn router(state: OpenAiState) -> Router {
-    Router::new()
+/// The OpenAI routes, behind the key; browsers may call them only from `cors`.
+pub fn router(state: OpenAiState, cors: Option<HeaderValue>) -> Router {
+    let router = Router::new()
         .route(SPEECH_PATH, post(speech))
         .route("/v1/models", get(models))
         .route("/v1/audio/voices", get(voices))
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
+        .with_state(state);
+    match cors {
+        None => router,
+        Some(origin) => router.layer(
+            CorsLayer::new()
+                .allow_origin(origin)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+        ),
+    }
 }
 
 /// An error as OpenAI words it.
@@ -189,9 +220,8 @@ struct SpeechRequest {
     voice: String,
     response_format: Option<String>,
     speed: Option<f64>,
-    /// Accepted; the offline engine has no way to follow it.
-    #[serde(rename = "instructions")]
-    _instructions: Option<String>,
+    /// Sent to the service as its style instruction; the offline engine cannot follow it.
+    instructions: Option<String>,
     stream_format: Option<String>,
 }
 
@@ -204,10 +234,19 @@ enum Speaker {
     Variant(&'static str),
 }
 
+/// A validated request for the service (gateway mode).
+struct Remote {
+    model: String,
+    voice: String,
+    instruction: Option<String>,
+}
+
 /// A validated request.
 struct Plan {
     input: String,
     speaker: Speaker,
+    /// Gateway mode: the service speaks it.
+    remote: Option<Remote>,
     format: AudioFormat,
     speed: f32,
     sse: bool,
@@ -220,15 +259,21 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
             format!("the body is not a valid speech request ({e}): send JSON with model, input and voice"),
         )
     })?;
-    if !MODELS.contains(&request.model.as_str()) {
+    let remote_model = state.upstream.is_some() && service_model(&request.model);
+    if !remote_model && !MODELS.contains(&request.model.as_str()) {
         return Err(ApiError {
             code: Some("model_not_found"),
             ..ApiError::invalid(
                 "model",
                 format!(
-                    "unknown model {:?}: use one of {}",
+                    "unknown model {:?}: use one of {}{}",
                     request.model,
-                    MODELS.join(", ")
+                    MODELS.join(", "),
+                    if state.upstream.is_some() {
+                        " or a CosyVoice model (cosyvoice-v3-flash, ...)"
+                    } else {
+                        " (CosyVoice models need tts serve --upstream)"
+                    }
                 ),
             )
         });
@@ -249,7 +294,23 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
             ),
         ));
     }
-    let speaker = speaker(state, &request.voice).ok_or_else(|| {
+    let remote = if remote_model {
+        Some(
+            remote_voice(&request.model, &request.voice).map(|voice| Remote {
+                model: request.model.clone(),
+                voice,
+                instruction: request.instructions.clone(),
+            })?,
+        )
+    } else {
+        None
+    };
+    let speaker = if remote.is_some() {
+        Some(Speaker::Variant("m3"))
+    } else {
+        speaker(state, &request.voice)
+    };
+    let speaker = speaker.ok_or_else(|| {
         let names: Vec<&str> = OPENAI_VOICES.iter().map(|v| v.0).collect();
         ApiError::invalid(
             "voice",
@@ -289,15 +350,70 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
             ));
         }
     };
+    if remote.is_some() && !(0.5..=2.0).contains(&speed) {
+        return Err(ApiError::invalid(
+            "speed",
+            format!("speed {speed} is out of range for CosyVoice models: give 0.5 to 2.0"),
+        ));
+    }
     #[allow(clippy::cast_possible_truncation, reason = "0.25..=4.0")]
     let speed = speed as f32;
     Ok(Plan {
         input: request.input,
         speaker,
+        remote,
         format,
         speed,
         sse,
     })
+}
+
+/// A model the service has (the catalog's, or any `cosyvoice-` model, which may be newer).
+fn service_model(model: &str) -> bool {
+    model.starts_with("cosyvoice-") || catalog::voices().iter().any(|v| v.models.contains(&model))
+}
+
+/// The service's voice for a request: an OpenAI name becomes the model's first catalog voice of
+/// its gender; a catalog voice must serve the model; other names (cloned voices) are sent as
+/// they are if they look like voice ids, and the service judges them.
+fn remote_voice(model: &str, voice: &str) -> Result<String, ApiError> {
+    if let Some((_, gender, _)) = OPENAI_VOICES.iter().find(|v| v.0 == voice) {
+        return catalog::voices()
+            .iter()
+            .find(|v| v.gender == *gender && v.models.contains(&model))
+            .map(|v| v.id.to_owned())
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "voice",
+                    format!("no {gender} catalog voice serves {model}: name a voice of the model"),
+                )
+            });
+    }
+    if let Some(entry) = catalog::find(voice) {
+        if !entry.models.contains(&model) {
+            return Err(ApiError::invalid(
+                "voice",
+                format!(
+                    "voice {voice:?} does not serve {model}: use it with {}",
+                    entry.models.join(", ")
+                ),
+            ));
+        }
+        return Ok(voice.to_owned());
+    }
+    let looks_like_id = !voice.is_empty()
+        && voice.len() <= 128
+        && voice
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if looks_like_id {
+        Ok(voice.to_owned())
+    } else {
+        Err(ApiError::invalid(
+            "voice",
+            format!("unknown voice {voice:?}: name a CosyVoice voice of {model}"),
+        ))
+    }
 }
 
 /// The engine voice for a client's voice name; only names the server holds come back.
@@ -351,7 +467,14 @@ async fn speech(
         }
     };
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(QUEUED_CHUNKS);
-    tokio::spawn(synthesize(state, plan, tx));
+    match state.upstream.clone() {
+        Some(upstream) if plan.remote.is_some() => {
+            tokio::task::spawn_blocking(move || relay(&upstream, plan, &tx));
+        }
+        _ => {
+            tokio::spawn(synthesize(state, plan, tx));
+        }
+    }
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     });
@@ -377,16 +500,7 @@ impl Sink {
         if bytes.is_empty() {
             return true;
         }
-        let chunk = if self.sse {
-            let audio = base64::engine::general_purpose::STANDARD.encode(&bytes);
-            Bytes::from(format!(
-                "data: {}\n\n",
-                json!({"type": "speech.audio.delta", "audio": audio})
-            ))
-        } else {
-            Bytes::from(bytes)
-        };
-        self.send(Ok(chunk)).await
+        self.send(Ok(wrap(bytes, self.sse))).await
     }
 
     async fn send(&self, item: Result<Bytes, std::io::Error>) -> bool {
@@ -403,6 +517,110 @@ impl Sink {
             .send(Err(std::io::Error::other(message.to_owned())))
             .await;
     }
+}
+
+/// The SSE event of one piece of audio, or the audio itself.
+fn wrap(bytes: Vec<u8>, sse: bool) -> Bytes {
+    if sse {
+        let audio = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        Bytes::from(format!(
+            "data: {}\n\n",
+            json!({"type": "speech.audio.delta", "audio": audio})
+        ))
+    } else {
+        Bytes::from(bytes)
+    }
+}
+
+/// Gateway mode, on a blocking thread: one CosyVoice session through our client, its audio
+/// passed on as it arrives, untouched. A client that goes away cancels the session.
+fn relay(upstream: &Upstream, plan: Plan, tx: &mpsc::Sender<Result<Bytes, std::io::Error>>) {
+    let Some(remote) = plan.remote else {
+        return;
+    };
+    let fail = |message: String| {
+        tracing::warn!(message, "speech failed upstream");
+        let _ = tx.blocking_send(Err(std::io::Error::other(message)));
+    };
+    let Some(rate) = SampleRate::new(RATE) else {
+        return;
+    };
+    let options = SessionOptions {
+        url: upstream.url.clone(),
+        api_key: upstream.api_key.clone(),
+        key_source: upstream.key_source.clone(),
+        workspace: upstream.workspace.clone(),
+        model: remote.model.clone(),
+        parameters: Parameters {
+            voice: remote.voice.clone(),
+            volume: 50,
+            text_type: "PlainText".into(),
+            sample_rate: RATE,
+            rate: f64::from(plan.speed),
+            format: plan.format.name().into(),
+            pitch: 1.0,
+            seed: 0,
+            synthesis_type: 0,
+            bit_rate: None,
+            word_timestamp_enabled: None,
+            enable_aigc_tag: None,
+            aigc_propagator: None,
+            aigc_propagate_id: None,
+            enable_markdown_filter: None,
+            phoneme_timestamp_enabled: None,
+            hot_fix: None,
+            enable_ssml: None,
+            instruction: remote.instruction.clone(),
+            language_hints: None,
+        },
+        timeouts: Timeouts::default(),
+        retry: RetryPolicy::NEVER,
+    };
+    let cancel = CancelToken::new();
+    let mut synthesis = match crate::engine::cosyvoice::start(options, rate, cancel.clone()) {
+        Ok(synthesis) => synthesis,
+        Err(error) => return fail(format!("the service could not be reached: {error}")),
+    };
+    if let Some(fragments) = synthesis.fragment_sender() {
+        if !fragments.send(plan.input) {
+            return fail("the service session ended before the text was sent".into());
+        }
+    }
+    let mut bytes_sent: u64 = 0;
+    loop {
+        let Ok(event) = synthesis.events().recv() else {
+            return fail("the service session ended unexpectedly".into());
+        };
+        match event {
+            EngineEvent::Encoded(bytes) => {
+                bytes_sent += bytes.len() as u64;
+                if tx.blocking_send(Ok(wrap(bytes, plan.sse))).is_err() {
+                    cancel.cancel();
+                    return;
+                }
+            }
+            EngineEvent::Done(_) => break,
+            EngineEvent::Failed(error) => {
+                let mut message = error.to_string();
+                let mut source = std::error::Error::source(&error);
+                while let Some(cause) = source {
+                    message = format!("{message}: {cause}");
+                    source = cause.source();
+                }
+                return fail(format!("the service failed: {message}"));
+            }
+            _ => {}
+        }
+    }
+    if plan.sse {
+        let done = format!("data: {}\n\n", json!({"type": "speech.audio.done"}));
+        let _ = tx.blocking_send(Ok(Bytes::from(done)));
+    }
+    tracing::info!(
+        model = remote.model,
+        bytes = bytes_sent,
+        "speech finished upstream"
+    );
 }
 
 /// The resampler and encoder of one request.

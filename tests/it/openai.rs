@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use crate::common::{ServeProcess, ffmpeg_decode, opus_head_rate};
+use crate::fake_server::{FakeServer, Script};
 use crate::sdk::venv;
 
 const KEY: &str = "sk-local-test";
@@ -227,5 +228,65 @@ fn openai_sdk_raises_on_an_unknown_voice_a_wrong_key_and_a_long_input() {
     assert_eq!(
         report["models"],
         serde_json::json!(["gpt-4o-mini-tts", "tts-1", "tts-1-hd"])
+    );
+}
+
+#[test]
+fn openai_sdk_through_the_gateway_gets_exactly_the_audio_the_service_sent() {
+    const UPSTREAM_KEY: &str = "sk-upstream-secret-1234";
+    let upstream = FakeServer::start(Script::Happy);
+    let server = ServeProcess::start_with_env(
+        &["--api-key", KEY, "--upstream", &upstream.url()],
+        &[("DASHSCOPE_API_KEY", UPSTREAM_KEY)],
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = run(&server, "gateway", out.path());
+    let record = upstream.record();
+    // Two tasks (mp3 then pcm), each on its own connection, with our key and the client's words.
+    let runs = record.actions("run-task");
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_eq!(runs[0]["payload"]["model"], "cosyvoice-v3-flash");
+    assert_eq!(runs[0]["payload"]["parameters"]["voice"], "longanyang");
+    assert_eq!(runs[0]["payload"]["parameters"]["format"], "mp3");
+    assert_eq!(runs[1]["payload"]["parameters"]["format"], "pcm");
+    assert_eq!(runs[1]["payload"]["parameters"]["sample_rate"], RATE);
+    assert_eq!(
+        record.texts().concat(),
+        format!(
+            "{}{}",
+            "The quick brown fox jumps over the lazy dog. It was a bright and sunny morning.",
+            "The quick brown fox jumps over the lazy dog. It was a bright and sunny morning."
+        ),
+        "the text the service received is the input"
+    );
+    for handshake in &record.handshakes {
+        let auth = handshake
+            .iter()
+            .find(|(name, _)| name == "authorization")
+            .map(|(_, v)| v.as_str());
+        assert_eq!(auth, Some(format!("Bearer {UPSTREAM_KEY}").as_str()));
+    }
+    // Exactly the service's bytes, in order, across the two requests.
+    let mp3 = std::fs::read(report["mp3"]["file"].as_str().expect("file")).expect("mp3");
+    let pcm = std::fs::read(report["pcm"]["file"].as_str().expect("file")).expect("pcm");
+    assert!(!mp3.is_empty() && !pcm.is_empty());
+    assert_eq!(
+        [mp3, pcm].concat(),
+        record.audio,
+        "the service's audio, untouched"
+    );
+    let voice = &report["wrong_model_voice"];
+    assert_eq!(voice["status"], 400, "{voice}");
+    assert_eq!(voice["param"], "voice");
+    assert_eq!(report["wrong_key"]["status"], 401);
+    assert_eq!(
+        upstream.record().actions("run-task").len(),
+        2,
+        "refused requests never reach the service"
+    );
+    let everything = format!("{report}{}", server.log());
+    assert!(
+        !everything.contains(UPSTREAM_KEY),
+        "the upstream key is never shown to clients or logged"
     );
 }

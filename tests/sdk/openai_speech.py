@@ -131,4 +131,30 @@ def errors():
     return report
 
 
-print(json.dumps({"formats": formats, "streaming": streaming, "speed": speed, "errors": errors}[SCENARIO]()))
+def gateway():
+    report = {}
+    for fmt in ["mp3", "pcm"]:
+        path = os.path.join(OUT, "gateway." + fmt)
+        with client().audio.speech.with_streaming_response.create(
+            model="cosyvoice-v3-flash", voice="longanyang", input=TEXT, response_format=fmt
+        ) as response:
+            response.stream_to_file(path)
+            report[fmt] = {"file": path, "headers": dict(response.headers)}
+    try:
+        client().audio.speech.create(
+            model="cosyvoice-v3-flash", voice="longxiaochun_v2", input=TEXT
+        )
+        report["wrong_model_voice"] = None
+    except openai.APIStatusError as e:
+        report["wrong_model_voice"] = error_report(e)
+    try:
+        client("sk-wrong").audio.speech.create(
+            model="cosyvoice-v3-flash", voice="longanyang", input=TEXT
+        )
+        report["wrong_key"] = None
+    except openai.APIStatusError as e:
+        report["wrong_key"] = error_report(e)
+    return report
+
+
+print(json.dumps({"formats": formats, "streaming": streaming, "speed": speed, "errors": errors, "gateway": gateway}[SCENARIO]()))
