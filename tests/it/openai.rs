@@ -290,3 +290,97 @@ fn openai_sdk_through_the_gateway_gets_exactly_the_audio_the_service_sent() {
         "the upstream key is never shown to clients or logged"
     );
 }
+
+#[test]
+fn openai_sdk_sse_events_carry_as_much_audio_as_the_plain_stream() {
+    let server = server();
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = run(&server, "sse", out.path());
+    assert_eq!(report["content_type"], "text/event-stream");
+    let events: Vec<&str> = report["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(events.len() >= 2, "{events:?}");
+    assert_eq!(events.last(), Some(&"speech.audio.done"));
+    assert!(
+        events[..events.len() - 1]
+            .iter()
+            .all(|e| *e == "speech.audio.delta"),
+        "{events:?}"
+    );
+    // espeak-ng's noise sources differ from run to run, so the audio is compared by length: the
+    // same sentences at the same rate, within a hundredth of a second.
+    let (sse, plain) = (
+        report["bytes"].as_u64().expect("bytes"),
+        report["plain_bytes"].as_u64().expect("bytes"),
+    );
+    assert_eq!(sse % 2, 0, "whole samples");
+    assert!(sse > 2 * 2 * u64::from(RATE), "{sse} bytes");
+    assert!(
+        sse.abs_diff(plain) < 2 * u64::from(RATE) / 100,
+        "SSE {sse} bytes, plain {plain} bytes"
+    );
+}
+
+/// One raw HTTP/1.1 exchange: (status line and headers, body).
+fn exchange(server: &ServeProcess, request: &[u8]) -> (String, String) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(server.authority()).expect("connect");
+    stream.write_all(request).expect("write");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (head.to_ascii_lowercase(), body.to_owned())
+}
+
+fn preflight(server: &ServeProcess) -> String {
+    exchange(
+        server,
+        b"OPTIONS /v1/audio/speech HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\n\
+          Access-Control-Request-Method: POST\r\n\
+          Access-Control-Request-Headers: authorization, content-type\r\nConnection: close\r\n\r\n",
+    )
+    .0
+}
+
+#[test]
+fn browsers_are_allowed_only_from_the_cors_origin() {
+    let closed = server();
+    assert!(
+        !preflight(&closed).contains("access-control-allow-origin"),
+        "CORS is off by default"
+    );
+    let open = ServeProcess::start(&["--api-key", KEY, "--cors", "https://app.example"]);
+    let head = preflight(&open);
+    assert!(
+        head.contains("access-control-allow-origin: https://app.example"),
+        "{head}"
+    );
+    assert!(head.contains("authorization"), "{head}");
+}
+
+#[test]
+fn a_body_over_the_limit_is_refused_in_openai_shape() {
+    let server = server();
+    let input = "a".repeat(100_000);
+    let body = format!(r#"{{"model":"tts-1","voice":"alloy","input":"{input}"}}"#);
+    let request = format!(
+        "POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (head, body) = exchange(&server, request.as_bytes());
+    assert!(head.starts_with("http/1.1 413"), "{head}");
+    let error: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(error["error"]["param"], "body", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("65536")),
+        "{error}"
+    );
+}

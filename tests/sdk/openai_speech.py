@@ -131,6 +131,32 @@ def errors():
     return report
 
 
+def sse():
+    import base64
+    plain = client().audio.speech.create(
+        model="gpt-4o-mini-tts", voice="coral", input=TEXT, response_format="pcm"
+    ).content
+    events = []
+    audio = b""
+    response = client().audio.speech.create(
+        model="gpt-4o-mini-tts", voice="coral", input=TEXT, response_format="pcm",
+        stream_format="sse",
+    )
+    content_type = response.response.headers["content-type"]
+    for line in response.text.splitlines():
+        if line.startswith("data: "):
+            event = json.loads(line[len("data: "):])
+            events.append(event["type"])
+            if event["type"] == "speech.audio.delta":
+                audio += base64.b64decode(event["audio"])
+    return {
+        "content_type": content_type,
+        "events": events,
+        "bytes": len(audio),
+        "plain_bytes": len(plain),
+    }
+
+
 def gateway():
     report = {}
     for fmt in ["mp3", "pcm"]:
@@ -157,4 +183,4 @@ def gateway():
     return report
 
 
-print(json.dumps({"formats": formats, "streaming": streaming, "speed": speed, "errors": errors, "gateway": gateway}[SCENARIO]()))
+print(json.dumps({"formats": formats, "streaming": streaming, "speed": speed, "errors": errors, "gateway": gateway, "sse": sse}[SCENARIO]()))
