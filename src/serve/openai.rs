@@ -789,6 +789,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn service_voices_are_checked_against_the_model() {
+        assert!(service_model("cosyvoice-v3-flash"));
+        assert!(!service_model("tts-1"));
+        let alloy = remote_voice("cosyvoice-v3-flash", "alloy").expect("a female voice");
+        let entry = catalog::find(&alloy).expect("a catalog voice");
+        assert_eq!(entry.gender, "female");
+        assert!(entry.models.contains(&"cosyvoice-v3-flash"));
+        assert_eq!(
+            remote_voice("cosyvoice-v3-flash", "longanyang").expect("serves"),
+            "longanyang"
+        );
+        let wrong = remote_voice("cosyvoice-v3-flash", "longxiaochun_v2").expect_err("v2 only");
+        assert_eq!(wrong.param, Some("voice"));
+        assert!(wrong.message.contains("cosyvoice-v2"), "{}", wrong.message);
+        // A cloned voice's id goes through; anything else that is not an id does not.
+        assert!(remote_voice("cosyvoice-v3-flash", "cosyvoice-v3-flash-mine-1a2b").is_ok());
+        for hostile in ["", "a b", "x\u{0}", "../x", &"a".repeat(200)] {
+            assert!(
+                remote_voice("cosyvoice-v3-flash", hostile).is_err(),
+                "{hostile:?}"
+            );
+        }
+    }
+
+    #[test]
     fn every_openai_voice_has_a_variant_of_its_gender() {
         for (name, gender, variant) in OPENAI_VOICES {
             let expected = if gender == "female" { 'f' } else { 'm' };
