@@ -17,6 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
+use futures_util::StreamExt as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc};
@@ -466,18 +467,44 @@ async fn speech(
             AudioFormat::Pcm => "audio/pcm",
         }
     };
-    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(QUEUED_CHUNKS);
+    let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(QUEUED_CHUNKS);
+    let remote = plan.remote.is_some();
     match state.upstream.clone() {
-        Some(upstream) if plan.remote.is_some() => {
-            tokio::task::spawn_blocking(move || relay(&upstream, plan, &tx));
+        Some(upstream) if remote => {
+            let runtime = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || relay(&upstream, plan, &tx, &runtime));
         }
         _ => {
             tokio::spawn(synthesize(state, plan, tx));
         }
     }
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+    // The status waits for the first audio, so a failure before it (the service refusing the
+    // key or the voice) is an error the client can read, not a 200 with an empty body.
+    let first = match rx.recv().await {
+        Some(Ok(first)) => first,
+        failed => {
+            let message = match failed {
+                Some(Err(error)) => error.to_string(),
+                _ => "synthesis ended without audio".to_owned(),
+            };
+            return ApiError {
+                status: if remote {
+                    StatusCode::BAD_GATEWAY
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                },
+                message,
+                kind: "server_error",
+                param: None,
+                code: None,
+            }
+            .into_response();
+        }
+    };
+    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     });
+    let stream = futures_util::stream::iter([Ok(first)]).chain(rest);
     (
         [
             (header::CONTENT_TYPE, content_type),
@@ -534,13 +561,25 @@ fn wrap(bytes: Vec<u8>, sse: bool) -> Bytes {
 
 /// Gateway mode, on a blocking thread: one CosyVoice session through our client, its audio
 /// passed on as it arrives, untouched. A client that goes away cancels the session.
-fn relay(upstream: &Upstream, plan: Plan, tx: &mpsc::Sender<Result<Bytes, std::io::Error>>) {
+fn relay(
+    upstream: &Upstream,
+    plan: Plan,
+    tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
+    runtime: &tokio::runtime::Handle,
+) {
     let Some(remote) = plan.remote else {
         return;
     };
+    // Every wait on the client is bounded, as in the local path.
+    let send = |item: Result<Bytes, std::io::Error>| {
+        matches!(
+            runtime.block_on(tokio::time::timeout(SEND_TIMEOUT, tx.send(item))),
+            Ok(Ok(()))
+        )
+    };
     let fail = |message: String| {
         tracing::warn!(message, "speech failed upstream");
-        let _ = tx.blocking_send(Err(std::io::Error::other(message)));
+        let _ = send(Err(std::io::Error::other(message)));
     };
     let Some(rate) = SampleRate::new(RATE) else {
         return;
@@ -594,7 +633,7 @@ fn relay(upstream: &Upstream, plan: Plan, tx: &mpsc::Sender<Result<Bytes, std::i
         match event {
             EngineEvent::Encoded(bytes) => {
                 bytes_sent += bytes.len() as u64;
-                if tx.blocking_send(Ok(wrap(bytes, plan.sse))).is_err() {
+                if !send(Ok(wrap(bytes, plan.sse))) {
                     cancel.cancel();
                     return;
                 }
@@ -614,7 +653,7 @@ fn relay(upstream: &Upstream, plan: Plan, tx: &mpsc::Sender<Result<Bytes, std::i
     }
     if plan.sse {
         let done = format!("data: {}\n\n", json!({"type": "speech.audio.done"}));
-        let _ = tx.blocking_send(Ok(Bytes::from(done)));
+        let _ = send(Ok(Bytes::from(done)));
     }
     tracing::info!(
         model = remote.model,

@@ -384,3 +384,22 @@ fn a_body_over_the_limit_is_refused_in_openai_shape() {
         "{error}"
     );
 }
+
+#[test]
+fn a_service_failure_before_any_audio_is_a_502_the_client_raises() {
+    let upstream = FakeServer::start(Script::FailOn("run-task"));
+    let server = ServeProcess::start_with_env(
+        &["--api-key", KEY, "--upstream", &upstream.url()],
+        &[("DASHSCOPE_API_KEY", "sk-upstream-secret-5678")],
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = run(&server, "gateway_failure", out.path());
+    let raised = &report["raised"];
+    assert_eq!(raised["status"], 502, "{raised}");
+    assert_eq!(raised["type"], "server_error");
+    assert!(
+        !raised.to_string().contains("sk-upstream-secret-5678"),
+        "{raised}"
+    );
+    assert_eq!(upstream.record().actions("run-task").len(), 1);
+}

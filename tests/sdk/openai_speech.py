@@ -131,6 +131,14 @@ def errors():
     return report
 
 
+def gateway_failure():
+    try:
+        client().audio.speech.create(model="cosyvoice-v3-flash", voice="longanyang", input=TEXT)
+        return {"raised": None}
+    except openai.APIStatusError as e:
+        return {"raised": error_report(e)}
+
+
 def sse():
     import base64
     plain = client().audio.speech.create(
@@ -183,4 +191,4 @@ def gateway():
     return report
 
 
-print(json.dumps({"formats": formats, "streaming": streaming, "speed": speed, "errors": errors, "gateway": gateway, "sse": sse}[SCENARIO]()))
+print(json.dumps({"formats": formats, "streaming": streaming, "speed": speed, "errors": errors, "gateway": gateway, "sse": sse, "gateway_failure": gateway_failure}[SCENARIO]()))
