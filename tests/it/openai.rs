@@ -403,3 +403,24 @@ fn a_service_failure_before_any_audio_is_a_502_the_client_raises() {
     );
     assert_eq!(upstream.record().actions("run-task").len(), 1);
 }
+
+#[test]
+fn gateway_flags_are_checked_before_listening() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        crate::common::tts(home.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .expect("tts runs")
+    };
+    let no_key = run(&["--upstream"]);
+    assert_eq!(no_key.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_key.stderr).contains("no DashScope API key"));
+    let plain = run(&["--upstream", "ws://example.com/api-ws/v1/inference"]);
+    assert_eq!(plain.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("use wss://"));
+    let cors = run(&["--cors", "*"]);
+    assert_eq!(cors.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&cors.stderr).contains("--cors"));
+}
