@@ -767,7 +767,7 @@ _tts() {
             return 0
             ;;
         tts__subcmd__serve)
-            opts="-q -h -V --listen --api-key --client-timeout --idle-timeout --max-connections --state-dir --voice-quota --quiet --verbose --help --version"
+            opts="-q -h -V --listen --api-key --client-timeout --idle-timeout --max-connections --state-dir --voice-quota --upstream --max-input --cors --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -798,6 +798,18 @@ _tts() {
                     return 0
                     ;;
                 --voice-quota)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --upstream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cors)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

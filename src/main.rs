@@ -137,6 +137,7 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
                     eprintln!(
                         "tts: serving custom voices, uploads and tokens on http://{addr}/api/v1"
                     );
+                    eprintln!("tts: serving the OpenAI speech API on http://{addr}/v1");
                 }
             })?;
             Ok(ExitCode::from(code::INTERRUPTED))

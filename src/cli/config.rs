@@ -937,7 +937,58 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
     let state_dir = args.state_dir.clone().or_else(|| {
         directories::ProjectDirs::from("", "", "tts").map(|d| d.data_dir().join("serve"))
     });
+    let upstream = match &args.upstream {
+        None => None,
+        Some(url) => {
+            let url = if url.is_empty() {
+                env.websocket_url
+                    .clone()
+                    .unwrap_or_else(|| super::remote::INTL_URL.to_owned())
+            } else {
+                url.clone()
+            };
+            let url = super::remote::check_endpoint(url)?;
+            let file = settings::load(env.config_file.as_deref())?;
+            let Some(credentials) = credentials::find(env, &file)? else {
+                let config = env
+                    .config_file
+                    .as_ref()
+                    .map_or_else(|| "the config file".into(), |p| p.display().to_string());
+                return Err(ConfigError::NoApiKey { config });
+            };
+            Some(crate::serve::openai::Upstream {
+                url,
+                api_key: credentials.api_key,
+                key_source: credentials.source,
+                workspace: env.workspace.clone().or(credentials.workspace),
+            })
+        }
+    };
+    if args.max_input == 0 {
+        return Err(ConfigError::OutOfRange {
+            flag: "--max-input",
+            value: "0".into(),
+            range: "a number of characters above 0",
+        });
+    }
+    let cors = match &args.cors {
+        None => None,
+        Some(origin) => Some(
+            origin
+                .parse::<axum::http::HeaderValue>()
+                .ok()
+                .filter(|_| origin.starts_with("http://") || origin.starts_with("https://"))
+                .ok_or_else(|| ConfigError::OutOfRange {
+                    flag: "--cors",
+                    value: origin.clone(),
+                    range: "an origin such as https://app.example.com",
+                })?,
+        ),
+    };
     Ok(ServeOptions {
+        upstream,
+        max_input: args.max_input,
+        cors,
         listen,
         api_key,
         client_timeout,

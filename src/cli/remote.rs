@@ -19,7 +19,8 @@ use crate::text::count;
 pub const DEFAULT_MODEL: &str = "cosyvoice-v3-flash";
 /// The voice when none is given.
 pub const DEFAULT_VOICE: &str = "longanyang";
-const INTL_URL: &str = "wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference";
+/// The international endpoint.
+pub const INTL_URL: &str = "wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference";
 const CN_URL: &str = "wss://dashscope.aliyuncs.com/api-ws/v1/inference";
 const LANGUAGES: [&str; 11] = [
     "zh", "en", "fr", "de", "ja", "ko", "ru", "pt", "th", "id", "vi",
@@ -240,6 +241,11 @@ fn endpoint(args: &CosyVoiceArgs, env: &Environment) -> Result<String, ConfigErr
         (None, Some(url), None) => url.clone(),
         (None, None, None) => INTL_URL.into(),
     };
+    check_endpoint(url)
+}
+
+/// A CosyVoice endpoint: `wss://`, or `ws://` on this machine only.
+pub fn check_endpoint(url: String) -> Result<String, ConfigError> {
     let bad = |reason: &str| ConfigError::Endpoint {
         url: url.clone(),
         reason: reason.to_owned(),

@@ -8,6 +8,7 @@
 pub mod connection;
 pub mod customization;
 pub mod http;
+pub mod openai;
 pub mod ssml;
 pub mod synth;
 pub mod validate;
@@ -50,6 +51,12 @@ pub struct ServeOptions {
     pub state_dir: Option<std::path::PathBuf>,
     /// Custom voices allowed per family.
     pub voice_quota: usize,
+    /// The service the OpenAI API sends CosyVoice models to, if any.
+    pub upstream: Option<openai::Upstream>,
+    /// The longest OpenAI `input`, in characters.
+    pub max_input: usize,
+    /// The one origin browsers may call the OpenAI API from.
+    pub cors: Option<axum::http::HeaderValue>,
 }
 
 /// Why the server could not run.
@@ -118,14 +125,26 @@ pub fn run(
             api_key: options.api_key.clone(),
             public_base: format!("http://{addr}"),
         });
+        let encoders = Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+        ));
+        let speech = openai::router(
+            openai::OpenAiState {
+                pool: pool.clone(),
+                encoders: Arc::clone(&encoders),
+                api_key: Arc::new(options.api_key.clone()),
+                store: store.clone(),
+                max_input: options.max_input,
+                upstream: options.upstream.clone().map(Arc::new),
+            },
+            options.cors.clone(),
+        );
         let state = http::AppState {
             shared: Shared {
                 pool,
                 client_timeout: options.client_timeout,
                 idle_timeout: options.idle_timeout,
-                encoders: Arc::new(tokio::sync::Semaphore::new(
-                    std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
-                )),
+                encoders,
                 voices: store,
             },
             api_key: Arc::new(options.api_key.clone()),
@@ -134,7 +153,13 @@ pub fn run(
             handshake: HANDSHAKE_TIMEOUT,
             max_connections: options.max_connections,
         };
-        http::serve(listener, http::router(state).merge(voices), limits, cancel).await;
+        http::serve(
+            listener,
+            http::router(state).merge(voices).merge(speech),
+            limits,
+            cancel,
+        )
+        .await;
         Ok(())
     })
 }

@@ -54,6 +54,13 @@ impl VoiceBook {
         false
     }
 
+    /// The engine's language codes, sorted.
+    pub fn languages(&self) -> Vec<String> {
+        let mut languages: Vec<String> = self.languages.iter().cloned().collect();
+        languages.sort();
+        languages
+    }
+
     /// Forget a custom voice.
     pub fn remove_custom(&self, id: &str) {
         if let Ok(mut custom) = self.custom.write() {

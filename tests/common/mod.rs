@@ -152,11 +152,17 @@ pub(crate) struct ServeProcess {
 
 impl ServeProcess {
     pub(crate) fn start(extra: &[&str]) -> Self {
+        Self::start_with_env(extra, &[])
+    }
+
+    /// As [`Self::start`], with these environment variables set.
+    pub(crate) fn start_with_env(extra: &[&str], vars: &[(&str, &str)]) -> Self {
         use std::io::BufRead;
         let home = tempfile::tempdir().expect("tempdir");
         let mut child = tts(home.path())
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
+            .envs(vars.iter().copied())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("tts serve starts");

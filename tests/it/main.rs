@@ -8,6 +8,7 @@ mod convert;
 mod fake_server;
 mod faults;
 mod file_output;
+mod openai;
 mod playback;
 mod readme;
 mod sdk;

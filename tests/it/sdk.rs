@@ -20,7 +20,7 @@ pub(crate) fn python(version: &'static str) -> PathBuf {
 }
 
 /// A virtual environment with the pinned `requirement` installed, in `target/tmp/NAME`.
-fn venv(requirement: &str, name: &str) -> PathBuf {
+pub(crate) fn venv(requirement: &str, name: &str) -> PathBuf {
     static VENVS: OnceLock<Mutex<Vec<(String, PathBuf)>>> = OnceLock::new();
     let venvs = VENVS.get_or_init(|| Mutex::new(Vec::new()));
     let mut venvs = venvs.lock().expect("lock");

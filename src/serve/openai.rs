@@ -1,0 +1,862 @@
+//! The OpenAI speech API on `tts serve`: `POST /v1/audio/speech` spoken by the offline engine,
+//! streamed sentence by sentence as chunked audio or server-sent events, with `GET /v1/models`
+//! and `GET /v1/audio/voices`, and errors in OpenAI's JSON shape.
+//!
+//! OpenAI's voice names map to espeak-ng variants by gender (see [`OPENAI_VOICES`]); the
+//! language of each sentence picks the espeak-ng language, so `nova` reads Chinese as Chinese.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use futures_util::StreamExt as _;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::{Semaphore, mpsc};
+use tower_http::cors::CorsLayer;
+
+use super::customization::VoiceStore;
+use super::synth::{Job, JobEvent, SynthPool};
+use super::voices::Resolved;
+use crate::audio::encode::{self, Encoder};
+use crate::audio::resample::StreamResampler;
+use crate::audio::{AudioFormat, SampleRate, f32_to_i16, i16_to_f32};
+use crate::cancel::CancelToken;
+use crate::catalog;
+use crate::engine::EngineEvent;
+use crate::engine::local::{LocalParams, voice_for};
+use crate::protocol::Parameters;
+use crate::session::retry::RetryPolicy;
+use crate::session::{ApiKey, KeySource, SessionOptions, Timeouts};
+use crate::text::segment::Segmenter;
+
+/// The speech endpoint.
+pub const SPEECH_PATH: &str = "/v1/audio/speech";
+/// OpenAI's limit on `input`, in characters.
+pub const DEFAULT_MAX_INPUT: usize = 4096;
+/// The largest request body read: 4,096 characters of four bytes each, escaped, fit.
+const MAX_BODY: usize = 64 * 1024;
+/// Every format is made at OpenAI's rate; `pcm` is documented as 24 kHz 16-bit mono.
+const RATE: u32 = 24_000;
+/// The models the offline engine answers to.
+pub const MODELS: [&str; 3] = ["tts-1", "tts-1-hd", "gpt-4o-mini-tts"];
+/// The formats that can be asked for, and whether we encode them.
+const SUPPORTED: &str = "mp3, opus, wav, pcm";
+/// Encoded chunks waiting for a client; a slower client holds up only its own request.
+const QUEUED_CHUNKS: usize = 16;
+/// How long a client may leave a chunk unread before the request is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// Engine audio held before it is encoded and sent within a long sentence (half a second at
+/// espeak-ng's 22,050 Hz).
+const FLUSH_SAMPLES: usize = 11_025;
+
+/// OpenAI's voices, the gender OpenAI gives each, and the espeak-ng variant that speaks for it.
+pub const OPENAI_VOICES: [(&str, &str, &str); 11] = [
+    ("alloy", "female", "f3"),
+    ("ash", "male", "m3"),
+    ("ballad", "male", "m7"),
+    ("coral", "female", "f4"),
+    ("echo", "male", "m1"),
+    ("fable", "male", "m2"),
+    ("nova", "female", "f2"),
+    ("onyx", "male", "m6"),
+    ("sage", "female", "f5"),
+    ("shimmer", "female", "f1"),
+    ("verse", "male", "m4"),
+];
+
+/// The service that speaks for CosyVoice models in gateway mode. Its key goes only to the
+/// service: never into a response, an error or a log line.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    /// The CosyVoice WebSocket endpoint.
+    pub url: String,
+    /// The DashScope key.
+    pub api_key: ApiKey,
+    /// Where the key came from.
+    pub key_source: KeySource,
+    /// `X-DashScope-WorkSpace`, when set.
+    pub workspace: Option<String>,
+}
+
+/// What the OpenAI routes share.
+#[derive(Clone)]
+pub struct OpenAiState {
+    /// The engine thread.
+    pub pool: SynthPool,
+    /// Resampling and encoding running at once (shared with the other protocols).
+    pub encoders: Arc<Semaphore>,
+    /// The only key accepted, if any.
+    pub api_key: Arc<Option<String>>,
+    /// Custom voices and temporary tokens.
+    pub store: VoiceStore,
+    /// The longest `input`, in characters.
+    pub max_input: usize,
+    /// Gateway mode: where CosyVoice models go.
+    pub upstream: Option<Arc<Upstream>>,
+}
+
+/// The OpenAI routes, behind the key; browsers may call them only from `cors`.
+pub fn router(state: OpenAiState, cors: Option<HeaderValue>) -> Router {
+    let router = Router::new()
+        .route(SPEECH_PATH, post(speech))
+        .route("/v1/models", get(models))
+        .route("/v1/audio/voices", get(voices))
+        .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state);
+    match cors {
+        None => router,
+        Some(origin) => router.layer(
+            CorsLayer::new()
+                .allow_origin(origin)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+        ),
+    }
+}
+
+/// An error as OpenAI words it.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+    kind: &'static str,
+    param: Option<&'static str>,
+    code: Option<&'static str>,
+}
+
+impl ApiError {
+    fn invalid(param: &'static str, message: String) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message,
+            kind: "invalid_request_error",
+            param: Some(param),
+            code: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {
+            "message": self.message,
+            "type": self.kind,
+            "param": self.param,
+            "code": self.code,
+        }});
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+async fn authorize(State(state): State<OpenAiState>, request: Request, next: Next) -> Response {
+    if let Some(key) = state.api_key.as_deref() {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        if given != Some(key) && !given.is_some_and(|t| state.store.token_valid(t)) {
+            return ApiError {
+                status: StatusCode::UNAUTHORIZED,
+                message: "Incorrect API key provided: give the key tts serve was started with \
+                          (--api-key) as the Bearer token."
+                    .into(),
+                kind: "invalid_request_error",
+                param: None,
+                code: Some("invalid_api_key"),
+            }
+            .into_response();
+        }
+    }
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(%method, path, status = response.status().as_u16(), "request");
+    response
+}
+
+async fn models() -> Response {
+    let data: Vec<Value> = MODELS
+        .iter()
+        .map(|id| json!({"id": id, "object": "model", "created": 0, "owned_by": "tts"}))
+        .collect();
+    axum::Json(json!({"object": "list", "data": data})).into_response()
+}
+
+async fn voices(State(state): State<OpenAiState>) -> Response {
+    let mut list: Vec<Value> = OPENAI_VOICES
+        .iter()
+        .map(|(id, gender, variant)| {
+            json!({"id": id, "gender": gender, "language": "auto", "engine_voice": format!("auto+{variant}")})
+        })
+        .collect();
+    list.extend(
+        state
+            .pool
+            .voices()
+            .languages()
+            .into_iter()
+            .map(|language| json!({"id": language, "gender": "male", "language": language})),
+    );
+    axum::Json(json!({"object": "list", "voices": list})).into_response()
+}
+
+/// The request body of `POST /v1/audio/speech`.
+#[derive(Debug, Deserialize)]
+struct SpeechRequest {
+    model: String,
+    input: String,
+    voice: String,
+    response_format: Option<String>,
+    speed: Option<f64>,
+    /// Sent to the service as its style instruction; the offline engine cannot follow it.
+    instructions: Option<String>,
+    stream_format: Option<String>,
+}
+
+/// Who speaks a request.
+#[derive(Debug, Clone)]
+enum Speaker {
+    /// One engine voice throughout.
+    Fixed(String),
+    /// An espeak-ng variant, with each sentence's language.
+    Variant(&'static str),
+}
+
+/// A validated request for the service (gateway mode).
+struct Remote {
+    model: String,
+    voice: String,
+    instruction: Option<String>,
+}
+
+/// A validated request.
+struct Plan {
+    input: String,
+    speaker: Speaker,
+    /// Gateway mode: the service speaks it.
+    remote: Option<Remote>,
+    format: AudioFormat,
+    speed: f32,
+    sse: bool,
+}
+
+fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
+    let request: SpeechRequest = serde_json::from_slice(body).map_err(|e| {
+        ApiError::invalid(
+            "body",
+            format!("the body is not a valid speech request ({e}): send JSON with model, input and voice"),
+        )
+    })?;
+    let remote_model = state.upstream.is_some() && service_model(&request.model);
+    if !remote_model && !MODELS.contains(&request.model.as_str()) {
+        return Err(ApiError {
+            code: Some("model_not_found"),
+            ..ApiError::invalid(
+                "model",
+                format!(
+                    "unknown model {:?}: use one of {}{}",
+                    request.model,
+                    MODELS.join(", "),
+                    if state.upstream.is_some() {
+                        " or a CosyVoice model (cosyvoice-v3-flash, ...)"
+                    } else {
+                        " (CosyVoice models need tts serve --upstream)"
+                    }
+                ),
+            )
+        });
+    }
+    let chars = request.input.chars().count();
+    if request.input.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "input",
+            "input is empty: give the text to speak".into(),
+        ));
+    }
+    if chars > state.max_input {
+        return Err(ApiError::invalid(
+            "input",
+            format!(
+                "input has {chars} characters, more than the {} allowed: send it in parts",
+                state.max_input
+            ),
+        ));
+    }
+    let remote = if remote_model {
+        Some(
+            remote_voice(&request.model, &request.voice).map(|voice| Remote {
+                model: request.model.clone(),
+                voice,
+                instruction: request.instructions.clone(),
+            })?,
+        )
+    } else {
+        None
+    };
+    let speaker = if remote.is_some() {
+        Some(Speaker::Variant("m3"))
+    } else {
+        speaker(state, &request.voice)
+    };
+    let speaker = speaker.ok_or_else(|| {
+        let names: Vec<&str> = OPENAI_VOICES.iter().map(|v| v.0).collect();
+        ApiError::invalid(
+            "voice",
+            format!(
+                "unknown voice {:?}: use one of {}, an espeak-ng language (GET /v1/audio/voices) or a catalog voice",
+                request.voice,
+                names.join(", ")
+            ),
+        )
+    })?;
+    let format = match request.response_format.as_deref().unwrap_or("mp3") {
+        "mp3" => AudioFormat::Mp3,
+        "opus" => AudioFormat::Opus,
+        "wav" => AudioFormat::Wav,
+        "pcm" => AudioFormat::Pcm,
+        other => {
+            return Err(ApiError::invalid(
+                "response_format",
+                format!("response_format {other:?} is not supported: use one of {SUPPORTED}"),
+            ));
+        }
+    };
+    let speed = request.speed.unwrap_or(1.0);
+    if !(0.25..=4.0).contains(&speed) {
+        return Err(ApiError::invalid(
+            "speed",
+            format!("speed {speed} is out of range: give 0.25 to 4.0"),
+        ));
+    }
+    let sse = match request.stream_format.as_deref().unwrap_or("audio") {
+        "audio" => false,
+        "sse" => true,
+        other => {
+            return Err(ApiError::invalid(
+                "stream_format",
+                format!("stream_format {other:?} is not supported: use audio or sse"),
+            ));
+        }
+    };
+    if remote.is_some() && !(0.5..=2.0).contains(&speed) {
+        return Err(ApiError::invalid(
+            "speed",
+            format!("speed {speed} is out of range for CosyVoice models: give 0.5 to 2.0"),
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation, reason = "0.25..=4.0")]
+    let speed = speed as f32;
+    Ok(Plan {
+        input: request.input,
+        speaker,
+        remote,
+        format,
+        speed,
+        sse,
+    })
+}
+
+/// A model the service has (the catalog's, or any `cosyvoice-` model, which may be newer).
+fn service_model(model: &str) -> bool {
+    model.starts_with("cosyvoice-") || catalog::voices().iter().any(|v| v.models.contains(&model))
+}
+
+/// The service's voice for a request: an OpenAI name becomes the model's first catalog voice of
+/// its gender; a catalog voice must serve the model; other names (cloned voices) are sent as
+/// they are if they look like voice ids, and the service judges them.
+fn remote_voice(model: &str, voice: &str) -> Result<String, ApiError> {
+    if let Some((_, gender, _)) = OPENAI_VOICES.iter().find(|v| v.0 == voice) {
+        return catalog::voices()
+            .iter()
+            .find(|v| v.gender == *gender && v.models.contains(&model))
+            .map(|v| v.id.to_owned())
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "voice",
+                    format!("no {gender} catalog voice serves {model}: name a voice of the model"),
+                )
+            });
+    }
+    if let Some(entry) = catalog::find(voice) {
+        if !entry.models.contains(&model) {
+            return Err(ApiError::invalid(
+                "voice",
+                format!(
+                    "voice {voice:?} does not serve {model}: use it with {}",
+                    entry.models.join(", ")
+                ),
+            ));
+        }
+        return Ok(voice.to_owned());
+    }
+    let looks_like_id = !voice.is_empty()
+        && voice.len() <= 128
+        && voice
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if looks_like_id {
+        Ok(voice.to_owned())
+    } else {
+        Err(ApiError::invalid(
+            "voice",
+            format!("unknown voice {voice:?}: name a CosyVoice voice of {model}"),
+        ))
+    }
+}
+
+/// The engine voice for a client's voice name; only names the server holds come back.
+fn speaker(state: &OpenAiState, voice: &str) -> Option<Speaker> {
+    if let Some((_, _, variant)) = OPENAI_VOICES.iter().find(|v| v.0 == voice) {
+        return Some(Speaker::Variant(variant));
+    }
+    if let Some(entry) = catalog::find(voice) {
+        return Some(Speaker::Fixed(entry.local_voice()));
+    }
+    if let Some(custom) = state.store.lookup(voice).filter(|c| c.ready) {
+        if let Resolved::Local(local) = state.pool.voices().resolve(&custom.local.voice, "") {
+            return Some(Speaker::Fixed(local));
+        }
+    }
+    match state.pool.voices().resolve(voice, "") {
+        Resolved::Local(local) | Resolved::Catalog(local) => Some(Speaker::Fixed(local)),
+        Resolved::WrongModel | Resolved::Unknown => None,
+    }
+}
+
+async fn speech(
+    State(state): State<OpenAiState>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            return ApiError {
+                status: rejection.status(),
+                ..ApiError::invalid(
+                    "body",
+                    format!("{rejection}: the body may be at most {MAX_BODY} bytes"),
+                )
+            }
+            .into_response();
+        }
+    };
+    let plan = match validate(&state, &body) {
+        Ok(plan) => plan,
+        Err(error) => return error.into_response(),
+    };
+    let content_type = if plan.sse {
+        "text/event-stream"
+    } else {
+        match plan.format {
+            AudioFormat::Mp3 => "audio/mpeg",
+            AudioFormat::Opus => "audio/ogg",
+            AudioFormat::Wav => "audio/wav",
+            AudioFormat::Pcm => "audio/pcm",
+        }
+    };
+    let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(QUEUED_CHUNKS);
+    let remote = plan.remote.is_some();
+    match state.upstream.clone() {
+        Some(upstream) if remote => {
+            let runtime = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || relay(&upstream, plan, &tx, &runtime));
+        }
+        _ => {
+            tokio::spawn(synthesize(state, plan, tx));
+        }
+    }
+    // The status waits for the first audio, so a failure before it (the service refusing the
+    // key or the voice) is an error the client can read, not a 200 with an empty body.
+    let first = match rx.recv().await {
+        Some(Ok(first)) => first,
+        failed => {
+            let message = match failed {
+                Some(Err(error)) => error.to_string(),
+                _ => "synthesis ended without audio".to_owned(),
+            };
+            return ApiError {
+                status: if remote {
+                    StatusCode::BAD_GATEWAY
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                },
+                message,
+                kind: "server_error",
+                param: None,
+                code: None,
+            }
+            .into_response();
+        }
+    };
+    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let stream = futures_util::stream::iter([Ok(first)]).chain(rest);
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// Where encoded audio goes: raw bytes, or SSE events carrying it.
+struct Sink {
+    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    sse: bool,
+}
+
+impl Sink {
+    /// `false` if the client is gone or stopped reading.
+    async fn audio(&self, bytes: Vec<u8>) -> bool {
+        if bytes.is_empty() {
+            return true;
+        }
+        self.send(Ok(wrap(bytes, self.sse))).await
+    }
+
+    async fn send(&self, item: Result<Bytes, std::io::Error>) -> bool {
+        matches!(
+            tokio::time::timeout(SEND_TIMEOUT, self.tx.send(item)).await,
+            Ok(Ok(()))
+        )
+    }
+
+    /// End the body with an error: the client sees a cut transfer, never a short file as whole.
+    async fn fail(&self, message: &str) {
+        tracing::warn!(message, "speech failed");
+        let _ = self
+            .send(Err(std::io::Error::other(message.to_owned())))
+            .await;
+    }
+}
+
+/// The SSE event of one piece of audio, or the audio itself.
+fn wrap(bytes: Vec<u8>, sse: bool) -> Bytes {
+    if sse {
+        let audio = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        Bytes::from(format!(
+            "data: {}\n\n",
+            json!({"type": "speech.audio.delta", "audio": audio})
+        ))
+    } else {
+        Bytes::from(bytes)
+    }
+}
+
+/// Gateway mode, on a blocking thread: one CosyVoice session through our client, its audio
+/// passed on as it arrives, untouched. A client that goes away cancels the session.
+fn relay(
+    upstream: &Upstream,
+    plan: Plan,
+    tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
+    runtime: &tokio::runtime::Handle,
+) {
+    let Some(remote) = plan.remote else {
+        return;
+    };
+    // Every wait on the client is bounded, as in the local path.
+    let send = |item: Result<Bytes, std::io::Error>| {
+        matches!(
+            runtime.block_on(tokio::time::timeout(SEND_TIMEOUT, tx.send(item))),
+            Ok(Ok(()))
+        )
+    };
+    let fail = |message: String| {
+        tracing::warn!(message, "speech failed upstream");
+        let _ = send(Err(std::io::Error::other(message)));
+    };
+    let Some(rate) = SampleRate::new(RATE) else {
+        return;
+    };
+    let options = SessionOptions {
+        url: upstream.url.clone(),
+        api_key: upstream.api_key.clone(),
+        key_source: upstream.key_source.clone(),
+        workspace: upstream.workspace.clone(),
+        model: remote.model.clone(),
+        parameters: Parameters {
+            voice: remote.voice.clone(),
+            volume: 50,
+            text_type: "PlainText".into(),
+            sample_rate: RATE,
+            rate: f64::from(plan.speed),
+            format: plan.format.name().into(),
+            pitch: 1.0,
+            seed: 0,
+            synthesis_type: 0,
+            bit_rate: None,
+            word_timestamp_enabled: None,
+            enable_aigc_tag: None,
+            aigc_propagator: None,
+            aigc_propagate_id: None,
+            enable_markdown_filter: None,
+            phoneme_timestamp_enabled: None,
+            hot_fix: None,
+            enable_ssml: None,
+            instruction: remote.instruction.clone(),
+            language_hints: None,
+        },
+        timeouts: Timeouts::default(),
+        retry: RetryPolicy::NEVER,
+    };
+    let cancel = CancelToken::new();
+    let mut synthesis = match crate::engine::cosyvoice::start(options, rate, cancel.clone()) {
+        Ok(synthesis) => synthesis,
+        Err(error) => return fail(format!("the service could not be reached: {error}")),
+    };
+    if let Some(fragments) = synthesis.fragment_sender() {
+        if !fragments.send(plan.input) {
+            return fail("the service session ended before the text was sent".into());
+        }
+    }
+    let mut bytes_sent: u64 = 0;
+    loop {
+        let Ok(event) = synthesis.events().recv() else {
+            return fail("the service session ended unexpectedly".into());
+        };
+        match event {
+            EngineEvent::Encoded(bytes) => {
+                bytes_sent += bytes.len() as u64;
+                if !send(Ok(wrap(bytes, plan.sse))) {
+                    cancel.cancel();
+                    return;
+                }
+            }
+            EngineEvent::Done(_) => break,
+            EngineEvent::Failed(error) => {
+                let mut message = error.to_string();
+                let mut source = std::error::Error::source(&error);
+                while let Some(cause) = source {
+                    message = format!("{message}: {cause}");
+                    source = cause.source();
+                }
+                return fail(format!("the service failed: {message}"));
+            }
+            _ => {}
+        }
+    }
+    if plan.sse {
+        let done = format!("data: {}\n\n", json!({"type": "speech.audio.done"}));
+        let _ = send(Ok(Bytes::from(done)));
+    }
+    tracing::info!(
+        model = remote.model,
+        bytes = bytes_sent,
+        "speech finished upstream"
+    );
+}
+
+/// The resampler and encoder of one request.
+struct Codec {
+    resampler: StreamResampler,
+    encoder: Box<dyn Encoder>,
+}
+
+impl Codec {
+    fn run(&mut self, samples: &[i16], last: bool) -> Result<Vec<u8>, String> {
+        let mut floats = Vec::with_capacity(samples.len());
+        i16_to_f32(samples, &mut floats);
+        let mut resampled = Vec::new();
+        self.resampler
+            .process(&floats, &mut resampled)
+            .map_err(|e| e.to_string())?;
+        if last {
+            self.resampler
+                .finish(&mut resampled)
+                .map_err(|e| e.to_string())?;
+        }
+        let mut pcm = Vec::with_capacity(resampled.len());
+        f32_to_i16(&resampled, &mut pcm);
+        let mut bytes = Vec::new();
+        self.encoder
+            .encode(&pcm, &mut bytes)
+            .map_err(|e| e.to_string())?;
+        if last {
+            self.encoder.finish(&mut bytes).map_err(|e| e.to_string())?;
+        }
+        Ok(bytes)
+    }
+}
+
+/// Resample and encode on the blocking pool, as many at once as the server allows.
+async fn encode_chunk(
+    encoders: &Semaphore,
+    codec: &mut Option<Codec>,
+    samples: Vec<i16>,
+    last: bool,
+) -> Result<Vec<u8>, String> {
+    let mut taken = codec.take().ok_or("the encoder was lost")?;
+    let _permit = encoders.acquire().await.map_err(|e| e.to_string())?;
+    let (taken, bytes) = tokio::task::spawn_blocking(move || {
+        let bytes = taken.run(&samples, last);
+        (taken, bytes)
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    *codec = Some(taken);
+    bytes
+}
+
+/// Speak `plan` sentence by sentence into `tx`.
+async fn synthesize(
+    state: OpenAiState,
+    plan: Plan,
+    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+) {
+    let sink = Sink { tx, sse: plan.sse };
+    let rate = SampleRate::new(RATE).unwrap_or(state.pool.sample_rate());
+    let codec = StreamResampler::new(state.pool.sample_rate(), rate)
+        .map_err(|e| e.to_string())
+        .and_then(|resampler| {
+            encode::encoder(plan.format, rate, None)
+                .map(|encoder| Codec { resampler, encoder })
+                .map_err(|e| e.to_string())
+        });
+    let mut codec = match codec {
+        Ok(codec) => Some(codec),
+        Err(message) => return sink.fail(&message).await,
+    };
+    let mut segmenter = Segmenter::new();
+    let mut sentences = segmenter.push(&plan.input);
+    sentences.extend(segmenter.finish());
+    for sentence in sentences {
+        if sentence.trim().is_empty() {
+            continue;
+        }
+        let voice = match &plan.speaker {
+            Speaker::Fixed(voice) => voice.clone(),
+            Speaker::Variant(variant) => {
+                match state
+                    .pool
+                    .voices()
+                    .resolve(&format!("{}+{variant}", voice_for(&sentence)), "")
+                {
+                    Resolved::Local(voice) => voice,
+                    _ => voice_for(&sentence).to_owned(),
+                }
+            }
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (reply, mut replies) = mpsc::unbounded_channel();
+        let job = Job {
+            text: sentence,
+            params: LocalParams {
+                voice: Some(voice),
+                rate: plan.speed,
+                ..LocalParams::default()
+            },
+            cancel: Arc::clone(&cancel),
+            reply,
+        };
+        if !state.pool.submit(job) {
+            return sink.fail("the offline engine stopped").await;
+        }
+        let mut held: Vec<i16> = Vec::new();
+        loop {
+            let event = replies.recv().await;
+            let done = match event {
+                Some(JobEvent::Audio(samples)) => {
+                    held.extend_from_slice(&samples);
+                    false
+                }
+                Some(JobEvent::Word(_)) => continue,
+                Some(JobEvent::Done) => true,
+                Some(JobEvent::Failed(message)) => {
+                    return sink
+                        .fail(&format!("the offline engine failed: {message}"))
+                        .await;
+                }
+                None => return sink.fail("the offline engine stopped").await,
+            };
+            if done || held.len() >= FLUSH_SAMPLES {
+                let samples = std::mem::take(&mut held);
+                match encode_chunk(&state.encoders, &mut codec, samples, false).await {
+                    Ok(bytes) => {
+                        if !sink.audio(bytes).await {
+                            cancel.store(true, Ordering::Release);
+                            return;
+                        }
+                    }
+                    Err(message) => {
+                        cancel.store(true, Ordering::Release);
+                        return sink.fail(&message).await;
+                    }
+                }
+            }
+            if done {
+                break;
+            }
+        }
+    }
+    match encode_chunk(&state.encoders, &mut codec, Vec::new(), true).await {
+        Ok(bytes) => {
+            if !sink.audio(bytes).await {
+                return;
+            }
+        }
+        Err(message) => return sink.fail(&message).await,
+    }
+    if plan.sse {
+        let done = format!("data: {}\n\n", json!({"type": "speech.audio.done"}));
+        let _ = sink.send(Ok(Bytes::from(done))).await;
+    }
+    tracing::info!(
+        chars = plan.input.chars().count(),
+        format = plan.format.name(),
+        "speech finished"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_voices_are_checked_against_the_model() {
+        assert!(service_model("cosyvoice-v3-flash"));
+        assert!(!service_model("tts-1"));
+        let alloy = remote_voice("cosyvoice-v3-flash", "alloy").expect("a female voice");
+        let entry = catalog::find(&alloy).expect("a catalog voice");
+        assert_eq!(entry.gender, "female");
+        assert!(entry.models.contains(&"cosyvoice-v3-flash"));
+        assert_eq!(
+            remote_voice("cosyvoice-v3-flash", "longanyang").expect("serves"),
+            "longanyang"
+        );
+        let wrong = remote_voice("cosyvoice-v3-flash", "longxiaochun_v2").expect_err("v2 only");
+        assert_eq!(wrong.param, Some("voice"));
+        assert!(wrong.message.contains("cosyvoice-v2"), "{}", wrong.message);
+        // A cloned voice's id goes through; anything else that is not an id does not.
+        assert!(remote_voice("cosyvoice-v3-flash", "cosyvoice-v3-flash-mine-1a2b").is_ok());
+        for hostile in ["", "a b", "x\u{0}", "../x", &"a".repeat(200)] {
+            assert!(
+                remote_voice("cosyvoice-v3-flash", hostile).is_err(),
+                "{hostile:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_openai_voice_has_a_variant_of_its_gender() {
+        for (name, gender, variant) in OPENAI_VOICES {
+            let expected = if gender == "female" { 'f' } else { 'm' };
+            assert!(variant.starts_with(expected), "{name}");
+        }
+    }
+}
