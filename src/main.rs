@@ -357,7 +357,11 @@ fn run_chat(
     let interrupted = cancel.is_cancelled() || turn.speech.as_ref().is_some_and(|s| s.interrupted);
     if interrupted {
         if verbosity != Verbosity::Quiet {
-            match turn.speech.as_ref().and_then(|s| s.file.as_ref().map(|f| (f, s.report.seconds))) {
+            match turn
+                .speech
+                .as_ref()
+                .and_then(|s| s.file.as_ref().map(|f| (f, s.report.seconds)))
+            {
                 Some((file, seconds)) if seconds > 0.0 => {
                     eprintln!("tts: interrupted; {file} keeps the {seconds:.1} s written so far");
                 }

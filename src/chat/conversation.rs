@@ -32,7 +32,11 @@ pub fn run(
             content: system.clone(),
         });
     }
-    notice("tts: chatting with {model}; Ctrl-C silences an answer, Ctrl-D quits".replace("{model}", &config.llm.model).as_str());
+    notice(
+        "tts: chatting with {model}; Ctrl-C silences an answer, Ctrl-D quits"
+            .replace("{model}", &config.llm.model)
+            .as_str(),
+    );
     let mut interrupted_once = false;
     loop {
         if cancel.is_cancelled() {

@@ -67,7 +67,9 @@ pub struct ChatConfig {
 #[non_exhaustive]
 pub enum ChatError {
     /// 401/403: the key was refused.
-    #[error("the chat endpoint refused the key from {key_source} (HTTP {status}): {message}; check the key or give another with --llm-key")]
+    #[error(
+        "the chat endpoint refused the key from {key_source} (HTTP {status}): {message}; check the key or give another with --llm-key"
+    )]
     Unauthorized {
         /// Where the key came from.
         key_source: String,
@@ -77,7 +79,9 @@ pub enum ChatError {
         message: String,
     },
     /// 404: most often an unknown model.
-    #[error("the chat endpoint does not know the model {model} (HTTP 404): {message}; choose another with --llm-model, or check --llm-endpoint")]
+    #[error(
+        "the chat endpoint does not know the model {model} (HTTP 404): {message}; choose another with --llm-model, or check --llm-endpoint"
+    )]
     UnknownModel {
         /// The model asked for.
         model: String,
@@ -192,7 +196,10 @@ async fn stream_async(
     stats: &mut AnswerStats,
     on_piece: &mut dyn FnMut(Piece<'_>) -> bool,
 ) -> Result<(), ChatError> {
-    let key = llm.key.clone().unwrap_or_else(|| ApiKey::new(String::new()));
+    let key = llm
+        .key
+        .clone()
+        .unwrap_or_else(|| ApiKey::new(String::new()));
     let client = Client::new(&llm.endpoint, key, None).map_err(ChatError::Http)?;
     let url = format!("{}/chat/completions", client.base());
     stats.sent = Some(Instant::now());

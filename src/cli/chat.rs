@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use super::args::{ChatArgs, RegionArg};
-use super::config::{ConfigError, Environment, SinkConfig, ranged_f64, speech_config, with_settings};
+use super::config::{
+    ConfigError, Environment, SinkConfig, ranged_f64, speech_config, with_settings,
+};
 use super::credentials;
 use super::settings;
 use crate::chat::{self, ChatConfig, LlmConfig};
@@ -12,7 +14,10 @@ use crate::output::file::Target;
 use crate::session::ApiKey;
 
 /// Validate `tts chat`: every `say` flag applies, the prompt is TEXT (or the --file's).
-pub(super) fn chat_config(mut args: ChatArgs, env: &Environment) -> Result<ChatConfig, ConfigError> {
+pub(super) fn chat_config(
+    mut args: ChatArgs,
+    env: &Environment,
+) -> Result<ChatConfig, ConfigError> {
     let mut prompt = args.say.text.join(" ");
     for path in &args.say.files {
         let text = if path.as_os_str() == "-" {
@@ -87,7 +92,11 @@ fn llm_config(args: &ChatArgs, env: &Environment) -> Result<LlmConfig, ConfigErr
                 _ => chat::INTL_ENDPOINT,
             };
             if let Some(key) = given_key {
-                (endpoint.to_owned(), Some(ApiKey::new(key.trim().to_owned())), "--llm-key".to_owned())
+                (
+                    endpoint.to_owned(),
+                    Some(ApiKey::new(key.trim().to_owned())),
+                    "--llm-key".to_owned(),
+                )
             } else {
                 let file = settings::load(env.config_file.as_deref())?;
                 let Some(found) = credentials::find(env, &file)? else {
@@ -97,7 +106,11 @@ fn llm_config(args: &ChatArgs, env: &Environment) -> Result<LlmConfig, ConfigErr
                         .map_or_else(|| "the config file".into(), |p| p.display().to_string());
                     return Err(ConfigError::NoApiKey { config });
                 };
-                (endpoint.to_owned(), Some(found.api_key), found.source.to_string())
+                (
+                    endpoint.to_owned(),
+                    Some(found.api_key),
+                    found.source.to_string(),
+                )
             }
         }
     };

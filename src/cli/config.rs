@@ -313,7 +313,9 @@ pub enum ConfigError {
         config: String,
     },
     /// `--llm-endpoint` is not an HTTP address.
-    #[error("--llm-endpoint {0} is not an http:// or https:// address; give the API's base, such as http://localhost:11434/v1")]
+    #[error(
+        "--llm-endpoint {0} is not an http:// or https:// address; give the API's base, such as http://localhost:11434/v1"
+    )]
     LlmEndpoint(String),
     /// The config file cannot be read or parsed.
     #[error("cannot read {}: {reason}", path.display())]
@@ -568,7 +570,9 @@ impl Config {
             Command::Man => CommandConfig::Man,
             Command::Voice(voice) => CommandConfig::Voice(super::voice::voice_config(voice, env)?),
             Command::Token(token) => CommandConfig::Voice(super::voice::token_config(&token, env)?),
-            Command::Chat(chat) => CommandConfig::Chat(Box::new(super::chat::chat_config(*chat, env)?)),
+            Command::Chat(chat) => {
+                CommandConfig::Chat(Box::new(super::chat::chat_config(*chat, env)?))
+            }
         };
         Ok(Self { verbosity, command })
     }

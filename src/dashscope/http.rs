@@ -228,7 +228,11 @@ impl Client {
     /// POST `body` as JSON to `path` and hand back the answer unread, for a streamed body
     /// (Server-Sent Events). Refusals (a non-2xx status) are read and returned as errors;
     /// 429 and 5xx are retried with backoff before anything is streamed.
-    pub async fn post_stream(&self, path: &str, body: &Value) -> Result<reqwest::Response, HttpError> {
+    pub async fn post_stream(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<reqwest::Response, HttpError> {
         let url = self.url(path);
         let bytes = serde_json::to_vec(body).map_err(|e| HttpError::BadResponse {
             url: url.clone(),

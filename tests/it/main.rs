@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod chat;
 mod cli;
 mod convert;
 mod fake_server;
@@ -14,6 +15,6 @@ mod sdk;
 mod serve;
 mod session;
 mod streaming;
+mod text;
 mod ux;
 mod voices;
-mod text;
