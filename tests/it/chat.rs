@@ -454,3 +454,56 @@ fn ctrl_c_mid_answer_exits_130_with_a_valid_file() {
     assert!(seconds > 0.0, "the file keeps what was spoken");
     server.open_gate();
 }
+
+#[test]
+fn a_conversation_on_a_terminal_sends_the_history_with_each_turn() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let answer = |text: &str| {
+        let mut steps = vec![token(text)];
+        steps.extend(done());
+        Reply::Stream(steps)
+    };
+    let server = ChatServer::start(vec![
+        answer("Paris is the capital."),
+        answer("About two million people."),
+    ]);
+    let mut command = chat(home.path(), &server, &["-o"]);
+    command.arg(home.path().join("a.wav"));
+    let program = command.get_program().to_owned();
+    let args: Vec<_> = command.get_args().map(ToOwned::to_owned).collect();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chat/converse.py");
+    let mut python = Command::new("python3");
+    python.arg(script).arg(program).args(args);
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => python.env(key, value),
+            None => python.env_remove(key),
+        };
+    }
+    let mut child = python
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"What is the capital of France?\nHow many live there?\n")
+        .expect("turns");
+    let output = child.wait_with_output().expect("wait");
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{screen}");
+    assert!(screen.contains("Paris is the capital."), "{screen}");
+    assert!(screen.contains("About two million people."), "{screen}");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "{screen}");
+    assert_eq!(
+        requests[1]["messages"],
+        serde_json::json!([
+            {"role": "user", "content": "What is the capital of France?"},
+            {"role": "assistant", "content": "Paris is the capital."},
+            {"role": "user", "content": "How many live there?"}
+        ])
+    );
+}
