@@ -598,7 +598,30 @@ mod tests {
             idle: Duration::from_secs(15),
             keep_lines: false,
             flush_after: crate::text::pace::FLUSH_AFTER,
+            streamed_markdown: false,
         }
+    }
+
+    /// A model's Markdown answer: a whole sentence is ready before its line ends, its marks
+    /// gone; a code block is announced, not read.
+    #[test]
+    fn streamed_markdown_speaks_sentences_before_the_line_ends() {
+        let mut options = options(false);
+        options.markdown = true;
+        options.streamed_markdown = true;
+        let mut fragmenter = Fragmenter::new(&options);
+        let now = Instant::now();
+        let ready = fragmenter.push("# Hi **there**. Sec", now);
+        assert_eq!(ready.fragments.concat().trim(), "Hi there.");
+        let mut rest = fragmenter
+            .push("ond `x` line.\n```sh\nrm -rf /\n```\nEnd", now)
+            .fragments;
+        rest.extend(fragmenter.finish().fragments);
+        let rest = rest.concat();
+        assert_eq!(
+            rest.split_whitespace().collect::<Vec<_>>().join(" "),
+            "Second x line. Code block omitted. End"
+        );
     }
 
     /// The text as the engine must get it: a run of white space with exactly one line break
