@@ -22,6 +22,10 @@ const SKIP: &[(&str, &str)] = &[
     ),
     ("python my_app.py", "the reader's own program"),
     (
+        "tts chat",
+        "needs a chat model (the service's or a local server); tests/it/chat.rs runs it against a scripted one",
+    ),
+    (
         "--region cn",
         "--region picks the real service over the test endpoint",
     ),
