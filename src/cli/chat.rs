@@ -39,6 +39,7 @@ pub(super) fn chat_config(
     }
     args.say.text.clear();
     args.say.files.clear();
+    chat_settings(&mut args, env)?;
     let llm = llm_config(&args, env)?;
     let prepared = with_settings(&mut args.say, env, true)?;
     let mut speech = speech_config(args.say, env, prepared, Vec::new())?;
@@ -57,6 +58,31 @@ pub(super) fn chat_config(
         prompt: (!prompt.trim().is_empty()).then_some(prompt),
         text_on_stderr,
     })
+}
+
+/// Fill the model's flags left unset from `[profile.NAME.chat]`, then `[chat]`.
+fn chat_settings(args: &mut ChatArgs, env: &Environment) -> Result<(), ConfigError> {
+    let file = settings::load(env.config_file.as_deref())?;
+    let profile = settings::profile(&file, args.say.synthesis.profile.as_deref())?;
+    let layers: Vec<&settings::ChatDefaults> = profile
+        .map(|p| &p.chat)
+        .into_iter()
+        .chain([&file.chat])
+        .collect();
+    let llm = &mut args.llm;
+    let mut thinking = None;
+    for layer in layers {
+        thinking = thinking.or(layer.show_thinking);
+        llm.llm_model = llm.llm_model.take().or_else(|| layer.llm_model.clone());
+        llm.llm_endpoint = llm
+            .llm_endpoint
+            .take()
+            .or_else(|| layer.llm_endpoint.clone());
+        llm.system = llm.system.take().or_else(|| layer.system.clone());
+        llm.stall_timeout = llm.stall_timeout.or(layer.stall_timeout);
+    }
+    llm.show_thinking |= thinking == Some(true);
+    Ok(())
 }
 
 /// The model, its endpoint and key: `--llm-endpoint` takes `--llm-key` or `OPENAI_API_KEY`;

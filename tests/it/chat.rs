@@ -507,3 +507,39 @@ fn a_conversation_on_a_terminal_sends_the_history_with_each_turn() {
         ])
     );
 }
+
+#[test]
+fn the_model_and_endpoint_come_from_the_config_file_and_profiles() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let reply = || {
+        let mut steps = vec![token("Yes.")];
+        steps.extend(done());
+        Reply::Stream(steps)
+    };
+    let server = ChatServer::start(vec![reply(), reply()]);
+    let config = home.path().join(".config/tts");
+    std::fs::create_dir_all(&config).expect("mkdir");
+    std::fs::write(
+        config.join("config.toml"),
+        format!(
+            "[chat]\nllm_model = \"from-file\"\nllm_endpoint = \"{}\"\nsystem = \"Be brief.\"\n\n[profile.big.chat]\nllm_model = \"from-profile\"\n",
+            server.endpoint()
+        ),
+    )
+    .expect("config");
+    for profile in [None, Some("big")] {
+        let mut command = tts(home.path());
+        command
+            .args(["chat", "-q", "-e", "local", "--llm-key", "k", "-o"])
+            .arg(home.path().join("a.wav"));
+        if let Some(profile) = profile {
+            command.args(["-p", profile]);
+        }
+        let output = command.arg("hi").output().expect("run");
+        assert!(output.status.success(), "{output:?}");
+    }
+    let requests = server.requests();
+    assert_eq!(requests[0]["model"], "from-file");
+    assert_eq!(requests[1]["model"], "from-profile");
+    assert_eq!(requests[1]["messages"][0]["content"], "Be brief.");
+}
