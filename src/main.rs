@@ -322,7 +322,8 @@ fn run_chat(
     let prompt = match &chat.prompt {
         Some(prompt) => prompt.clone(),
         None if std::io::stdin().is_terminal() => {
-            return tts::chat::conversation::run(chat, cancel, turns, &mut |line| {
+            let quiet = verbosity == Verbosity::Quiet;
+            return tts::chat::conversation::run(chat, cancel, turns, quiet, &mut |line| {
                 eprintln!("{line}");
             });
         }

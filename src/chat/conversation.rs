@@ -16,12 +16,13 @@ use crate::cancel::{CancelToken, TurnCancel};
 const PROMPT: &str = "> ";
 
 /// Run the conversation until Ctrl-D; `notice` shows a line on stderr (a failed answer, a
-/// hint). `cancel` is the program's Ctrl-C (between turns it quits); `turns` is cancelled by
+/// hint; with `quiet`, no greeting). `cancel` is the program's Ctrl-C (between turns it quits); `turns` is cancelled by
 /// a Ctrl-C during an answer.
 pub fn run(
     config: &ChatConfig,
     cancel: &CancelToken,
     turns: &TurnCancel,
+    quiet: bool,
     notice: &mut dyn FnMut(&str),
 ) -> Result<ExitCode> {
     let mut editor = DefaultEditor::new()?;
@@ -32,11 +33,12 @@ pub fn run(
             content: system.clone(),
         });
     }
-    notice(
-        "tts: chatting with {model}; Ctrl-C silences an answer, Ctrl-D quits"
-            .replace("{model}", &config.llm.model)
-            .as_str(),
-    );
+    if !quiet {
+        notice(&format!(
+            "tts: chatting with {}; Ctrl-C silences an answer, Ctrl-D quits",
+            config.llm.model
+        ));
+    }
     let mut interrupted_once = false;
     loop {
         if cancel.is_cancelled() {
