@@ -40,8 +40,9 @@ pub(super) fn chat_config(
     args.say.text.clear();
     args.say.files.clear();
     chat_settings(&mut args, env)?;
-    let llm = llm_config(&args, env)?;
     let prepared = with_settings(&mut args.say, env, true)?;
+    // After the settings: a `region` from the config file picks the endpoint too.
+    let llm = llm_config(&args, env)?;
     let mut speech = speech_config(args.say, env, prepared, Vec::new())?;
     // Answers are Markdown: filtered here whatever the engine, so a code block can be
     // announced and sentences spoken before their line ends.
