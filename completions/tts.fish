@@ -38,6 +38,7 @@ complete -c tts -n "__fish_tts_needs_command" -f -a "man" -d 'Print the manual p
 complete -c tts -n "__fish_tts_needs_command" -f -a "config" -d 'Show the config file\'s path or its settings (never the key)'
 complete -c tts -n "__fish_tts_needs_command" -f -a "voice" -d 'Your own voices: clone one from a recording or design one from a description; list, show, update and delete them'
 complete -c tts -n "__fish_tts_needs_command" -f -a "token" -d 'Print a temporary API token for another app; it works wherever a key does'
+complete -c tts -n "__fish_tts_needs_command" -f -a "chat" -d 'Ask a chat model and hear its answer as it is written; no prompt on a terminal starts a conversation'
 complete -c tts -n "__fish_tts_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tts -n "__fish_tts_using_subcommand say" -s f -l file -d 'Read text from FILE (\'-\' is stdin); repeatable' -r -F
 complete -c tts -n "__fish_tts_using_subcommand say" -s o -l output -d 'Write audio to FILE instead of playing it (\'-\' is stdout)' -r -F
@@ -273,17 +274,74 @@ complete -c tts -n "__fish_tts_using_subcommand token" -s q -l quiet -d 'Print o
 complete -c tts -n "__fish_tts_using_subcommand token" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
 complete -c tts -n "__fish_tts_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tts -n "__fish_tts_using_subcommand token" -s V -l version -d 'Print version'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "say" -d 'Speak text from arguments, files or stdin'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "convert" -d 'Convert text files to audio files, several at once, with progress'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "serve" -d 'Serve the CosyVoice WebSocket protocol, spoken by the offline engine'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "voices" -d 'List voices: the service\'s catalog, or the offline engine\'s'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "devices" -d 'List audio output devices; --device takes a name or a number from this list'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "man" -d 'Print the manual page (roff)'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "config" -d 'Show the config file\'s path or its settings (never the key)'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "voice" -d 'Your own voices: clone one from a recording or design one from a description; list, show, update and delete them'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "token" -d 'Print a temporary API token for another app; it works wherever a key does'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tts -n "__fish_tts_using_subcommand chat" -s f -l file -d 'Read text from FILE (\'-\' is stdin); repeatable' -r -F
+complete -c tts -n "__fish_tts_using_subcommand chat" -s o -l output -d 'Write audio to FILE instead of playing it (\'-\' is stdout)' -r -F
+complete -c tts -n "__fish_tts_using_subcommand chat" -l device -d 'Play on the output device NAME [default: the system default]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l idle-timeout -d 'Seconds of quiet input after which the service\'s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task [default: 15]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l flush-after -d 'Seconds of silence after which text without a sentence or clause end is spoken anyway, cut between words (and all of it once the input has been quiet that long) [default: 3]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -s r -l rate -d 'Speaking rate, 0.5 to 2.0 [default: 1.0]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l volume -d 'Volume, 0 to 100 [default: 50]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l format -d 'Output format [say: from the -o extension, wav for stdout, pcm from the service when playing; convert: mp3]' -r -f -a "pcm\t'Raw signed 16-bit little-endian mono'
+wav\t'WAV, 16-bit mono'
+mp3\t'MP3'
+opus\t'Ogg Opus'"
+complete -c tts -n "__fish_tts_using_subcommand chat" -l sample-rate -d 'Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine\'s]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -s e -l engine -d 'Engine: auto is cosyvoice when an API key is configured, else the offline engine [default: auto]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
+local\t'The embedded espeak-ng engine: no network, no key'
+cosyvoice\t'The DashScope CosyVoice service'"
+complete -c tts -n "__fish_tts_using_subcommand chat" -s p -l profile -d 'Use the settings of [profile.NAME] in the config file' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l subtitles -d 'Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
+vtt\t'WebVTT (.vtt)'"
+complete -c tts -n "__fish_tts_using_subcommand chat" -s m -l model -d 'Model [default: cosyvoice-v3-flash]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l bit-rate -d 'Bit rate in kbps of an Opus file, 6 to 510 [default: 32], or with the offline engine of an MP3 file, 8 to 320 [default: by sample rate]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l seed -d 'Random seed, 0 to 65535 [default: 0]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l language -d 'Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l instruction -d 'A style instruction, 100 characters at most (v3 models)' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l hot-fix -d 'Pronunciation and replacement tables, a JSON file: {"pronunciation": [{"草地": "cao3 di4"}], "replace": [{"草地": "草弟"}]}' -r -F
+complete -c tts -n "__fish_tts_using_subcommand chat" -l aigc-propagator -d 'AIGC propagator name' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l aigc-propagate-id -d 'AIGC propagation id' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l region -d 'Service region [default: intl]' -r -f -a "intl\t'International (Singapore): dashscope-intl.aliyuncs.com'
+cn\t'Mainland China (Beijing): dashscope.aliyuncs.com'"
+complete -c tts -n "__fish_tts_using_subcommand chat" -l endpoint -d 'WebSocket URL of the service (ws:// only on loopback) [env: DASHSCOPE_WEBSOCKET_BASE_URL]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l workspace -d 'DashScope workspace id [env: DASHSCOPE_WORKSPACE_ID]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l connect-timeout -d 'Seconds to connect [default: 5]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l start-timeout -d 'Seconds for the service to start a task [default: 10]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l progress-timeout -d 'Seconds of silence from the service before giving up, once all text is sent [default: 60]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l llm-model -d 'The chat model [default: qwen3.5-flash]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l system -d 'A system message that opens the conversation' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l llm-endpoint -d 'An OpenAI-compatible API base (…/v1) [default: the service\'s compatible-mode endpoint of the region, with the DashScope key]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l llm-key -d 'The key for --llm-endpoint [default: OPENAI_API_KEY]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l stall-timeout -d 'Seconds the answer may pause before it is given up as stalled [default: 30]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l append -d 'Add to the end of the -o file instead of replacing it'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l timing -d 'Print when the engine was ready, the first audio played and the end, on stderr'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l echo -d 'Print each sentence on stdout as it starts playing'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l flush-on-newline -d 'End a sentence at every line break (log lines); by default a single line break is a space and a blank line ends what is buffered'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l word-timestamps -d 'Ask for word begin and end times'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l phoneme-timestamps -d 'Ask for phoneme times'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l markdown-filter -d 'Strip Markdown (#, *, code blocks, links) before speaking: the service does it for CosyVoice, tts itself for the offline engine'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l aigc-tag -d 'Add the AIGC watermark tag'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l force-voice -d 'Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l ssml -d 'The text is SSML (one message; not with streaming stdin)'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l show-thinking -d 'Print the model\'s reasoning, dimmed (it is never spoken)'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l no-markdown-filter -d 'Speak Markdown symbols as they are (by default they are filtered and code blocks announced, not read)'
+complete -c tts -n "__fish_tts_using_subcommand chat" -s q -l quiet -d 'Print only errors: no notices or progress'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
+complete -c tts -n "__fish_tts_using_subcommand chat" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tts -n "__fish_tts_using_subcommand chat" -s V -l version -d 'Print version'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "say" -d 'Speak text from arguments, files or stdin'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "convert" -d 'Convert text files to audio files, several at once, with progress'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "serve" -d 'Serve the CosyVoice WebSocket protocol, spoken by the offline engine'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "voices" -d 'List voices: the service\'s catalog, or the offline engine\'s'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "devices" -d 'List audio output devices; --device takes a name or a number from this list'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "man" -d 'Print the manual page (roff)'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "config" -d 'Show the config file\'s path or its settings (never the key)'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "voice" -d 'Your own voices: clone one from a recording or design one from a description; list, show, update and delete them'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "token" -d 'Print a temporary API token for another app; it works wherever a key does'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "chat" -d 'Ask a chat model and hear its answer as it is written; no prompt on a terminal starts a conversation'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tts -n "__fish_tts_using_subcommand help; and __fish_seen_subcommand_from voice" -f -a "clone" -d 'Clone a voice from a recording of 10 to 20 s (WAV 16-bit, MP3 or M4A; checked first)'
 complete -c tts -n "__fish_tts_using_subcommand help; and __fish_seen_subcommand_from voice" -f -a "design" -d 'Design a voice from a description, and hear its preview'
 complete -c tts -n "__fish_tts_using_subcommand help; and __fish_seen_subcommand_from voice" -f -a "list" -d 'List your voices, CosyVoice and Qwen, with their target models and status'

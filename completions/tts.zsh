@@ -461,6 +461,79 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--version[Print version]' \
 && ret=0
 ;;
+(chat)
+_arguments "${_arguments_options[@]}" : \
+'*-f+[Read text from FILE ('\''-'\'' is stdin); repeatable]:FILE:_files' \
+'*--file=[Read text from FILE ('\''-'\'' is stdin); repeatable]:FILE:_files' \
+'(--device)-o+[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
+'(--device)--output=[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
+'--device=[Play on the output device NAME \[default\: the system default\]]:NAME:_default' \
+'--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
+'--flush-after=[Seconds of silence after which text without a sentence or clause end is spoken anyway, cut between words (and all of it once the input has been quiet that long) \[default\: 3\]]:SECS:_default' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--volume=[Volume, 0 to 100 \[default\: 50\]]:N:_default' \
+'--format=[Output format \[say\: from the -o extension, wav for stdout, pcm from the service when playing; convert\: mp3\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
+wav\:"WAV, 16-bit mono"
+mp3\:"MP3"
+opus\:"Ogg Opus"))' \
+'--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
+'-e+[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+local\:"The embedded espeak-ng engine\: no network, no key"
+cosyvoice\:"The DashScope CosyVoice service"))' \
+'--engine=[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+local\:"The embedded espeak-ng engine\: no network, no key"
+cosyvoice\:"The DashScope CosyVoice service"))' \
+'-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
+'--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
+'--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
+vtt\:"WebVTT (.vtt)"))' \
+'-m+[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
+'--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
+'--bit-rate=[Bit rate in kbps of an Opus file, 6 to 510 \[default\: 32\], or with the offline engine of an MP3 file, 8 to 320 \[default\: by sample rate\]]:KBPS:_default' \
+'--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
+'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
+'--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
+'--hot-fix=[Pronunciation and replacement tables, a JSON file\: {"pronunciation"\: \[{"草地"\: "cao3 di4"}\], "replace"\: \[{"草地"\: "草弟"}\]}]:FILE:_files' \
+'--aigc-propagator=[AIGC propagator name]:NAME:_default' \
+'--aigc-propagate-id=[AIGC propagation id]:ID:_default' \
+'--region=[Service region \[default\: intl\]]:REGION:((intl\:"International (Singapore)\: dashscope-intl.aliyuncs.com"
+cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
+'--endpoint=[WebSocket URL of the service (ws\:// only on loopback) \[env\: DASHSCOPE_WEBSOCKET_BASE_URL\]]:URL:_default' \
+'--workspace=[DashScope workspace id \[env\: DASHSCOPE_WORKSPACE_ID\]]:ID:_default' \
+'--connect-timeout=[Seconds to connect \[default\: 5\]]:SECS:_default' \
+'--start-timeout=[Seconds for the service to start a task \[default\: 10\]]:SECS:_default' \
+'--progress-timeout=[Seconds of silence from the service before giving up, once all text is sent \[default\: 60\]]:SECS:_default' \
+'--llm-model=[The chat model \[default\: qwen3.5-flash\]]:MODEL:_default' \
+'--system=[A system message that opens the conversation]:TEXT:_default' \
+'--llm-endpoint=[An OpenAI-compatible API base (…/v1) \[default\: the service'\''s compatible-mode endpoint of the region, with the DashScope key\]]:URL:_default' \
+'--llm-key=[The key for --llm-endpoint \[default\: OPENAI_API_KEY\]]:KEY:_default' \
+'--stall-timeout=[Seconds the answer may pause before it is given up as stalled \[default\: 30\]]:SECS:_default' \
+'--append[Add to the end of the -o file instead of replacing it]' \
+'--timing[Print when the engine was ready, the first audio played and the end, on stderr]' \
+'--echo[Print each sentence on stdout as it starts playing]' \
+'--flush-on-newline[End a sentence at every line break (log lines); by default a single line break is a space and a blank line ends what is buffered]' \
+'--word-timestamps[Ask for word begin and end times]' \
+'--phoneme-timestamps[Ask for phoneme times]' \
+'--markdown-filter[Strip Markdown (#, *, code blocks, links) before speaking\: the service does it for CosyVoice, tts itself for the offline engine]' \
+'--aigc-tag[Add the AIGC watermark tag]' \
+'--force-voice[Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)]' \
+'--ssml[The text is SSML (one message; not with streaming stdin)]' \
+'--show-thinking[Print the model'\''s reasoning, dimmed (it is never spoken)]' \
+'--no-markdown-filter[Speak Markdown symbols as they are (by default they are filtered and code blocks announced, not read)]' \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::text -- The prompt; with none, a conversation on a terminal, else the prompt is read from stdin:_default' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_tts__subcmd__help_commands" \
@@ -549,6 +622,10 @@ esac
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(chat)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -575,9 +652,15 @@ _tts_commands() {
 'config:Show the config file'\''s path or its settings (never the key)' \
 'voice:Your own voices\: clone one from a recording or design one from a description; list, show, update and delete them' \
 'token:Print a temporary API token for another app; it works wherever a key does' \
+'chat:Ask a chat model and hear its answer as it is written; no prompt on a terminal starts a conversation' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'tts commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__chat_commands] )) ||
+_tts__subcmd__chat_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts chat commands' commands "$@"
 }
 (( $+functions[_tts__subcmd__completions_commands] )) ||
 _tts__subcmd__completions_commands() {
@@ -612,9 +695,15 @@ _tts__subcmd__help_commands() {
 'config:Show the config file'\''s path or its settings (never the key)' \
 'voice:Your own voices\: clone one from a recording or design one from a description; list, show, update and delete them' \
 'token:Print a temporary API token for another app; it works wherever a key does' \
+'chat:Ask a chat model and hear its answer as it is written; no prompt on a terminal starts a conversation' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'tts help commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__chat_commands] )) ||
+_tts__subcmd__help__subcmd__chat_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help chat commands' commands "$@"
 }
 (( $+functions[_tts__subcmd__help__subcmd__completions_commands] )) ||
 _tts__subcmd__help__subcmd__completions_commands() {

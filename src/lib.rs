@@ -9,6 +9,7 @@
 pub mod audio;
 pub mod cancel;
 pub mod catalog;
+pub mod chat;
 pub mod cli;
 pub mod convert;
 pub mod dashscope;

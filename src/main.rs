@@ -61,7 +61,13 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
     // SIGTERM must not leave running.
     let cancel = CancelToken::new();
     let handler_cancel = cancel.clone();
+    // A conversation's running answer: Ctrl-C silences it, not the program.
+    let turns = tts::cancel::TurnCancel::default();
+    let handler_turns = turns.clone();
     ctrlc::set_handler(move || {
+        if handler_turns.interrupt() {
+            return;
+        }
         if tts::cli::credentials::stop_key_command() {
             // Nothing else has started yet.
             std::process::exit(i32::from(code::INTERRUPTED));
@@ -80,6 +86,7 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
     init_logging(config.verbosity, serving);
     match &config.command {
         CommandConfig::Say(say) => run_say(say, config.verbosity, &cancel, started),
+        CommandConfig::Chat(chat) => run_chat(chat, config.verbosity, &cancel, &turns, started),
         CommandConfig::Convert(convert) => run_convert(convert, config.verbosity, &cancel),
         CommandConfig::Completions(shell) => {
             std::io::stdout().write_all(&tts::cli::generate::completions(*shell))?;
@@ -299,6 +306,75 @@ fn run_say(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `tts chat`: one answer for a prompt given or read from stdin; a conversation on a terminal.
+fn run_chat(
+    chat: &tts::chat::ChatConfig,
+    verbosity: Verbosity,
+    cancel: &CancelToken,
+    turns: &tts::cancel::TurnCancel,
+    started: Instant,
+) -> Result<ExitCode> {
+    use tts::chat::Message;
+    if verbosity != Verbosity::Quiet {
+        for notice in &chat.speech.notices {
+            eprintln!("tts: {notice}");
+        }
+    }
+    let prompt = match &chat.prompt {
+        Some(prompt) => prompt.clone(),
+        None if std::io::stdin().is_terminal() => {
+            let quiet = verbosity == Verbosity::Quiet;
+            return tts::chat::conversation::run(chat, cancel, turns, quiet, &mut |line| {
+                eprintln!("{line}");
+            });
+        }
+        None => std::io::read_to_string(std::io::stdin()).map_err(SourceError::Stdin)?,
+    };
+    if prompt.trim().is_empty() {
+        return Err(SourceError::Empty.into());
+    }
+    let mut messages = Vec::new();
+    if let Some(system) = &chat.llm.system {
+        messages.push(Message {
+            role: "system",
+            content: system.clone(),
+        });
+    }
+    messages.push(Message {
+        role: "user",
+        content: prompt,
+    });
+    // --echo goes to stderr: stdout carries the answer.
+    let mut echo = |sentence: &str| eprintln!("{sentence}");
+    let turn = tts::chat::turn(chat, messages, cancel, &mut echo)?;
+    if chat.speech.timing {
+        if let Some(outcome) = &turn.speech {
+            eprintln!("{}", timing_line(outcome, started));
+        }
+        eprintln!("{}", tts::chat::usage_line(&turn, started));
+    }
+    if let Some(error) = turn.error {
+        return Err(error.into());
+    }
+    let interrupted = cancel.is_cancelled() || turn.speech.as_ref().is_some_and(|s| s.interrupted);
+    if interrupted {
+        if verbosity != Verbosity::Quiet {
+            match turn
+                .speech
+                .as_ref()
+                .and_then(|s| s.file.as_ref().map(|f| (f, s.report.seconds)))
+            {
+                Some((file, seconds)) if seconds > 0.0 => {
+                    eprintln!("tts: interrupted; {file} keeps the {seconds:.1} s written so far");
+                }
+                _ => eprintln!("tts: interrupted"),
+            }
+        }
+        return Ok(ExitCode::from(code::INTERRUPTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `--timing`: when each stage was reached, from the start of `main`.
 fn timing_line(outcome: &pipeline::SayOutcome, started: Instant) -> String {
     let ms = |t: Instant| t.duration_since(started).as_secs_f64() * 1000.0;
@@ -408,6 +484,13 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 | tts::voice::VoiceError::NotReady { .. } => return code::SERVICE,
                 _ => {}
             }
+        }
+        if let Some(chat) = cause.downcast_ref::<tts::chat::ChatError>() {
+            return if chat.is_service() {
+                code::SERVICE
+            } else {
+                code::NETWORK
+            };
         }
         if let Some(http) = cause.downcast_ref::<tts::dashscope::http::HttpError>() {
             return if http.is_service() {

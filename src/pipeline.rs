@@ -25,7 +25,7 @@ use crate::output::{AudioSink, OutputError, SinkReport};
 use crate::text::markdown::MarkdownFilter;
 use crate::text::pace::Pacer;
 use crate::text::segment::{self, Cut, LineBreaks, Segmenter};
-use crate::text::source::{self, Input, SourceError};
+use crate::text::source::{self, SourceError};
 
 /// How often the pipeline looks at the Ctrl-C flag while waiting.
 const POLL: Duration = Duration::from_millis(10);
@@ -57,6 +57,22 @@ pub fn say(
     cancel: &CancelToken,
     on_sentence: &mut dyn FnMut(&str),
 ) -> Result<SayOutcome> {
+    say_from(config, cancel, on_sentence, None)
+}
+
+/// Where the text comes from when it is not the configured inputs (a model's answer): run on
+/// the reader thread, it hands each piece to the callback as it arrives (the callback returns
+/// `false` when no more is wanted) and returns when the text ends.
+pub type TextSource =
+    Box<dyn FnOnce(&mut dyn FnMut(&str) -> bool) -> Result<(), SourceError> + Send>;
+
+/// [`say`], with the text read from `source` instead of the configured inputs when given.
+pub fn say_from(
+    config: &SayConfig,
+    cancel: &CancelToken,
+    on_sentence: &mut dyn FnMut(&str),
+    source: Option<TextSource>,
+) -> Result<SayOutcome> {
     // A file that is not text is refused before a connection is opened or a sound made.
     source::check_files(&config.inputs)?;
     let engine_started = Instant::now();
@@ -73,7 +89,14 @@ pub fn say(
     let reader_cancel = cancel.clone();
     let reader = thread::Builder::new()
         .name("fragmenter".into())
-        .spawn(move || feed(inputs, &fragments, whole, &feed_options, &reader_cancel))
+        .spawn(move || {
+            let source = source.unwrap_or_else(|| {
+                Box::new(move |on_text: &mut dyn FnMut(&str) -> bool| {
+                    source::read_all(&inputs, on_text)
+                })
+            });
+            feed(source, &fragments, whole, &feed_options, &reader_cancel)
+        })
         .context("starting the text reader")?;
 
     let device = device.wait()?;
@@ -321,7 +344,7 @@ const MIN_WAIT: Duration = Duration::from_millis(5);
 /// What is not yet a whole sentence is spoken when the [`Pacer`] says so. Fails when the
 /// input held nothing to say.
 fn feed(
-    inputs: Vec<Input>,
+    source: TextSource,
     fragments: &FragmentSender,
     whole: bool,
     options: &FeedOptions,
@@ -329,7 +352,7 @@ fn feed(
 ) -> Result<(), SourceError> {
     if whole {
         let mut document = String::new();
-        source::read_all(&inputs, &mut |text| {
+        source(&mut |text| {
             document.push_str(text);
             true
         })?;
@@ -342,9 +365,7 @@ fn feed(
     let (pieces_tx, pieces) = mpsc::sync_channel::<String>(64);
     let reader = thread::Builder::new()
         .name("reader".into())
-        .spawn(move || {
-            source::read_all(&inputs, &mut |text| pieces_tx.send(text.to_owned()).is_ok())
-        })
+        .spawn(move || source(&mut |text| pieces_tx.send(text.to_owned()).is_ok()))
         .map_err(SourceError::Stdin)?;
     let mut fragmenter = Fragmenter::new(options);
     let mut last_input = Instant::now();
@@ -411,6 +432,10 @@ pub(crate) struct Fragmenter {
     pacer: Pacer,
     /// Lines are kept for the service's Markdown filter: only a cut forces a flush.
     keep_lines: bool,
+    /// Whole sentences of a partial Markdown line are filtered and spoken before its end.
+    streamed: bool,
+    /// The start of the current line was already filtered (only inline marks remain).
+    line_begun: bool,
 }
 
 impl Fragmenter {
@@ -424,12 +449,73 @@ impl Fragmenter {
         };
         Self {
             segmenter: Segmenter::with_line_breaks(line_breaks),
-            markdown: options.markdown.then(MarkdownFilter::new),
+            markdown: options.markdown.then(|| {
+                if options.streamed_markdown {
+                    MarkdownFilter::announcing_code()
+                } else {
+                    MarkdownFilter::new()
+                }
+            }),
             line: String::new(),
             sent: 0,
             pacer: Pacer::new(options.flush_after),
             keep_lines: options.keep_lines,
+            streamed: options.streamed_markdown,
+            line_begun: false,
         }
+    }
+
+    /// Filter a piece of the current line: the line's start with the whole-line rules, the
+    /// rest with the inline rules only.
+    fn filter(&mut self, text: &str) -> String {
+        let Some(filter) = self.markdown.as_mut() else {
+            return text.to_owned();
+        };
+        let out = if self.line_begun {
+            filter.continuation(text)
+        } else {
+            filter.line(text)
+        };
+        self.line_begun = true;
+        out
+    }
+
+    /// The part of the partial line that ends with a sentence end and a space and is safe to
+    /// filter on its own (no code, link or emphasis left open); none inside a code block or
+    /// on a line that may yet open one.
+    fn whole_sentences(&self) -> Option<usize> {
+        let filter = self.markdown.as_ref()?;
+        let start = self.line.trim_start();
+        if filter.in_code()
+            || (!self.line_begun && (start.is_empty() || start.starts_with(['`', '~', '|'])))
+        {
+            return None;
+        }
+        let mut end = None;
+        let mut previous = ' ';
+        let (mut ticks, mut stars, mut brackets, mut parens) = (0usize, 0usize, 0i32, 0i32);
+        for (at, c) in self.line.char_indices() {
+            if c.is_whitespace()
+                && matches!(previous, '.' | '!' | '?' | '。' | '！' | '？')
+                && ticks % 2 == 0
+                && stars % 2 == 0
+                && brackets == 0
+                && parens == 0
+            {
+                end = Some(at + c.len_utf8());
+            }
+            match c {
+                '`' => ticks += 1,
+                '*' => stars += 1,
+                '[' => brackets += 1,
+                ']' => brackets -= 1,
+                '(' => parens += 1,
+                ')' => parens -= 1,
+                _ => {}
+            }
+            previous = c;
+        }
+        end
     }
 
     /// Fragments completed by `piece`, which arrived at `now`.
@@ -437,14 +523,22 @@ impl Fragmenter {
         self.pacer.input(now);
         let fragments = match self.markdown.as_mut() {
             None => self.segmenter.push(piece),
-            Some(filter) => {
+            Some(_) => {
                 self.line.push_str(piece);
                 let mut ready = Vec::new();
                 while let Some(end) = self.line.find('\n') {
                     let line: String = self.line.drain(..=end).collect();
-                    let mut text = filter.line(line.trim_end_matches(['\n', '\r']));
+                    let mut text = self.filter(line.trim_end_matches(['\n', '\r']));
+                    self.line_begun = false;
                     text.push('\n');
                     ready.extend(self.segmenter.push(&text));
+                }
+                if self.streamed {
+                    if let Some(end) = self.whole_sentences() {
+                        let part: String = self.line.drain(..end).collect();
+                        let text = self.filter(&part);
+                        ready.extend(self.segmenter.push(&text));
+                    }
                 }
                 ready
             }
@@ -468,12 +562,11 @@ impl Fragmenter {
         let mut fragments = Vec::new();
         if let Some(cut) = self.pacer.decide(now, &self.segmenter) {
             // A partial Markdown line is filtered as a line of its own once the writer stops.
-            if cut == Cut::All {
-                if let Some(filter) = self.markdown.as_mut() {
-                    let line = std::mem::take(&mut self.line);
-                    if !line.trim().is_empty() {
-                        fragments.extend(self.segmenter.push(&filter.line(&line)));
-                    }
+            if cut == Cut::All && self.markdown.is_some() {
+                let line = std::mem::take(&mut self.line);
+                if !line.trim().is_empty() {
+                    let text = self.filter(&line);
+                    fragments.extend(self.segmenter.push(&text));
                 }
             }
             fragments.extend(self.segmenter.take(cut));
@@ -489,10 +582,11 @@ impl Fragmenter {
     /// End of input: whatever is held back is the last fragment.
     pub(crate) fn finish(&mut self) -> Ready {
         let mut fragments = Vec::new();
-        if let Some(filter) = self.markdown.as_mut() {
+        if self.markdown.is_some() {
             let line = std::mem::take(&mut self.line);
             if !line.trim().is_empty() {
-                fragments.extend(self.segmenter.push(&filter.line(&line)));
+                let text = self.filter(&line);
+                fragments.extend(self.segmenter.push(&text));
             }
         }
         fragments.extend(self.segmenter.finish());
@@ -537,7 +631,30 @@ mod tests {
             idle: Duration::from_secs(15),
             keep_lines: false,
             flush_after: crate::text::pace::FLUSH_AFTER,
+            streamed_markdown: false,
         }
+    }
+
+    /// A model's Markdown answer: a whole sentence is ready before its line ends, its marks
+    /// gone; a code block is announced, not read.
+    #[test]
+    fn streamed_markdown_speaks_sentences_before_the_line_ends() {
+        let mut options = options(false);
+        options.markdown = true;
+        options.streamed_markdown = true;
+        let mut fragmenter = Fragmenter::new(&options);
+        let now = Instant::now();
+        let ready = fragmenter.push("# Hi **there**. Sec", now);
+        assert_eq!(ready.fragments.concat().trim(), "Hi there.");
+        let mut rest = fragmenter
+            .push("ond `x` line.\n```sh\nrm -rf /\n```\nEnd", now)
+            .fragments;
+        rest.extend(fragmenter.finish().fragments);
+        let rest = rest.concat();
+        assert_eq!(
+            rest.split_whitespace().collect::<Vec<_>>().join(" "),
+            "Second x line. Code block omitted. End"
+        );
     }
 
     /// The text as the engine must get it: a run of white space with exactly one line break

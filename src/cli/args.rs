@@ -111,6 +111,58 @@ pub enum Command {
     Voice(VoiceCommand),
     /// Print a temporary API token for another app; it works wherever a key does.
     Token(TokenArgs),
+    /// Ask a chat model and hear its answer as it is written; no prompt on a terminal starts
+    /// a conversation.
+    #[command(after_help = CHAT_EXAMPLES)]
+    Chat(Box<ChatArgs>),
+}
+
+const CHAT_EXAMPLES: &str = "\
+Examples:
+  tts chat \"Why is the sky blue?\"            print and speak the answer as it is written
+  tts chat                                   a conversation (Ctrl-C silences, Ctrl-D quits)
+  tts chat --llm-endpoint http://localhost:11434/v1 --llm-model llama3.2 \"Hi\"
+  tts chat \"Tell a story\" -o story.mp3       write the answer's audio to a file";
+
+/// `tts chat`: the `say` flags (TEXT is the prompt) and the model's.
+#[derive(Debug, clap::Args)]
+#[command(mut_arg("text", |a| a.value_name("PROMPT").help(
+    "The prompt; with none, a conversation on a terminal, else the prompt is read from stdin"
+)))]
+pub struct ChatArgs {
+    #[command(flatten)]
+    pub say: SayArgs,
+    #[command(flatten)]
+    pub llm: LlmArgs,
+}
+
+/// The chat model's options.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Chat model")]
+pub struct LlmArgs {
+    /// The chat model [default: qwen3.5-flash].
+    #[arg(long, value_name = "MODEL")]
+    pub llm_model: Option<String>,
+    /// A system message that opens the conversation.
+    #[arg(long, value_name = "TEXT")]
+    pub system: Option<String>,
+    /// An OpenAI-compatible API base (…/v1) [default: the service's compatible-mode endpoint
+    /// of the region, with the DashScope key].
+    #[arg(long, value_name = "URL")]
+    pub llm_endpoint: Option<String>,
+    /// The key for --llm-endpoint [default: OPENAI_API_KEY].
+    #[arg(long, value_name = "KEY", env = "TTS_LLM_KEY", hide_env_values = true)]
+    pub llm_key: Option<String>,
+    /// Print the model's reasoning, dimmed (it is never spoken).
+    #[arg(long)]
+    pub show_thinking: bool,
+    /// Seconds the answer may pause before it is given up as stalled [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub stall_timeout: Option<f64>,
+    /// Speak Markdown symbols as they are (by default they are filtered and code blocks
+    /// announced, not read).
+    #[arg(long)]
+    pub no_markdown_filter: bool,
 }
 
 /// `tts voice` actions.

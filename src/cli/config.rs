@@ -59,6 +59,8 @@ pub enum CommandConfig {
     Man,
     /// `tts voice …` or `tts token`.
     Voice(crate::voice::VoiceConfig),
+    /// `tts chat`.
+    Chat(Box<crate::chat::ChatConfig>),
 }
 
 /// `tts say`, validated.
@@ -96,6 +98,9 @@ pub struct FeedOptions {
     pub keep_lines: bool,
     /// Silence after which text without a sentence end is spoken anyway (`--flush-after`).
     pub flush_after: std::time::Duration,
+    /// Markdown from a writer that does not wait for line ends (a model's answer): each code
+    /// block is announced, and the whole sentences of a line are spoken before its end comes.
+    pub streamed_markdown: bool,
 }
 
 /// The engine and its settings.
@@ -137,6 +142,8 @@ pub struct Environment {
     pub key_file: Option<PathBuf>,
     /// `~/.dashscope/api_key`, written by `dashscope auth login`.
     pub dashscope_key_file: Option<PathBuf>,
+    /// `OPENAI_API_KEY`: the key for another chat endpoint (`tts chat --llm-endpoint`).
+    pub openai_key: Option<String>,
 }
 
 impl Environment {
@@ -159,6 +166,7 @@ impl Environment {
             config_file: credentials::config_path(),
             key_file: var("DASHSCOPE_API_KEY_FILE_PATH").map(PathBuf::from),
             dashscope_key_file: credentials::dashscope_key_path(),
+            openai_key: var("OPENAI_API_KEY"),
         }
     }
 }
@@ -304,6 +312,11 @@ pub enum ConfigError {
         /// The config file looked at.
         config: String,
     },
+    /// `--llm-endpoint` is not an HTTP address.
+    #[error(
+        "--llm-endpoint {0} is not an http:// or https:// address; give the API's base, such as http://localhost:11434/v1"
+    )]
+    LlmEndpoint(String),
     /// The config file cannot be read or parsed.
     #[error("cannot read {}: {reason}", path.display())]
     ConfigFile {
@@ -557,6 +570,9 @@ impl Config {
             Command::Man => CommandConfig::Man,
             Command::Voice(voice) => CommandConfig::Voice(super::voice::voice_config(voice, env)?),
             Command::Token(token) => CommandConfig::Voice(super::voice::token_config(&token, env)?),
+            Command::Chat(chat) => {
+                CommandConfig::Chat(Box::new(super::chat::chat_config(*chat, env)?))
+            }
         };
         Ok(Self { verbosity, command })
     }
@@ -580,7 +596,7 @@ pub(super) struct Prepared {
 /// refuse flags it would not honour, then fill what the command line left unset from the
 /// `TTS_*` variables, the profile and the config file, where each fits that engine.
 /// `need_key`: `-e cosyvoice` without a key is an error (not for listing voices).
-fn with_settings(
+pub(super) fn with_settings(
     say: &mut SayArgs,
     env: &Environment,
     need_key: bool,
@@ -853,6 +869,7 @@ pub(super) fn speech_config(
         keep_lines: args.synthesis.cosyvoice.markdown_filter
             && matches!(engine, EngineConfig::CosyVoice(_)),
         flush_after,
+        streamed_markdown: false,
     };
     let exposure = env
         .config_file
@@ -999,7 +1016,7 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
     })
 }
 
-fn ranged_f64(
+pub(super) fn ranged_f64(
     flag: &'static str,
     value: Option<f64>,
     min: f64,

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod batch;
+pub mod chat;
 pub mod config;
 pub mod credentials;
 pub mod generate;

@@ -116,9 +116,29 @@ pub struct FileSettings {
     /// `[local]`: defaults for the offline engine only.
     #[serde(default)]
     pub local: SayDefaults,
+    /// `[chat]`: the model of `tts chat`.
+    #[serde(default)]
+    pub chat: ChatDefaults,
     /// Defaults for every run, where they fit the engine.
     #[serde(flatten)]
     pub defaults: SayDefaults,
+}
+
+/// `[chat]`: defaults for the `tts chat` flags of the same names (never a key: that is
+/// `OPENAI_API_KEY` or the DashScope key).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatDefaults {
+    /// `--llm-model`.
+    pub llm_model: Option<String>,
+    /// `--llm-endpoint`.
+    pub llm_endpoint: Option<String>,
+    /// `--system`.
+    pub system: Option<String>,
+    /// `--show-thinking`.
+    pub show_thinking: Option<bool>,
+    /// `--stall-timeout`.
+    pub stall_timeout: Option<f64>,
 }
 
 /// `[profile.NAME]`: defaults, and per-engine sections (`[profile.NAME.cosyvoice]`, ...).
@@ -134,6 +154,9 @@ pub struct Profile {
     /// Defaults for the offline engine only.
     #[serde(default)]
     pub local: SayDefaults,
+    /// `[profile.NAME.chat]`: the model of `tts chat`.
+    #[serde(default)]
+    pub chat: ChatDefaults,
     /// Defaults where they fit the engine.
     #[serde(flatten)]
     pub defaults: SayDefaults,

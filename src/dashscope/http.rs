@@ -225,6 +225,54 @@ impl Client {
         }
     }
 
+    /// POST `body` as JSON to `path` and hand back the answer unread, for a streamed body
+    /// (Server-Sent Events). Refusals (a non-2xx status) are read and returned as errors;
+    /// 429 and 5xx are retried with backoff before anything is streamed.
+    pub async fn post_stream(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<reqwest::Response, HttpError> {
+        let url = self.url(path);
+        let bytes = serde_json::to_vec(body).map_err(|e| HttpError::BadResponse {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+        let mut headers = self.headers();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let response = self
+                .http
+                .post(&url)
+                .headers(headers.clone())
+                .body(bytes.clone())
+                .send()
+                .await;
+            let response = match response {
+                Ok(response) => response,
+                Err(source) if attempt > RETRIES || source.is_builder() => {
+                    return Err(HttpError::Network { url, source });
+                }
+                Err(_) => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                    continue;
+                }
+            };
+            if response.status().is_success() {
+                return Ok(response);
+            }
+            let (status, headers, body) = read(&url, response).await?;
+            if attempt > RETRIES || !retryable(status, &headers, &body) {
+                return Err(service_error(&url, status, &headers, &body));
+            }
+            tracing::debug!(url, attempt, "retrying");
+            tokio::time::sleep(backoff(attempt)).await;
+        }
+    }
+
     async fn send_json(
         &self,
         url: &str,
@@ -363,6 +411,15 @@ fn parse_error(headers: &HeaderMap, body: &[u8]) -> Option<(String, String)> {
     } else {
         return None;
     };
+    // OpenAI-compatible servers: `{"error": {"message", "code" or "type"}}`.
+    if let Some(error) = value.get("error").filter(|e| e.is_object()) {
+        let code = ["code", "type"]
+            .iter()
+            .find_map(|k| error.get(*k).and_then(Value::as_str))
+            .unwrap_or("error")
+            .to_owned();
+        return Some((code, text_field(error, "message")));
+    }
     let code = value.get("code").and_then(Value::as_str)?.to_owned();
     let message = value
         .get("message")

@@ -74,12 +74,13 @@ unsafe extern "C" {
         unique_identifier: *mut c_uint,
         user_data: *mut c_void,
     ) -> c_int;
-    fn espeak_Terminate() -> c_int;
     fn espeak_Info(path_data: *mut *const c_char) -> *const c_char;
 }
 
 /// Set while an [`Espeak`] exists: the library cannot be initialised twice at once.
 static IN_USE: AtomicBool = AtomicBool::new(false);
+/// The library's output rate, once it was initialised.
+static SAMPLE_RATE: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
 
 /// What went wrong inside libespeak-ng.
 #[derive(Debug, thiserror::Error)]
@@ -231,6 +232,15 @@ impl Espeak {
         if IN_USE.swap(true, Ordering::AcqRel) {
             return Err(EspeakError::InUse);
         }
+        // Initialised once per process and never terminated: espeak_Terminate after a
+        // second espeak_Initialize deadlocks inside libespeak-ng, and a conversation (or any
+        // run that synthesizes twice) needs it again.
+        if let Some(&sample_rate) = SAMPLE_RATE.get() {
+            return Ok(Self {
+                sample_rate,
+                _not_send: PhantomData,
+            });
+        }
         let buffer_ms = c_int::try_from(buffer_ms).unwrap_or(c_int::MAX);
         // SAFETY: plain C call; a null path selects the data directory compiled into the
         // library, and DONT_EXIT keeps espeak from calling exit() on a missing data file.
@@ -252,6 +262,7 @@ impl Espeak {
         }
         // SAFETY: registering a valid `extern "C"` function pointer.
         unsafe { espeak_SetSynthCallback(synth_callback) };
+        let _ = SAMPLE_RATE.set(sample_rate);
         Ok(Self {
             sample_rate,
             _not_send: PhantomData,
@@ -351,8 +362,7 @@ impl Espeak {
 
 impl Drop for Espeak {
     fn drop(&mut self) {
-        // SAFETY: no synthesis is running (synth borrows self mutably and is synchronous).
-        unsafe { espeak_Terminate() };
+        // The library stays initialised for the next user (see `init`); only the claim ends.
         IN_USE.store(false, Ordering::Release);
     }
 }

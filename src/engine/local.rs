@@ -167,6 +167,9 @@ fn run(
             return;
         }
     }
+    // espeak is released before Done is told, so the next synthesis in this process (a
+    // conversation's next answer) can start at once.
+    drop(speaker);
     let _ = events.send(EngineEvent::Done(EngineStats::default()));
 }
 

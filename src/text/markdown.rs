@@ -6,7 +6,12 @@
 #[derive(Debug, Default)]
 pub struct MarkdownFilter {
     in_fence: bool,
+    /// Say "Code block omitted." where a code block starts (chat answers).
+    announce_code: bool,
 }
+
+/// What replaces a code block when [`MarkdownFilter::announcing_code`] is set.
+pub const CODE_OMITTED: &str = "Code block omitted.";
 
 impl MarkdownFilter {
     /// A filter outside any code block.
@@ -14,11 +19,37 @@ impl MarkdownFilter {
         Self::default()
     }
 
+    /// A filter that says [`CODE_OMITTED`] in place of each code block, so a listener knows
+    /// something was left out.
+    pub fn announcing_code() -> Self {
+        Self {
+            in_fence: false,
+            announce_code: true,
+        }
+    }
+
+    /// Whether the filter is inside a fenced code block.
+    pub fn in_code(&self) -> bool {
+        self.in_fence
+    }
+
+    /// The speakable part of the rest of a line whose start was already filtered: only the
+    /// inline marks (emphasis, code, links) are removed.
+    pub fn continuation(&mut self, text: &str) -> String {
+        if self.in_fence {
+            return String::new();
+        }
+        inline(text)
+    }
+
     /// The speakable part of one line (without its line break); empty for lines to drop.
     pub fn line(&mut self, line: &str) -> String {
         let trimmed = line.trim_start();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             self.in_fence = !self.in_fence;
+            if self.in_fence && self.announce_code {
+                return CODE_OMITTED.to_owned();
+            }
             return String::new();
         }
         if self.in_fence || is_rule(trimmed) {

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod chat;
 mod cli;
 mod convert;
 mod fake_server;

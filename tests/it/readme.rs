@@ -26,6 +26,10 @@ const SKIP: &[(&str, &str)] = &[
         "ID stands for the id of a voice the reader made",
     ),
     (
+        "tts chat",
+        "needs a chat model (the service's or a local server); tests/it/chat.rs runs it against a scripted one",
+    ),
+    (
         "--region cn",
         "--region picks the real service over the test endpoint",
     ),
