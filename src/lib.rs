@@ -11,6 +11,7 @@ pub mod cancel;
 pub mod catalog;
 pub mod cli;
 pub mod convert;
+pub mod dashscope;
 pub mod engine;
 pub mod output;
 pub mod pipeline;

@@ -192,6 +192,34 @@ pub struct SynthesisArgs {
     pub subtitles: Option<SubtitlesArg>,
     #[command(flatten)]
     pub cosyvoice: CosyVoiceArgs,
+    #[command(flatten)]
+    pub qwen: QwenArgs,
+}
+
+/// The Qwen-TTS-Realtime engine's own options (-m, -v, -r, --pitch, --volume, --language,
+/// --instruction, --bit-rate, --endpoint and the timeouts apply too).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Qwen-TTS-Realtime engine (-e qwen, or -m qwen3-tts-flash-realtime)")]
+pub struct QwenArgs {
+    /// Who starts speech: commit (tts commits each sentence) or server-commit (the service
+    /// decides) [default: commit].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub qwen_mode: Option<QwenModeArg>,
+    /// Let the service refine --instruction (qwen3-tts-instruct-flash-realtime).
+    #[arg(long)]
+    pub optimize_instructions: bool,
+    /// Text normalisation (numbers, dates read out) on or off [default: the service's].
+    #[arg(long, value_name = "BOOL")]
+    pub enable_tn: Option<bool>,
+}
+
+/// `--qwen-mode` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QwenModeArg {
+    /// One commit per sentence: speech starts as each sentence is complete.
+    Commit,
+    /// The service decides when to speak what was appended.
+    ServerCommit,
 }
 
 /// `tts convert`.
@@ -229,10 +257,12 @@ pub struct CosyVoiceArgs {
     /// Random seed, 0 to 65535 [default: 0].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub seed: Option<i64>,
-    /// Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi.
+    /// Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi (Qwen: auto, zh,
+    /// en, de, it, pt, es, ja, ko, fr, ru).
     #[arg(long, value_name = "LANG")]
     pub language: Option<String>,
-    /// A style instruction, 100 characters at most (v3 models).
+    /// A style instruction: 100 characters at most (CosyVoice v3 models), or 1600 for
+    /// qwen3-tts-instruct-flash-realtime.
     #[arg(long, value_name = "TEXT")]
     pub instruction: Option<String>,
     /// Ask for word begin and end times.
@@ -321,4 +351,6 @@ pub enum EngineArg {
     Local,
     /// The DashScope CosyVoice service.
     Cosyvoice,
+    /// DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model).
+    Qwen,
 }

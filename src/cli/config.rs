@@ -98,6 +98,15 @@ pub enum EngineConfig {
     Local(LocalParams),
     /// The DashScope CosyVoice service.
     CosyVoice(Box<RemoteConfig>),
+    /// DashScope Qwen-TTS-Realtime.
+    Qwen(Box<super::qwen::QwenConfig>),
+}
+
+impl EngineConfig {
+    /// Whether the engine is a service, sending encoded audio.
+    pub fn is_remote(&self) -> bool {
+        !matches!(self, Self::Local(_))
+    }
 }
 
 /// Where audio goes.
@@ -357,6 +366,14 @@ pub enum ConfigError {
     /// `--ssml` with the offline engine.
     #[error("--ssml needs the cosyvoice engine (--engine cosyvoice and an API key)")]
     SsmlNeedsCosyVoice,
+    /// A Qwen-TTS-Realtime model, voice or option that does not fit.
+    #[error("{what}; {fix}")]
+    QwenUnsupported {
+        /// What is wrong.
+        what: String,
+        /// How to fix it.
+        fix: String,
+    },
     /// `tts convert -`.
     #[error("tts convert takes files; to speak standard input use tts say (or tts say -o FILE)")]
     ConvertStdin,
@@ -525,15 +542,42 @@ pub(super) fn speech_config(
                 .ok_or(ConfigError::UnsupportedRate { value: hz })
         })
         .transpose()?;
-    let engine_arg = args.synthesis.engine.unwrap_or(EngineArg::Auto);
+    let mut engine_arg = args.synthesis.engine.unwrap_or(EngineArg::Auto);
+    let model = args.synthesis.cosyvoice.model.clone();
+    let qwen_model = model
+        .as_deref()
+        .is_some_and(crate::dashscope::qwen::looks_like_model);
+    match (engine_arg, qwen_model) {
+        // A Qwen model chooses its engine.
+        (EngineArg::Auto, true) => engine_arg = EngineArg::Qwen,
+        (EngineArg::Cosyvoice, true) => {
+            return Err(ConfigError::QwenUnsupported {
+                what: format!(
+                    "-m {} is a Qwen-TTS-Realtime model, not a CosyVoice one",
+                    model.unwrap_or_default()
+                ),
+                fix: "use -e qwen (or drop -e)".into(),
+            });
+        }
+        (EngineArg::Qwen, false) if model.is_some() => {
+            return Err(ConfigError::QwenUnsupported {
+                what: format!(
+                    "-e qwen needs a Qwen-TTS-Realtime model, not {}",
+                    model.unwrap_or_default()
+                ),
+                fix: "use -m qwen3-tts-flash-realtime (or drop -m)".into(),
+            });
+        }
+        _ => {}
+    }
     let found = match engine_arg {
         EngineArg::Local => None,
-        EngineArg::Auto | EngineArg::Cosyvoice => {
+        EngineArg::Auto | EngineArg::Cosyvoice | EngineArg::Qwen => {
             credentials::find(env.api_key.as_deref(), env.config_file.as_deref(), file)?
         }
     };
     let remote = match (engine_arg, found) {
-        (EngineArg::Cosyvoice, None) => {
+        (EngineArg::Cosyvoice | EngineArg::Qwen, None) => {
             let config = env
                 .config_file
                 .as_ref()
@@ -566,6 +610,19 @@ pub(super) fn speech_config(
             pitch: pitch as f32,
             volume,
         }),
+        Some(credentials) if engine_arg == EngineArg::Qwen => {
+            let file = match &sink {
+                SinkConfig::File(file) => Some(FileFormat {
+                    format: file.format,
+                    sample_rate: file.sample_rate,
+                }),
+                SinkConfig::Device(_) => None,
+            };
+            let model = model.unwrap_or_else(|| crate::dashscope::qwen::DEFAULT_MODEL.into());
+            let config =
+                super::qwen::qwen_config(&args.synthesis, &model, file.as_ref(), credentials, env)?;
+            EngineConfig::Qwen(Box::new(config))
+        }
         Some(credentials) => {
             if args.synthesis.cosyvoice.ssml {
                 let text = inputs.iter().find_map(|i| match i {
@@ -636,8 +693,9 @@ pub(super) fn speech_config(
         echo: args.echo,
         subtitles,
         flush_on_newline: args.flush_on_newline,
+        // The CosyVoice service filters Markdown itself; for the others tts does.
         markdown: args.synthesis.cosyvoice.markdown_filter
-            && matches!(engine, EngineConfig::Local(_)),
+            && !matches!(engine, EngineConfig::CosyVoice(_)),
         idle,
     };
     let exposure = env

@@ -437,6 +437,12 @@ impl AudioSink for FileSink {
         Some(self.seconds_written())
     }
 
+    fn next_stream(&mut self) {
+        if let Some(framer) = self.framer.as_mut() {
+            framer.next_stream();
+        }
+    }
+
     fn write_encoded(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
         if self.encoded.is_none() {
             return Err(OutputError::NotEncoded);

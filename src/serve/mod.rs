@@ -5,6 +5,7 @@
 //! ([`connection`]); one shared engine thread ([`synth`]) speaks for all of them.
 
 pub mod connection;
+pub mod qwen;
 pub mod synth;
 pub mod validate;
 
@@ -121,17 +122,58 @@ async fn accept(
     let _ = stream.set_nodelay(true);
     // The callback's signature is tungstenite's; its large error type is not ours to shrink.
     #[allow(clippy::result_large_err)]
-    let check =
-        move |request: &Request, response: Response| authorize(request, response, key.as_deref());
+    let (room_tx, room_rx) = std::sync::mpsc::channel();
+    let check = move |request: &Request, response: Response| {
+        let (room, checked) = authorize(request, response, key.as_deref());
+        let _ = room_tx.send(room);
+        checked
+    };
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_FRAME))
         .max_frame_size(Some(MAX_FRAME));
     match tokio_tungstenite::accept_hdr_async_with_config(stream, check, Some(config)).await {
         Ok(ws) => {
             tracing::info!(conn, %peer, "connection opened");
-            connection::serve(ws, shared, conn).await;
+            match room_rx.try_recv() {
+                Ok(Some(Room::Realtime { model })) => qwen::serve(ws, shared, conn, model).await,
+                _ => connection::serve(ws, shared, conn).await,
+            }
         }
         Err(error) => tracing::info!(conn, %peer, %error, "connection refused"),
+    }
+}
+
+/// Which protocol a connection speaks, from its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Room {
+    /// CosyVoice duplex, `/api-ws/v1/inference`.
+    Inference,
+    /// Qwen-TTS-Realtime, `/api-ws/v1/realtime?model=M`.
+    Realtime {
+        /// The model from the query.
+        model: String,
+    },
+}
+
+/// The room a request path asks for; `Err` with the reason for a path that has none.
+pub fn route(path: &str, query: Option<&str>) -> Result<Room, &'static str> {
+    match path {
+        PATH => Ok(Room::Inference),
+        qwen::PATH => {
+            let model = query
+                .unwrap_or("")
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("model="))
+                .filter(|m| !m.is_empty() && m.len() <= 128)
+                .filter(|m| m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_'));
+            match model {
+                Some(model) => Ok(Room::Realtime {
+                    model: model.to_owned(),
+                }),
+                None => Err("the model goes in the query: /api-ws/v1/realtime?model=qwen3-tts-flash-realtime"),
+            }
+        }
+        _ => Err("not found: the protocols are served at /api-ws/v1/inference and /api-ws/v1/realtime?model=M"),
     }
 }
 
@@ -145,18 +187,42 @@ fn authorize(
     request: &Request,
     response: Response,
     key: Option<&str>,
+) -> (Option<Room>, Result<Response, ErrorResponse>) {
+    let refuse = |status: StatusCode, message: &str| {
+        let mut refusal = ErrorResponse::new(Some(message.to_owned()));
+        *refusal.status_mut() = status;
+        refusal
+    };
+    let room = match route(request.uri().path(), request.uri().query()) {
+        Ok(room) => room,
+        Err(reason) => {
+            let status = if request.uri().path() == qwen::PATH {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            return (None, Err(refuse(status, reason)));
+        }
+    };
+    (Some(room), check_key(request, response, key))
+}
+
+/// With a key set, `Authorization: Bearer <key>` (the scheme in any case, as SDK 1.24.10 sends
+/// `bearer`).
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is tungstenite's handshake response"
+)]
+fn check_key(
+    request: &Request,
+    response: Response,
+    key: Option<&str>,
 ) -> Result<Response, ErrorResponse> {
     let refuse = |status: StatusCode, message: &str| {
         let mut refusal = ErrorResponse::new(Some(message.to_owned()));
         *refusal.status_mut() = status;
         refusal
     };
-    if request.uri().path() != PATH {
-        return Err(refuse(
-            StatusCode::NOT_FOUND,
-            "not found: the protocol is served at /api-ws/v1/inference",
-        ));
-    }
     let Some(key) = key else {
         return Ok(response);
     };

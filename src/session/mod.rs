@@ -31,7 +31,7 @@ impl ApiKey {
         Self(key)
     }
 
-    fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 
