@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn the_catalog_has_every_voice_with_models() {
-        assert_eq!(voices().len(), 296);
+        assert_eq!(voices().len(), 277);
         assert!(
             voices()
                 .iter()

@@ -113,6 +113,10 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
                         "tts: serving the CosyVoice protocol on ws://{addr}{}",
                         tts::serve::PATH
                     );
+                    eprintln!(
+                        "tts: serving Qwen-TTS-Realtime on ws://{addr}{}?model=MODEL",
+                        tts::serve::qwen::PATH
+                    );
                 }
             })?;
             Ok(ExitCode::from(code::INTERRUPTED))

@@ -26,11 +26,10 @@ pub struct VoicesOptions {
 pub fn catalog_voices(options: &VoicesOptions) -> Vec<&'static Voice> {
     let lower = |s: &str| s.to_lowercase();
     // A dated Qwen snapshot lists the voices of its alias.
-    let model = options.model.as_deref().map(|m| {
-        crate::dashscope::qwen::family(m)
-            .and_then(crate::dashscope::qwen::Family::catalog_model)
-            .unwrap_or(m)
-    });
+    let model = options
+        .model
+        .as_deref()
+        .map(|m| crate::dashscope::qwen::catalog_model(m).unwrap_or(m));
     catalog::voices()
         .iter()
         .filter(|v| model.is_none_or(|m| v.models.iter().any(|vm| vm.eq_ignore_ascii_case(m))))

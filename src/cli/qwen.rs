@@ -51,53 +51,49 @@ pub fn model_family(model: &str) -> Result<Family, ConfigError> {
 /// Check that `voice` fits `model`.
 fn check_voice(voice: &str, model: &str, family: Family) -> Result<(), ConfigError> {
     let entry = crate::catalog::find(voice);
-    let qwen_models: Vec<&str> = entry
-        .map(|v| {
-            v.models
-                .iter()
-                .copied()
-                .filter(|m| qwen::family(m).is_some())
-                .collect()
-        })
-        .unwrap_or_default();
-    match family.catalog_model() {
+    let suggested = entry.and_then(|v| qwen::suggested_model(&v.models));
+    match qwen::catalog_model(model).filter(|_| family.takes_system_voices()) {
         Some(catalog_model) => {
-            if qwen_models.contains(&catalog_model) {
+            if entry.is_some_and(|v| v.models.contains(&catalog_model)) {
                 return Ok(());
             }
-            if let Some(first) = qwen_models.first() {
+            if let Some(other) = suggested {
                 return Err(unsupported(
                     format!("the voice '{voice}' is not offered with {model}"),
-                    &format!("use -m {first}, or pick a voice from tts voices --model {catalog_model}"),
+                    &format!("use -m {other}, or pick a voice from tts voices --model {model}"),
                 ));
             }
             let close: Vec<&str> = crate::catalog::voices()
                 .iter()
                 .filter(|v| v.models.contains(&catalog_model))
-                .filter(|v| strsim::jaro_winkler(&v.id.to_lowercase(), &voice.to_lowercase()) > 0.85)
+                .filter(|v| {
+                    strsim::jaro_winkler(&v.id.to_lowercase(), &voice.to_lowercase()) > 0.85
+                })
                 .map(|v| v.id)
                 .take(3)
                 .collect();
             let fix = if close.is_empty() {
                 format!(
-                    "tts voices --model {catalog_model} lists its voices (a cloned or designed voice needs the qwen3-tts-vc-realtime-DATE or qwen3-tts-vd-realtime-DATE model it was made for)"
+                    "tts voices --model {model} lists its voices (a cloned or designed voice needs the qwen3-tts-vc-realtime-DATE or qwen3-tts-vd-realtime-DATE model it was made for)"
                 )
             } else {
-                format!("did you mean {}? (tts voices --model {catalog_model})", close.join(", "))
+                format!("did you mean {}? (tts voices --model {model})", close.join(", "))
             };
             Err(unsupported(
                 format!("'{voice}' is not a system voice of {model}"),
                 &fix,
             ))
         }
-        None if !qwen_models.is_empty() => Err(unsupported(
-            format!(
-                "{model} speaks only voices {} for it, and '{voice}' is a system voice",
-                if family == Family::Clone { "cloned" } else { "designed" }
-            ),
-            &format!("use -m {} for it, or -v with your custom voice id", qwen_models[0]),
-        )),
-        None => Ok(()),
+        None => match suggested {
+            Some(other) => Err(unsupported(
+                format!(
+                    "{model} speaks only voices {} for it, and '{voice}' is a system voice",
+                    if family == Family::Clone { "cloned" } else { "designed" }
+                ),
+                &format!("use -m {other} for it, or -v with your custom voice id"),
+            )),
+            None => Ok(()),
+        },
     }
 }
 
@@ -300,7 +296,7 @@ mod tests {
             .to_string();
         assert!(unknown.contains("did you mean Cherry"), "{unknown}");
         assert!(check_voice("my-clone-id", "qwen3-tts-vc-realtime-2026-01-15", Family::Clone).is_ok());
-        let legacy = check_voice("Dylan", "qwen-tts-realtime", Family::Legacy)
+        let legacy = check_voice("Kiki", "qwen-tts-realtime", Family::Legacy)
             .expect_err("not a legacy voice")
             .to_string();
         assert!(legacy.contains("-m qwen3-tts-flash-realtime"), "{legacy}");

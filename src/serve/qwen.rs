@@ -372,7 +372,8 @@ where
             Some(_) => return Err(bad("voice", "voice must be a string".into())),
         };
         let entry = catalog::find(&voice);
-        match family.catalog_model() {
+        let catalog_model = qwen::catalog_model(&self.model).filter(|_| family.takes_system_voices());
+        match catalog_model {
             Some(model) if !entry.is_some_and(|v| v.models.contains(&model)) => {
                 return Err(bad(
                     "voice",
@@ -731,9 +732,16 @@ fn local_params(voice: &str, language_type: Option<&str>, options: &Map<String, 
             _ => return None,
         })
     });
+    // A dialect or Cantonese voice keeps its stand-in; a voice of many languages on `Auto` reads
+    // each text in the voice its script picks.
+    let dialect = entry.is_some_and(|v| {
+        v.languages
+            .first()
+            .is_some_and(|l| l.starts_with("zh") && *l != "zh (Mandarin)")
+    });
     let local_voice = match (by_language, entry) {
         (Some(base), _) => Some(format!("{base}{variant}")),
-        (None, Some(v)) if v.languages.len() <= 3 => Some(v.local_voice()),
+        (None, Some(v)) if dialect => Some(v.local_voice()),
         _ => None,
     };
     #[allow(clippy::cast_possible_truncation, reason = "range-checked to 0.5..=2.0")]

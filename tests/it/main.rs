@@ -8,6 +8,7 @@ mod convert;
 mod fake_server;
 mod file_output;
 mod playback;
+mod qwen;
 mod sdk;
 mod serve;
 mod session;

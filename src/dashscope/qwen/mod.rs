@@ -45,6 +45,34 @@ impl Family {
     }
 }
 
+/// The catalog's model name for `model`'s system voices: the model itself when the catalog lists
+/// voices for it (some snapshots have their own list), else its alias; `None` for the models of
+/// custom voices and for names that are not Qwen realtime models.
+pub fn catalog_model(model: &str) -> Option<&str> {
+    let family = family(model)?;
+    let listed = crate::catalog::voices()
+        .iter()
+        .any(|v| v.models.contains(&model));
+    if listed && family.takes_system_voices() {
+        Some(model)
+    } else {
+        family.catalog_model()
+    }
+}
+
+/// The realtime model to suggest for a system voice taking `models`: the flash model first.
+pub fn suggested_model<'a>(models: &[&'a str]) -> Option<&'a str> {
+    let realtime: Vec<&'a str> = models
+        .iter()
+        .copied()
+        .filter(|m| family(m).is_some())
+        .collect();
+    ["qwen3-tts-flash-realtime", "qwen3-tts-instruct-flash-realtime", "qwen-tts-realtime"]
+        .iter()
+        .find_map(|preferred| realtime.iter().copied().find(|m| m == preferred))
+        .or_else(|| realtime.first().copied())
+}
+
 /// `-YYYY-MM-DD`.
 fn is_date_suffix(rest: &str) -> bool {
     let Some(date) = rest.strip_prefix('-') else {

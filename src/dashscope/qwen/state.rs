@@ -205,7 +205,7 @@ impl Machine {
     /// What the worker should time out on now.
     pub fn waiting(&self) -> Option<Waiting> {
         match self.state {
-            State::Open if !self.updated => Some(Waiting::Start),
+            State::Open | State::Finishing { .. } if !self.updated => Some(Waiting::Start),
             State::Open if self.commits > self.responses_done => Some(Waiting::Progress),
             State::Finishing { .. } => Some(Waiting::Progress),
             _ => None,
