@@ -38,8 +38,6 @@ use crate::text::segment::Segmenter;
 pub const PATH: &str = crate::dashscope::endpoints::REALTIME_PATH;
 /// Text one session may hold unspoken (billed characters).
 const MAX_BUFFERED: usize = count::MAX_PER_TASK;
-/// A client with nothing in progress that says nothing this long is let go.
-const IDLE: Duration = Duration::from_secs(120);
 /// How long the room waits for the client's close after `session.finished`.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// The documented message of an update once speech has begun.
@@ -108,6 +106,21 @@ fn id(prefix: &str) -> String {
     format!("{prefix}_{}", &uuid::Uuid::new_v4().simple().to_string()[..20])
 }
 
+/// The model named in a realtime upgrade's query; the reason when there is none fit to use.
+pub fn model_from_query(query: Option<&str>) -> Result<String, &'static str> {
+    query
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("model="))
+        .filter(|m| !m.is_empty() && m.len() <= 128)
+        .filter(|m| {
+            m.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        })
+        .map(str::to_owned)
+        .ok_or("the model goes in the query: /api-ws/v1/realtime?model=qwen3-tts-flash-realtime")
+}
+
 /// Serve one Qwen-TTS-Realtime connection for `model` (from the query) until it ends.
 pub async fn serve<S>(ws: WebSocketStream<S>, shared: Shared, conn: u64, model: String)
 where
@@ -170,7 +183,7 @@ where
         let mut last_message = tokio::time::Instant::now();
         loop {
             let idle = self.speaking.is_none() && self.queue.is_empty();
-            let deadline = idle.then_some(last_message + IDLE);
+            let deadline = idle.then_some(last_message + self.shared.idle_timeout);
             let replies = self
                 .speaking
                 .as_mut()
@@ -204,7 +217,11 @@ where
                     }
                 }
                 () = sleep_until(deadline), if deadline.is_some() => {
-                    self.error("timeout", "no client event for 120 seconds; the session is closed", None, None).await;
+                    let message = format!(
+                        "no client event for {} s; the session is closed",
+                        self.shared.idle_timeout.as_secs()
+                    );
+                    self.error("timeout", &message, None, None).await;
                     self.close(CloseCode::Normal, "idle").await;
                     break;
                 }
