@@ -10,6 +10,7 @@ mod file_output;
 mod playback;
 mod qwen;
 mod sdk;
+mod sdk_qwen;
 mod serve;
 mod session;
 mod streaming;

@@ -14,7 +14,7 @@ type Server = ServeProcess;
 
 /// A virtual environment with `dashscope==version`, made once per test run and kept in the
 /// target directory for the next.
-fn python(version: &'static str) -> PathBuf {
+pub(crate) fn python(version: &'static str) -> PathBuf {
     static VENVS: OnceLock<Mutex<Vec<(&'static str, PathBuf)>>> = OnceLock::new();
     let venvs = VENVS.get_or_init(|| Mutex::new(Vec::new()));
     let mut venvs = venvs.lock().expect("lock");
