@@ -119,7 +119,7 @@ _tts() {
             return 0
             ;;
         tts__subcmd__convert)
-            opts="-d -j -v -r -e -p -m -q -h -V --out-dir --jobs --force --no-reuse --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --quiet --verbose --help --version"
+            opts="-d -j -v -r -e -p -m -q -h -V --out-dir --jobs --force --no-reuse --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --qwen-mode --optimize-instructions --enable-tn --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -174,11 +174,11 @@ _tts() {
                     return 0
                     ;;
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -251,6 +251,14 @@ _tts() {
                     ;;
                 --progress-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qwen-mode)
+                    COMPREPLY=($(compgen -W "commit server-commit" -- "${cur}"))
+                    return 0
+                    ;;
+                --enable-tn)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -429,7 +437,7 @@ _tts() {
             return 0
             ;;
         tts__subcmd__say)
-            opts="-f -o -v -r -e -p -m -q -h -V --file --output --append --device --timing --echo --flush-on-newline --idle-timeout --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --quiet --verbose --help --version"
+            opts="-f -o -v -r -e -p -m -q -h -V --file --output --append --device --timing --echo --flush-on-newline --idle-timeout --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --qwen-mode --optimize-instructions --enable-tn --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -492,11 +500,11 @@ _tts() {
                     return 0
                     ;;
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -571,6 +579,14 @@ _tts() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --qwen-mode)
+                    COMPREPLY=($(compgen -W "commit server-commit" -- "${cur}"))
+                    return 0
+                    ;;
+                --enable-tn)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -620,11 +636,11 @@ _tts() {
             fi
             case "${prev}" in
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 --model)

@@ -50,12 +50,14 @@ wav\:"WAV, 16-bit mono"
 mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
-'-e+[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+'-e+[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
-'--engine=[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+'--engine=[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
@@ -64,8 +66,8 @@ vtt\:"WebVTT (.vtt)"))' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--bit-rate=[Opus bit rate in kbps, 6 to 510 (opus only) \[default\: 32\]]:KBPS:_default' \
 '--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
-'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
-'--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
+'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi (Qwen\: auto, zh, en, de, it, pt, es, ja, ko, fr, ru)]:LANG:_default' \
+'--instruction=[A style instruction\: 100 characters at most (CosyVoice v3 models), or 1600 for qwen3-tts-instruct-flash-realtime]:TEXT:_default' \
 '--hot-fix=[Pronunciation and replacement tables, a JSON file\: {"pronunciation"\: \[{"草地"\: "cao3 di4"}\], "replace"\: \[{"草地"\: "草弟"}\]}]:FILE:_files' \
 '--aigc-propagator=[AIGC propagator name]:NAME:_default' \
 '--aigc-propagate-id=[AIGC propagation id]:ID:_default' \
@@ -76,6 +78,9 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--connect-timeout=[Seconds to connect \[default\: 5\]]:SECS:_default' \
 '--start-timeout=[Seconds for the service to start a task \[default\: 10\]]:SECS:_default' \
 '--progress-timeout=[Seconds of silence from the service before giving up, once all text is sent \[default\: 60\]]:SECS:_default' \
+'--qwen-mode=[Who starts speech\: commit (tts commits each sentence) or server-commit (the service decides) \[default\: commit\]]:MODE:((commit\:"One commit per sentence\: speech starts as each sentence is complete"
+server-commit\:"The service decides when to speak what was appended"))' \
+'--enable-tn=[Text normalisation (numbers, dates read out) on or off \[default\: the service'\''s\]]:BOOL:(true false)' \
 '--append[Add to the end of the -o file instead of replacing it]' \
 '--timing[Print when the engine was ready, the first audio played and the end, on stderr]' \
 '--echo[Print each sentence on stdout as it starts playing]' \
@@ -85,6 +90,7 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--markdown-filter[Strip Markdown (#, *, code blocks, links) before speaking\: the service does it for CosyVoice, tts itself for the offline engine]' \
 '--aigc-tag[Add the AIGC watermark tag]' \
 '--ssml[The text is SSML (one message; not with streaming stdin)]' \
+'--optimize-instructions[Let the service refine --instruction (qwen3-tts-instruct-flash-realtime)]' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
 '--verbose[Print what happens at each stage (device, timings, underruns)]' \
@@ -112,12 +118,14 @@ wav\:"WAV, 16-bit mono"
 mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
-'-e+[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+'-e+[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
-'--engine=[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+'--engine=[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
@@ -126,8 +134,8 @@ vtt\:"WebVTT (.vtt)"))' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--bit-rate=[Opus bit rate in kbps, 6 to 510 (opus only) \[default\: 32\]]:KBPS:_default' \
 '--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
-'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
-'--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
+'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi (Qwen\: auto, zh, en, de, it, pt, es, ja, ko, fr, ru)]:LANG:_default' \
+'--instruction=[A style instruction\: 100 characters at most (CosyVoice v3 models), or 1600 for qwen3-tts-instruct-flash-realtime]:TEXT:_default' \
 '--hot-fix=[Pronunciation and replacement tables, a JSON file\: {"pronunciation"\: \[{"草地"\: "cao3 di4"}\], "replace"\: \[{"草地"\: "草弟"}\]}]:FILE:_files' \
 '--aigc-propagator=[AIGC propagator name]:NAME:_default' \
 '--aigc-propagate-id=[AIGC propagation id]:ID:_default' \
@@ -138,6 +146,9 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--connect-timeout=[Seconds to connect \[default\: 5\]]:SECS:_default' \
 '--start-timeout=[Seconds for the service to start a task \[default\: 10\]]:SECS:_default' \
 '--progress-timeout=[Seconds of silence from the service before giving up, once all text is sent \[default\: 60\]]:SECS:_default' \
+'--qwen-mode=[Who starts speech\: commit (tts commits each sentence) or server-commit (the service decides) \[default\: commit\]]:MODE:((commit\:"One commit per sentence\: speech starts as each sentence is complete"
+server-commit\:"The service decides when to speak what was appended"))' \
+'--enable-tn=[Text normalisation (numbers, dates read out) on or off \[default\: the service'\''s\]]:BOOL:(true false)' \
 '--force[Convert again even when an output is complete and newer than its input]' \
 '--no-reuse[Open a new connection for every file (to measure what reuse saves)]' \
 '--word-timestamps[Ask for word begin and end times]' \
@@ -145,6 +156,7 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--markdown-filter[Strip Markdown (#, *, code blocks, links) before speaking\: the service does it for CosyVoice, tts itself for the offline engine]' \
 '--aigc-tag[Add the AIGC watermark tag]' \
 '--ssml[The text is SSML (one message; not with streaming stdin)]' \
+'--optimize-instructions[Let the service refine --instruction (qwen3-tts-instruct-flash-realtime)]' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
 '--verbose[Print what happens at each stage (device, timings, underruns)]' \
@@ -175,10 +187,12 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '-e+[Whose voices\: the CosyVoice catalog or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
 '--engine=[Whose voices\: the CosyVoice catalog or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
 '-m+[Only voices that work with MODEL (cosyvoice-v3-flash, ...)]:MODEL:_default' \
 '--model=[Only voices that work with MODEL (cosyvoice-v3-flash, ...)]:MODEL:_default' \
 '-l+[Only voices speaking LANG (a prefix\: zh, en, en-GB, ja, ...)]:LANG:_default' \
@@ -306,7 +320,7 @@ _tts_commands() {
     local commands; commands=(
 'say:Speak text from arguments, files or stdin' \
 'convert:Convert text files to audio files, several at once, with progress' \
-'serve:Serve the CosyVoice WebSocket protocol, spoken by the offline engine' \
+'serve:Serve the CosyVoice and Qwen-TTS-Realtime WebSocket protocols, spoken by the offline engine' \
 'voices:List voices\: the service'\''s catalog, or the offline engine'\''s' \
 'devices:List audio output devices; --device takes a name or a number from this list' \
 'completions:Print the completion script for a shell' \
@@ -341,7 +355,7 @@ _tts__subcmd__help_commands() {
     local commands; commands=(
 'say:Speak text from arguments, files or stdin' \
 'convert:Convert text files to audio files, several at once, with progress' \
-'serve:Serve the CosyVoice WebSocket protocol, spoken by the offline engine' \
+'serve:Serve the CosyVoice and Qwen-TTS-Realtime WebSocket protocols, spoken by the offline engine' \
 'voices:List voices\: the service'\''s catalog, or the offline engine'\''s' \
 'devices:List audio output devices; --device takes a name or a number from this list' \
 'completions:Print the completion script for a shell' \

@@ -22,7 +22,8 @@ Examples:
 A rerun skips outputs that are complete and newer than their input (--force redoes them);
 Ctrl-C leaves no partial files. Exit code 3 when any file failed.";
 
-/// Text to speech in the terminal: CosyVoice voices, or an embedded offline engine.
+/// Text to speech in the terminal: CosyVoice and Qwen-TTS-Realtime voices, or an embedded offline
+/// engine.
 #[derive(Debug, Parser)]
 #[command(name = "tts", version, propagate_version = true, max_term_width = 100)]
 pub struct Args {
@@ -45,7 +46,7 @@ pub enum Command {
     /// Convert text files to audio files, several at once, with progress.
     #[command(after_help = CONVERT_EXAMPLES)]
     Convert(Box<ConvertArgs>),
-    /// Serve the CosyVoice WebSocket protocol, spoken by the offline engine.
+    /// Serve the CosyVoice and Qwen-TTS-Realtime WebSocket protocols, spoken by the offline engine.
     Serve(ServeArgs),
     /// List voices: the service's catalog, or the offline engine's.
     Voices(VoicesArgs),
@@ -187,7 +188,8 @@ pub struct SynthesisArgs {
     /// Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine's].
     #[arg(long, value_name = "HZ", allow_negative_numbers = true)]
     pub sample_rate: Option<i64>,
-    /// Engine: auto is cosyvoice when an API key is configured, else the offline engine [default: auto].
+    /// Engine: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen
+    /// realtime model), else the offline engine [default: auto].
     #[arg(short, long, value_enum)]
     pub engine: Option<EngineArg>,
     /// Use the settings of [profile.NAME] in the config file.
