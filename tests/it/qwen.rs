@@ -499,3 +499,85 @@ fn a_silent_server_is_given_up_on_after_the_start_timeout() {
     assert_eq!(output.status.code(), Some(4), "{err}");
     assert!(err.contains("--start-timeout"), "{err}");
 }
+
+/// A raw client of the room: send events, read events until one of `kind`.
+struct Raw {
+    ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+impl Raw {
+    async fn open(url: &str) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("connects");
+        Self { ws }
+    }
+
+    async fn send(&mut self, frame: Message) {
+        self.ws.send(frame).await.expect("sends");
+    }
+
+    async fn until(&mut self, kind: &str) -> Value {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(20), self.ws.next())
+                .await
+                .unwrap_or_else(|_| panic!("no {kind}"))
+                .unwrap_or_else(|| panic!("closed before {kind}"))
+                .expect("a frame");
+            if let Message::Text(text) = frame {
+                let event: Value = serde_json::from_str(text.as_str()).expect("json");
+                if event["type"] == kind {
+                    return event;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_events_get_error_events_and_the_session_goes_on() {
+    let server = ServeProcess::start(&[]);
+    let url = format!("{}/api-ws/v1/realtime?model={MODEL}", base(&server));
+    let mut raw = Raw::open(&url).await;
+    assert_eq!(raw.until("session.created").await["session"]["model"], MODEL);
+    let bad: Vec<(Message, &str)> = vec![
+        (Message::text("not json"), "not JSON"),
+        (Message::binary(vec![1u8, 2, 3]), "binary"),
+        (Message::text(r#"{"type":"no.such.event"}"#), "unknown type"),
+        (Message::text(r#"{"type":"input_text_buffer.append","text":5}"#), "string 'text'"),
+        (Message::text(r#"{"type":"session.update","session":{"sample_rate":12345}}"#), "12345"),
+        (Message::text(r#"{"type":"session.update","session":{"speech_rate":9}}"#), "speech_rate"),
+        (Message::text(r#"{"type":"session.update","session":{"voice":"longanyang"}}"#), "longanyang"),
+        (Message::text(r#"{"type":"session.update","session":"x"}"#), "'session' object"),
+        (Message::text(json!({"type": "input_text_buffer.append", "text": "a".repeat(30_000)}).to_string()), "at most"),
+        (Message::text(r#"{"type":"input_text_buffer.clear"}"#), "only client commit mode supports clear operation"),
+    ];
+    for (frame, expected) in bad {
+        raw.send(frame).await;
+        let error = raw.until("error").await;
+        let message = error["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains(expected), "{expected}: {error}");
+    }
+    // Still serving: a valid update, text, and the whole cycle to session.finished.
+    raw.send(Message::text(json!({"type": "session.update", "session": {"voice": "Ethan", "response_format": "mp3", "sample_rate": 16000}}).to_string())).await;
+    let updated = raw.until("session.updated").await;
+    assert_eq!(updated["session"]["voice"], "Ethan");
+    assert_eq!(updated["session"]["response_format"], "mp3");
+    raw.send(Message::text(json!({"type": "input_text_buffer.append", "text": "Still here."}).to_string())).await;
+    raw.until("response.audio.delta").await;
+    let done = raw.until("response.done").await;
+    assert_eq!(done["response"]["usage"]["characters"], 11);
+    raw.send(Message::text(json!({"type": "session.finish"}).to_string())).await;
+    raw.until("session.finished").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_realtime_upgrade_needs_a_model_and_an_unknown_one_gets_an_error_event() {
+    let server = ServeProcess::start(&[]);
+    let refused = tokio_tungstenite::connect_async(format!("{}/api-ws/v1/realtime", base(&server))).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 400),
+        other => panic!("expected 400, got {:?}", other.map(|_| ())),
+    }
+    let mut raw = Raw::open(&format!("{}/api-ws/v1/realtime?model=gpt-4o", base(&server))).await;
+    let error = raw.until("error").await;
+    assert!(error["error"]["message"].as_str().unwrap_or("").contains("gpt-4o"), "{error}");
+}
