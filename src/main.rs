@@ -324,7 +324,11 @@ fn timing_line(outcome: &pipeline::SayOutcome, started: Instant) -> String {
             stats.bytes,
             stats.characters,
             // Qwen-TTS-Realtime runs sessions of responses; CosyVoice runs tasks.
-            if stats.response_ids.is_empty() { "task" } else { "session" },
+            if stats.response_ids.is_empty() {
+                "task"
+            } else {
+                "session"
+            },
             stats.task_ids.join(" ")
         ));
     }

@@ -66,8 +66,9 @@ pub fn say(
         EngineConfig::CosyVoice(remote) => {
             AudioFormat::from_name(&remote.session.parameters.format).unwrap_or(AudioFormat::Mp3)
         }
-        EngineConfig::Qwen(qwen) => AudioFormat::from_name(&qwen.options.config.response_format)
-            .unwrap_or(AudioFormat::Pcm),
+        EngineConfig::Qwen(qwen) => {
+            AudioFormat::from_name(&qwen.options.config.response_format).unwrap_or(AudioFormat::Pcm)
+        }
         EngineConfig::Local(_) => AudioFormat::Pcm,
     };
     let (mut sink, file): (Box<dyn AudioSink>, Option<String>) = match (&config.sink, device) {
@@ -288,8 +289,8 @@ fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, 
                     };
                 }
             }
-            let rate = SampleRate::new(options.config.sample_rate)
-                .context("the sample rate is 0 Hz")?;
+            let rate =
+                SampleRate::new(options.config.sample_rate).context("the sample rate is 0 Hz")?;
             let synthesis = qwen::start(options, rate, cancel.clone())?;
             Ok((synthesis, device))
         }

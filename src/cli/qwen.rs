@@ -77,7 +77,10 @@ fn check_voice(voice: &str, model: &str, family: Family) -> Result<(), ConfigErr
                     "tts voices --model {model} lists its voices (a cloned or designed voice needs the qwen3-tts-vc-realtime-DATE or qwen3-tts-vd-realtime-DATE model it was made for)"
                 )
             } else {
-                format!("did you mean {}? (tts voices --model {model})", close.join(", "))
+                format!(
+                    "did you mean {}? (tts voices --model {model})",
+                    close.join(", ")
+                )
             };
             Err(unsupported(
                 format!("'{voice}' is not a system voice of {model}"),
@@ -88,7 +91,11 @@ fn check_voice(voice: &str, model: &str, family: Family) -> Result<(), ConfigErr
             Some(other) => Err(unsupported(
                 format!(
                     "{model} speaks only voices {} for it, and '{voice}' is a system voice",
-                    if family == Family::Clone { "cloned" } else { "designed" }
+                    if family == Family::Clone {
+                        "cloned"
+                    } else {
+                        "designed"
+                    }
                 ),
                 &format!("use -m {other} for it, or -v with your custom voice id"),
             )),
@@ -124,11 +131,16 @@ pub fn qwen_config(
         (cosy.phoneme_timestamps, "--phoneme-timestamps"),
         (cosy.hot_fix.is_some(), "--hot-fix"),
         (cosy.ssml, "--ssml"),
-        (cosy.aigc_tag || cosy.aigc_propagator.is_some() || cosy.aigc_propagate_id.is_some(), "--aigc-*"),
+        (
+            cosy.aigc_tag || cosy.aigc_propagator.is_some() || cosy.aigc_propagate_id.is_some(),
+            "--aigc-*",
+        ),
     ] {
         if given {
             return Err(unsupported(
-                format!("{flag} is a CosyVoice option that Qwen-TTS-Realtime ({model}) does not take"),
+                format!(
+                    "{flag} is a CosyVoice option that Qwen-TTS-Realtime ({model}) does not take"
+                ),
                 "drop it, or use a CosyVoice model (-m cosyvoice-v3-flash)",
             ));
         }
@@ -252,8 +264,16 @@ pub fn qwen_config(
     };
     let base = endpoint(cosy, env, INTL_URL, CN_URL)?;
     let timeouts = Timeouts {
-        connect: seconds("--connect-timeout", cosy.connect_timeout, Timeouts::default().connect)?,
-        start: seconds("--start-timeout", cosy.start_timeout, Timeouts::default().start)?,
+        connect: seconds(
+            "--connect-timeout",
+            cosy.connect_timeout,
+            Timeouts::default().connect,
+        )?,
+        start: seconds(
+            "--start-timeout",
+            cosy.start_timeout,
+            Timeouts::default().start,
+        )?,
         progress: seconds(
             "--progress-timeout",
             cosy.progress_timeout,
@@ -295,7 +315,14 @@ mod tests {
             .expect_err("unknown")
             .to_string();
         assert!(unknown.contains("did you mean Cherry"), "{unknown}");
-        assert!(check_voice("my-clone-id", "qwen3-tts-vc-realtime-2026-01-15", Family::Clone).is_ok());
+        assert!(
+            check_voice(
+                "my-clone-id",
+                "qwen3-tts-vc-realtime-2026-01-15",
+                Family::Clone
+            )
+            .is_ok()
+        );
         let legacy = check_voice("Kiki", "qwen-tts-realtime", Family::Legacy)
             .expect_err("not a legacy voice")
             .to_string();

@@ -15,7 +15,9 @@ pub const HTTP_API_PATH: &str = "/api/v1";
 /// Split `scheme://authority/rest` into (`scheme://authority`, `/rest`); `None` without `://`.
 fn split(url: &str) -> Option<(&str, &str)> {
     let after = url.find("://")? + 3;
-    let end = url[after..].find(['/', '?', '#']).map_or(url.len(), |i| after + i);
+    let end = url[after..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after + i);
     Some((&url[..end], &url[end..]))
 }
 

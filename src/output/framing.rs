@@ -653,8 +653,8 @@ impl Framer {
                 };
                 f.buffer.clear();
                 f.packet_start = None;
-                let base = f.join.as_ref().map_or(0, |j| j.base_granule)
-                    + (f.samples - f.samples_at_join);
+                let base =
+                    f.join.as_ref().map_or(0, |j| j.base_granule) + (f.samples - f.samples_at_join);
                 f.samples_at_join = f.samples;
                 f.join = Some(OggJoin {
                     serial,
@@ -806,8 +806,12 @@ impl OggFramer {
             out.extend_from_slice(&held);
         }
         if let (Some(serial), Some(sequence)) = (
-            page.get(14..18).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes),
-            page.get(18..22).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes),
+            page.get(14..18)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_le_bytes),
+            page.get(18..22)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_le_bytes),
         ) {
             self.written = Some((serial, sequence.wrapping_add(1)));
         }

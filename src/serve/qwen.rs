@@ -41,7 +41,8 @@ const MAX_BUFFERED: usize = count::MAX_PER_TASK;
 /// How long the room waits for the client's close after `session.finished`.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// The documented message of an update once speech has begun.
-pub const UPDATE_REFUSED: &str = "Session update error: session already started or finished or failed.";
+pub const UPDATE_REFUSED: &str =
+    "Session update error: session already started or finished or failed.";
 /// The documented message of `clear` in `server_commit` mode.
 pub const CLEAR_REFUSED: &str = "only client commit mode supports clear operation";
 
@@ -103,7 +104,10 @@ struct Room<S> {
 }
 
 fn id(prefix: &str) -> String {
-    format!("{prefix}_{}", &uuid::Uuid::new_v4().simple().to_string()[..20])
+    format!(
+        "{prefix}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..20]
+    )
 }
 
 /// The model named in a realtime upgrade's query; the reason when there is none fit to use.
@@ -175,7 +179,8 @@ where
                 "Model not found: '{}' is not a Qwen-TTS-Realtime model (use qwen3-tts-flash-realtime)",
                 self.model
             );
-            self.error("invalid_value", &message, Some("model"), None).await;
+            self.error("invalid_value", &message, Some("model"), None)
+                .await;
             self.close(CloseCode::Policy, "unknown model").await;
             return;
         }
@@ -184,10 +189,7 @@ where
         loop {
             let idle = self.speaking.is_none() && self.queue.is_empty();
             let deadline = idle.then_some(last_message + self.shared.idle_timeout);
-            let replies = self
-                .speaking
-                .as_mut()
-                .and_then(|r| r.replies.as_mut());
+            let replies = self.speaking.as_mut().and_then(|r| r.replies.as_mut());
             tokio::select! {
                 frame = self.ws.next() => {
                     last_message = tokio::time::Instant::now();
@@ -275,7 +277,13 @@ where
     }
 
     /// An `error` event (the richer documented shape); `true` while the connection lives.
-    async fn error(&mut self, code: &str, message: &str, param: Option<&str>, event_id: Option<&str>) -> bool {
+    async fn error(
+        &mut self,
+        code: &str,
+        message: &str,
+        param: Option<&str>,
+        event_id: Option<&str>,
+    ) -> bool {
         tracing::info!(conn = self.conn, session = %self.session_id, code, message, "refused");
         let mut error = json!({"type": "invalid_request_error", "code": code, "message": message});
         if let Some(param) = param {
@@ -298,14 +306,21 @@ where
     /// Handle a client text frame; `false` ends the connection.
     async fn on_text(&mut self, text: &str) -> bool {
         let Ok(event) = serde_json::from_str::<Value>(text) else {
-            return self.error("invalid_request_error", "the event is not JSON", None, None).await;
+            return self
+                .error("invalid_request_error", "the event is not JSON", None, None)
+                .await;
         };
         let event_id = event["event_id"].as_str().map(str::to_owned);
         let event_id = event_id.as_deref();
         let kind = event["type"].as_str().unwrap_or("");
         if self.finishing && kind != "response.cancel" {
             return self
-                .error("invalid_value", "the session is finishing: no more events are taken", None, event_id)
+                .error(
+                    "invalid_value",
+                    "the session is finishing: no more events are taken",
+                    None,
+                    event_id,
+                )
                 .await;
         }
         match kind {
@@ -313,18 +328,25 @@ where
             "input_text_buffer.append" => match event["text"].as_str() {
                 Some(text) => self.append(text, event_id).await,
                 None => {
-                    self.error("invalid_value", "input_text_buffer.append needs a string 'text'", Some("text"), event_id)
-                        .await
+                    self.error(
+                        "invalid_value",
+                        "input_text_buffer.append needs a string 'text'",
+                        Some("text"),
+                        event_id,
+                    )
+                    .await
                 }
             },
             "input_text_buffer.commit" => self.commit(event_id).await,
             "input_text_buffer.clear" => {
                 if self.settings.mode == "server_commit" {
-                    self.error("invalid_value", CLEAR_REFUSED, None, event_id).await
+                    self.error("invalid_value", CLEAR_REFUSED, None, event_id)
+                        .await
                 } else {
                     self.buffer.clear();
                     self.buffered = self.queued_chars();
-                    self.send(json!({"type": "input_text_buffer.cleared"})).await
+                    self.send(json!({"type": "input_text_buffer.cleared"}))
+                        .await
                 }
             }
             "response.cancel" => self.cancel(event_id).await,
@@ -349,10 +371,19 @@ where
                 }
                 true
             }
-            "" => self.error("invalid_request_error", "the event has no 'type'", Some("type"), event_id).await,
+            "" => {
+                self.error(
+                    "invalid_request_error",
+                    "the event has no 'type'",
+                    Some("type"),
+                    event_id,
+                )
+                .await
+            }
             other => {
                 let message = format!("unknown type {other}");
-                self.error("invalid_value", &message, Some("type"), event_id).await
+                self.error("invalid_value", &message, Some("type"), event_id)
+                    .await
             }
         }
     }
@@ -363,10 +394,19 @@ where
 
     async fn update(&mut self, session: &Value, event_id: Option<&str>) -> bool {
         if self.started {
-            return self.error("invalid_value", UPDATE_REFUSED, None, event_id).await;
+            return self
+                .error("invalid_value", UPDATE_REFUSED, None, event_id)
+                .await;
         }
         let Some(fields) = session.as_object() else {
-            return self.error("invalid_value", "session.update needs a 'session' object", Some("session"), event_id).await;
+            return self
+                .error(
+                    "invalid_value",
+                    "session.update needs a 'session' object",
+                    Some("session"),
+                    event_id,
+                )
+                .await;
         };
         match self.validate(fields) {
             Ok(settings) => {
@@ -374,7 +414,10 @@ where
                 let updated = json!({"type": "session.updated", "session": self.session_json()});
                 self.send(updated).await
             }
-            Err((param, message)) => self.error("invalid_value", &message, Some(&param), event_id).await,
+            Err((param, message)) => {
+                self.error("invalid_value", &message, Some(&param), event_id)
+                    .await
+            }
         }
     }
 
@@ -389,21 +432,31 @@ where
             Some(_) => return Err(bad("voice", "voice must be a string".into())),
         };
         let entry = catalog::find(&voice);
-        let catalog_model = qwen::catalog_model(&self.model).filter(|_| family.takes_system_voices());
+        let catalog_model =
+            qwen::catalog_model(&self.model).filter(|_| family.takes_system_voices());
         match catalog_model {
             Some(model) if !entry.is_some_and(|v| v.models.contains(&model)) => {
                 return Err(bad(
                     "voice",
-                    format!("Invalid value for voice: '{voice}' is not a voice of {}", self.model),
+                    format!(
+                        "Invalid value for voice: '{voice}' is not a voice of {}",
+                        self.model
+                    ),
                 ));
             }
             None if voice.is_empty() => {
-                return Err(bad("voice", format!("{} needs a custom voice id", self.model)));
+                return Err(bad(
+                    "voice",
+                    format!("{} needs a custom voice id", self.model),
+                ));
             }
             None if entry.is_some() => {
                 return Err(bad(
                     "voice",
-                    format!("Invalid value for voice: {} takes only voices made for it, not the system voice '{voice}'", self.model),
+                    format!(
+                        "Invalid value for voice: {} takes only voices made for it, not the system voice '{voice}'",
+                        self.model
+                    ),
                 ));
             }
             _ => {}
@@ -418,14 +471,24 @@ where
             None => self.settings.format,
             Some(value) => match value.as_str().and_then(AudioFormat::from_name) {
                 Some(format) => format,
-                None => return Err(bad("response_format", "response_format must be pcm, wav, mp3 or opus".into())),
+                None => {
+                    return Err(bad(
+                        "response_format",
+                        "response_format must be pcm, wav, mp3 or opus".into(),
+                    ));
+                }
             },
         };
         let rate = match fields.get("sample_rate") {
             None => self.settings.rate,
             Some(value) => match value.as_u64().and_then(|r| u32::try_from(r).ok()) {
                 Some(rate) => rate,
-                None => return Err(bad("sample_rate", "sample_rate must be a whole number".into())),
+                None => {
+                    return Err(bad(
+                        "sample_rate",
+                        "sample_rate must be a whole number".into(),
+                    ));
+                }
             },
         };
         let rates: &[u32] = if format == AudioFormat::Opus {
@@ -434,17 +497,26 @@ where
             &[8000, 16000, 22050, 24000, 44100, 48000]
         };
         if !rates.contains(&rate) {
-            return Err(bad("sample_rate", format!("sample_rate {rate} is not offered for {format}")));
+            return Err(bad(
+                "sample_rate",
+                format!("sample_rate {rate} is not offered for {format}"),
+            ));
         }
         if family == Family::Legacy && (format != AudioFormat::Pcm || rate != 24_000) {
-            return Err(bad("response_format", format!("{} sends only pcm at 24000 Hz", self.model)));
+            return Err(bad(
+                "response_format",
+                format!("{} sends only pcm at 24000 Hz", self.model),
+            ));
         }
         let ranged = |key: &str, min: f64, max: f64| -> Result<Option<f64>, (String, String)> {
             match fields.get(key) {
                 None | Some(Value::Null) => Ok(None),
                 Some(value) => match value.as_f64() {
                     Some(x) if (min..=max).contains(&x) => Ok(Some(x)),
-                    _ => Err(bad(key, format!("{key} must be a number from {min} to {max}"))),
+                    _ => Err(bad(
+                        key,
+                        format!("{key} must be a number from {min} to {max}"),
+                    )),
                 },
             }
         };
@@ -453,9 +525,24 @@ where
         let volume = ranged("volume", 0.0, 100.0)?;
         let bit_rate = ranged("bit_rate", 6.0, 510.0)?;
         if let Some(language) = fields.get("language_type") {
-            let known = ["Auto", "Chinese", "English", "German", "Italian", "Portuguese", "Spanish", "Japanese", "Korean", "French", "Russian"];
+            let known = [
+                "Auto",
+                "Chinese",
+                "English",
+                "German",
+                "Italian",
+                "Portuguese",
+                "Spanish",
+                "Japanese",
+                "Korean",
+                "French",
+                "Russian",
+            ];
             if !language.as_str().is_some_and(|l| known.contains(&l)) {
-                return Err(bad("language_type", format!("language_type must be one of {}", known.join(", "))));
+                return Err(bad(
+                    "language_type",
+                    format!("language_type must be one of {}", known.join(", ")),
+                ));
             }
         }
         for key in ["enable_tn", "optimize_instructions"] {
@@ -468,16 +555,30 @@ where
         }
         // Known options are echoed back; unknown keys are ignored, as the service does.
         for key in [
-            "speech_rate", "pitch_rate", "volume", "bit_rate", "language_type", "enable_tn",
-            "instructions", "optimize_instructions",
+            "speech_rate",
+            "pitch_rate",
+            "volume",
+            "bit_rate",
+            "language_type",
+            "enable_tn",
+            "instructions",
+            "optimize_instructions",
         ] {
             if let Some(value) = fields.get(key) {
                 echoed.insert(key.to_owned(), value.clone());
             }
         }
-        let local = local_params(&voice, fields.get("language_type").and_then(Value::as_str), &echoed);
+        let local = local_params(
+            &voice,
+            fields.get("language_type").and_then(Value::as_str),
+            &echoed,
+        );
         let _ = (speech_rate, pitch_rate, volume);
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "range-checked above")]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "range-checked above"
+        )]
         let bit_rate = bit_rate.map(|b| b as u32);
         Ok(Settings {
             voice,
@@ -497,7 +598,9 @@ where
                 "the text buffer holds at most {MAX_BUFFERED} characters ({} per append): commit or wait for speech first",
                 count::MAX_PER_MESSAGE
             );
-            return self.error("invalid_value", &message, Some("text"), event_id).await;
+            return self
+                .error("invalid_value", &message, Some("text"), event_id)
+                .await;
         }
         self.buffered += chars;
         if self.settings.mode == "commit" {
@@ -514,19 +617,30 @@ where
         if self.settings.mode == "commit" {
             if self.buffer.trim().is_empty() {
                 return self
-                    .error("invalid_value", "Error committing input text buffer: the buffer is empty", None, event_id)
+                    .error(
+                        "invalid_value",
+                        "Error committing input text buffer: the buffer is empty",
+                        None,
+                        event_id,
+                    )
                     .await;
             }
             let text = std::mem::take(&mut self.buffer);
             let mut sentences: VecDeque<String> = self.segmenter.push(&text).into();
             sentences.extend(self.segmenter.finish());
-            if !self.send(json!({"type": "input_text_buffer.committed", "item_id": ""})).await {
+            if !self
+                .send(json!({"type": "input_text_buffer.committed", "item_id": ""}))
+                .await
+            {
                 return false;
             }
             self.enqueue_one(sentences);
         } else {
             // Speak what the server held back (a sentence without its end).
-            if !self.send(json!({"type": "input_text_buffer.committed", "item_id": ""})).await {
+            if !self
+                .send(json!({"type": "input_text_buffer.committed", "item_id": ""}))
+                .await
+            {
                 return false;
             }
             if let Some(rest) = self.segmenter.finish() {
@@ -537,7 +651,10 @@ where
     }
 
     fn enqueue_one(&mut self, sentences: VecDeque<String>) {
-        let sentences: VecDeque<String> = sentences.into_iter().filter(|s| !s.trim().is_empty()).collect();
+        let sentences: VecDeque<String> = sentences
+            .into_iter()
+            .filter(|s| !s.trim().is_empty())
+            .collect();
         if sentences.is_empty() {
             return;
         }
@@ -547,7 +664,14 @@ where
 
     async fn cancel(&mut self, event_id: Option<&str>) -> bool {
         let Some(response) = self.speaking.take() else {
-            return self.error("invalid_value", "there is no response in progress to cancel", None, event_id).await;
+            return self
+                .error(
+                    "invalid_value",
+                    "there is no response in progress to cancel",
+                    None,
+                    event_id,
+                )
+                .await;
         };
         response.cancel.store(true, Ordering::Release);
         self.buffered = self.buffered.saturating_sub(count::billed(&response.text));
@@ -573,10 +697,13 @@ where
             return true;
         };
         let rate = SampleRate::new(self.settings.rate);
-        let encoder = rate.map(|rate| encode::encoder(self.settings.format, rate, self.settings.bit_rate));
+        let encoder =
+            rate.map(|rate| encode::encoder(self.settings.format, rate, self.settings.bit_rate));
         let resampler = rate.map(|rate| StreamResampler::new(self.shared.pool.sample_rate(), rate));
         let (Some(Ok(encoder)), Some(Ok(resampler))) = (encoder, resampler) else {
-            return self.error("server_error", "the encoder could not start", None, None).await;
+            return self
+                .error("server_error", "the encoder could not start", None, None)
+                .await;
         };
         self.started = true;
         self.responses += 1;
@@ -604,7 +731,9 @@ where
             cancel: Arc::new(AtomicBool::new(false)),
         };
         if !self.speak(&mut response, first) {
-            return self.error("server_error", "the engine stopped", None, None).await;
+            return self
+                .error("server_error", "the engine stopped", None, None)
+                .await;
         }
         self.speaking = Some(response);
         true
@@ -633,7 +762,9 @@ where
             JobEvent::Audio(samples) => {
                 let mut bytes = Vec::new();
                 if encode_into(&mut response, &samples, &mut bytes).is_err() {
-                    return self.error("server_error", "encoding failed", None, None).await;
+                    return self
+                        .error("server_error", "encoding failed", None, None)
+                        .await;
                 }
                 if !bytes.is_empty() && !self.delta(response.ids(), &bytes).await {
                     return false;
@@ -642,12 +773,16 @@ where
             JobEvent::Done => {
                 if let Some(next) = response.sentences.pop_front() {
                     if !self.speak(&mut response, next) {
-                        return self.error("server_error", "the engine stopped", None, None).await;
+                        return self
+                            .error("server_error", "the engine stopped", None, None)
+                            .await;
                     }
                 } else {
                     let mut tail = Vec::new();
                     if finish_into(&mut response, &mut tail).is_err() {
-                        return self.error("server_error", "encoding failed", None, None).await;
+                        return self
+                            .error("server_error", "encoding failed", None, None)
+                            .await;
                     }
                     if !tail.is_empty() && !self.delta(response.ids(), &tail).await {
                         return false;
@@ -655,7 +790,10 @@ where
                     let characters = count::billed(&response.text);
                     self.buffered = self.buffered.saturating_sub(characters);
                     self.billed += characters as u64;
-                    if !self.close_response(response.ids(), characters, "completed").await {
+                    if !self
+                        .close_response(response.ids(), characters, "completed")
+                        .await
+                    {
                         return false;
                     }
                     return self.pump().await;
@@ -663,7 +801,9 @@ where
             }
             JobEvent::Failed(message) => {
                 tracing::warn!(conn = self.conn, %message, "synthesis failed");
-                return self.error("server_error", "synthesis failed", None, None).await;
+                return self
+                    .error("server_error", "synthesis failed", None, None)
+                    .await;
             }
         }
         self.speaking = Some(response);
@@ -672,15 +812,26 @@ where
 
     async fn delta(&mut self, ids: (String, String), bytes: &[u8]) -> bool {
         let delta = base64::engine::general_purpose::STANDARD.encode(bytes);
-        self.send(json!({"type": "response.audio.delta", "response_id": ids.0, "item_id": ids.1,
-            "output_index": 0, "content_index": 0, "delta": delta}))
-            .await
+        self.send(
+            json!({"type": "response.audio.delta", "response_id": ids.0, "item_id": ids.1,
+            "output_index": 0, "content_index": 0, "delta": delta}),
+        )
+        .await
     }
 
     /// The done events of a response, in the OpenAI Realtime order.
-    async fn close_response(&mut self, ids: (String, String), characters: usize, status: &str) -> bool {
+    async fn close_response(
+        &mut self,
+        ids: (String, String),
+        characters: usize,
+        status: &str,
+    ) -> bool {
         let (id, item) = (&ids.0, &ids.1);
-        let item_status = if status == "completed" { "completed" } else { "incomplete" };
+        let item_status = if status == "completed" {
+            "completed"
+        } else {
+            "incomplete"
+        };
         let characters = if status == "completed" { characters } else { 0 };
         let events = [
             json!({"type": "response.audio.done", "response_id": id, "item_id": item, "output_index": 0, "content_index": 0}),
@@ -708,7 +859,10 @@ fn encode_into(response: &mut Response, samples: &[i16], out: &mut Vec<u8>) -> R
     let mut floats = Vec::with_capacity(samples.len());
     i16_to_f32(samples, &mut floats);
     let mut resampled = Vec::new();
-    response.resampler.process(&floats, &mut resampled).map_err(|_| ())?;
+    response
+        .resampler
+        .process(&floats, &mut resampled)
+        .map_err(|_| ())?;
     let mut pcm = Vec::with_capacity(resampled.len());
     f32_to_i16(&resampled, &mut pcm);
     response.encoder.encode(&pcm, out).map_err(|_| ())
@@ -727,7 +881,11 @@ fn finish_into(response: &mut Response, out: &mut Vec<u8>) -> Result<(), ()> {
 /// gender), or for `language_type` other than `Auto` that language with the voice's gender; a
 /// multilingual voice left on `Auto` (or a custom voice) is spoken in the voice the text's script
 /// picks.
-fn local_params(voice: &str, language_type: Option<&str>, options: &Map<String, Value>) -> LocalParams {
+fn local_params(
+    voice: &str,
+    language_type: Option<&str>,
+    options: &Map<String, Value>,
+) -> LocalParams {
     let entry = catalog::find(voice);
     let variant = match entry.map(|v| v.gender) {
         Some("female") => "+f2",
@@ -761,10 +919,25 @@ fn local_params(voice: &str, language_type: Option<&str>, options: &Map<String, 
         (None, Some(v)) if dialect => Some(v.local_voice()),
         _ => None,
     };
-    #[allow(clippy::cast_possible_truncation, reason = "range-checked to 0.5..=2.0")]
-    let ratio = |key: &str| options.get(key).and_then(Value::as_f64).map_or(1.0, |x| x as f32);
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "range-checked to 0..=100")]
-    let volume = options.get("volume").and_then(Value::as_f64).map_or(50, |v| v.round() as u8);
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "range-checked to 0.5..=2.0"
+    )]
+    let ratio = |key: &str| {
+        options
+            .get(key)
+            .and_then(Value::as_f64)
+            .map_or(1.0, |x| x as f32)
+    };
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "range-checked to 0..=100"
+    )]
+    let volume = options
+        .get("volume")
+        .and_then(Value::as_f64)
+        .map_or(50, |v| v.round() as u8);
     LocalParams {
         voice: local_voice,
         rate: ratio("speech_rate"),

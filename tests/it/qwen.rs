@@ -57,9 +57,21 @@ fn say_writes_every_format_at_every_rate_in_both_modes() {
                 let out = server.path(&format!("out-{mode}-{rate}.{format}"));
                 let output = say(
                     &server,
-                    &["--qwen-mode", mode, "-o", &out, "--sample-rate", &rate.to_string(), TEXT],
+                    &[
+                        "--qwen-mode",
+                        mode,
+                        "-o",
+                        &out,
+                        "--sample-rate",
+                        &rate.to_string(),
+                        TEXT,
+                    ],
                 );
-                assert!(output.status.success(), "{mode} {format} {rate}: {}", stderr(&output));
+                assert!(
+                    output.status.success(),
+                    "{mode} {format} {rate}: {}",
+                    stderr(&output)
+                );
                 let (decoded, seconds) = seconds(Path::new(&out), format, rate);
                 if format != "opus" {
                     // Ogg Opus always decodes at 48 kHz; its header records the input rate.
@@ -84,7 +96,10 @@ fn stdout_and_timing_report_the_session_the_responses_and_the_billed_characters(
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(output.stdout.starts_with(b"RIFF"), "WAV on stdout");
     let err = stderr(&output);
-    let timing = err.lines().find(|l| l.starts_with("tts: timing:")).expect("a timing line");
+    let timing = err
+        .lines()
+        .find(|l| l.starts_with("tts: timing:"))
+        .expect("a timing line");
     // 你好 count 2 each; "。Hi there." 10 more.
     assert!(timing.contains("14 characters billed"), "{timing}");
     assert!(timing.contains("session sess_"), "{timing}");
@@ -97,7 +112,17 @@ fn a_slow_stdin_writer_is_heard_before_the_input_ends() {
     let server = ServeProcess::start(&[]);
     let mut child = tts(server.home.path())
         .env("DASHSCOPE_API_KEY", "sk-any")
-        .args(["say", "-m", MODEL, "--endpoint", &base(&server), "-o", "-", "--format", "pcm"])
+        .args([
+            "say",
+            "-m",
+            MODEL,
+            "--endpoint",
+            &base(&server),
+            "-o",
+            "-",
+            "--format",
+            "pcm",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -119,17 +144,26 @@ fn a_slow_stdin_writer_is_heard_before_the_input_ends() {
         }
         total
     });
-    stdin.write_all(b"The first sentence comes alone. ").expect("write");
+    stdin
+        .write_all(b"The first sentence comes alone. ")
+        .expect("write");
     stdin.flush().expect("flush");
     // Audio of the first sentence arrives while stdin is still open.
-    let first = bytes.recv_timeout(Duration::from_secs(20)).expect("audio before the input ended");
+    let first = bytes
+        .recv_timeout(Duration::from_secs(20))
+        .expect("audio before the input ended");
     assert!(first > 0);
-    stdin.write_all(b"The second one follows later.\n").expect("write");
+    stdin
+        .write_all(b"The second one follows later.\n")
+        .expect("write");
     drop(stdin);
     let status = child.wait().expect("exits");
     assert!(status.success());
     let total = reader.join().expect("reader");
-    assert!(total as f64 / 2.0 / 24000.0 > 2.0, "both sentences: {total} bytes");
+    assert!(
+        total as f64 / 2.0 / 24000.0 > 2.0,
+        "both sentences: {total} bytes"
+    );
 }
 
 #[test]
@@ -139,14 +173,24 @@ fn ctrl_c_exits_130_and_keeps_a_valid_file() {
         let path = server.path(&format!("interrupted.{format}"));
         let mut child = tts(server.home.path())
             .env("DASHSCOPE_API_KEY", "sk-any")
-            .args(["say", "-m", MODEL, "--endpoint", &base(&server), "-o", &path])
+            .args([
+                "say",
+                "-m",
+                MODEL,
+                "--endpoint",
+                &base(&server),
+                "-o",
+                &path,
+            ])
             .stdin(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("runs");
         let mut stdin = child.stdin.take().expect("stdin");
         stdin
-            .write_all(b"The first sentence arrives, and the writer then goes quiet for a long while.\n")
+            .write_all(
+                b"The first sentence arrives, and the writer then goes quiet for a long while.\n",
+            )
             .expect("write");
         stdin.flush().expect("flush");
         let dir = server.home.path().to_owned();
@@ -159,7 +203,8 @@ fn ctrl_c_exits_130_and_keeps_a_valid_file() {
                     let name = e.file_name().to_string_lossy().into_owned();
                     name.ends_with(".part")
                         && name.contains(format)
-                        && e.metadata().is_ok_and(|m| m.len() > if format == "wav" { 48_000 } else { 8000 })
+                        && e.metadata()
+                            .is_ok_and(|m| m.len() > if format == "wav" { 48_000 } else { 8000 })
                 });
             if grown {
                 break;
@@ -170,9 +215,17 @@ fn ctrl_c_exits_130_and_keeps_a_valid_file() {
         interrupt(&child);
         let output = child.wait_with_output().expect("exits");
         drop(stdin);
-        assert_eq!(output.status.code(), Some(130), "{format}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(130),
+            "{format}: {}",
+            stderr(&output)
+        );
         let (_, seconds) = seconds(Path::new(&path), format, 24000);
-        assert!(seconds > 0.3, "{format}: the audio so far is kept: {seconds:.2} s");
+        assert!(
+            seconds > 0.3,
+            "{format}: the audio so far is kept: {seconds:.2} s"
+        );
     }
 }
 
@@ -184,7 +237,11 @@ fn convert_writes_every_format_over_one_session_per_job() {
         .iter()
         .map(|name| {
             let path = dir.join(format!("{name}.txt"));
-            std::fs::write(&path, format!("This is file {name}. It has two sentences.\n")).expect("write");
+            std::fs::write(
+                &path,
+                format!("This is file {name}. It has two sentences.\n"),
+            )
+            .expect("write");
             path.to_string_lossy().into_owned()
         })
         .collect();
@@ -192,7 +249,17 @@ fn convert_writes_every_format_over_one_session_per_job() {
         let out = dir.join(format!("out-{format}"));
         let output = tts(dir)
             .env("DASHSCOPE_API_KEY", "sk-any")
-            .args(["convert", "-m", MODEL, "--endpoint", &base(&server), "-j", "1", "--format", format])
+            .args([
+                "convert",
+                "-m",
+                MODEL,
+                "--endpoint",
+                &base(&server),
+                "-j",
+                "1",
+                "--format",
+                format,
+            ])
             .arg("-d")
             .arg(&out)
             .args(&inputs)
@@ -200,7 +267,10 @@ fn convert_writes_every_format_over_one_session_per_job() {
             .expect("convert runs");
         let err = stderr(&output);
         assert!(output.status.success(), "{format}: {err}");
-        assert!(err.contains("3 converted") && err.contains("over 1 connection"), "{format}: {err}");
+        assert!(
+            err.contains("3 converted") && err.contains("over 1 connection"),
+            "{format}: {err}"
+        );
         for name in ["one", "two", "three"] {
             let path = out.join(format!("{name}.{format}"));
             let (_, seconds) = seconds(&path, format, 24000);
@@ -235,23 +305,50 @@ fn bad_input_is_refused_before_any_connection_with_one_line_naming_the_fix() {
     let watch = Watch::new();
     let home = tempfile::tempdir().expect("tempdir");
     let cases: &[(&[&str], &str)] = &[
-        (&["-e", "qwen", "-m", "qwen3-tts-fast-realtime"], "use qwen3-tts-flash-realtime"),
+        (
+            &["-e", "qwen", "-m", "qwen3-tts-fast-realtime"],
+            "use qwen3-tts-flash-realtime",
+        ),
         (&["-m", MODEL, "-v", "Chery"], "did you mean Cherry"),
-        (&["-m", MODEL, "-v", "longanyang"], "tts voices --model qwen3-tts-flash-realtime"),
-        (&["-m", "qwen3-tts-vc-realtime-2026-01-15", "-v", "Cherry"], "-m qwen3-tts-flash-realtime"),
+        (
+            &["-m", MODEL, "-v", "longanyang"],
+            "tts voices --model qwen3-tts-flash-realtime",
+        ),
+        (
+            &["-m", "qwen3-tts-vc-realtime-2026-01-15", "-v", "Cherry"],
+            "-m qwen3-tts-flash-realtime",
+        ),
         (&["-m", "qwen3-tts-vd-realtime-2026-01-15"], "add -v"),
-        (&["-m", "qwen-tts-realtime", "-v", "Kiki"], "use -m qwen3-tts-flash-realtime"),
-        (&["-m", "qwen3-tts-flash-realtime-2025-09-18", "-v", "Momo"], "use -m qwen3-tts-flash-realtime"),
+        (
+            &["-m", "qwen-tts-realtime", "-v", "Kiki"],
+            "use -m qwen3-tts-flash-realtime",
+        ),
+        (
+            &["-m", "qwen3-tts-flash-realtime-2025-09-18", "-v", "Momo"],
+            "use -m qwen3-tts-flash-realtime",
+        ),
         (&["-m", MODEL, "-r", "2.5"], "0.5 to 2.0"),
         (&["-m", MODEL, "--volume", "101"], "0 to 100"),
         (&["-m", MODEL, "--pitch", "0.1"], "0.5 to 2.0"),
-        (&["-m", MODEL, "-o", "x.wav", "--sample-rate", "22050"], "8000, 16000, 24000 or 48000"),
+        (
+            &["-m", MODEL, "-o", "x.wav", "--sample-rate", "22050"],
+            "8000, 16000, 24000 or 48000",
+        ),
         (&["-m", MODEL, "--language", "xx"], "auto, zh, en"),
-        (&["-m", MODEL, "--instruction", "Speak softly"], "-m qwen3-tts-instruct-flash-realtime"),
-        (&["-m", MODEL, "--optimize-instructions"], "add --instruction"),
+        (
+            &["-m", MODEL, "--instruction", "Speak softly"],
+            "-m qwen3-tts-instruct-flash-realtime",
+        ),
+        (
+            &["-m", MODEL, "--optimize-instructions"],
+            "add --instruction",
+        ),
         (&["-m", MODEL, "--seed", "3"], "CosyVoice option"),
         (&["-e", "cosyvoice", "-m", MODEL], "use -e qwen"),
-        (&["-e", "qwen", "-m", "cosyvoice-v3-flash"], "-m qwen3-tts-flash-realtime"),
+        (
+            &["-e", "qwen", "-m", "cosyvoice-v3-flash"],
+            "-m qwen3-tts-flash-realtime",
+        ),
         (&["-m", MODEL, "-o", "x.mp3", "--bit-rate", "64"], "opus"),
     ];
     for (args, fix) in cases {
@@ -273,8 +370,22 @@ fn bad_input_is_refused_before_any_connection_with_one_line_naming_the_fix() {
     let output = tts(home.path())
         .current_dir(home.path())
         .env("DASHSCOPE_API_KEY", "sk-any")
-        .args(["say", "--endpoint", &watch.url(), "-m", "qwen3-tts-instruct-flash-realtime"])
-        .args(["--instruction", "Speak softly", "--connect-timeout", "0.5", "-o", "x.wav", "Hi."])
+        .args([
+            "say",
+            "--endpoint",
+            &watch.url(),
+            "-m",
+            "qwen3-tts-instruct-flash-realtime",
+        ])
+        .args([
+            "--instruction",
+            "Speak softly",
+            "--connect-timeout",
+            "0.5",
+            "-o",
+            "x.wav",
+            "Hi.",
+        ])
         .output()
         .expect("runs");
     assert_ne!(output.status.code(), Some(2), "{}", stderr(&output));
@@ -297,11 +408,17 @@ fn voices_lists_the_qwen_system_voices_for_a_model_and_its_snapshots() {
             .collect()
     };
     let alias = ids(MODEL);
-    assert!(alias.len() > 40 && alias.iter().any(|v| v == "Cherry"), "{alias:?}");
+    assert!(
+        alias.len() > 40 && alias.iter().any(|v| v == "Cherry"),
+        "{alias:?}"
+    );
     // A snapshot with a list of its own, and one without (its alias's voices).
     assert_eq!(ids("qwen3-tts-flash-realtime-2025-09-18").len(), 17);
     assert_eq!(ids("qwen3-tts-flash-realtime-2025-11-27"), alias);
-    assert_eq!(ids("qwen-tts-realtime"), ["Cherry", "Serena", "Ethan", "Chelsie"]);
+    assert_eq!(
+        ids("qwen-tts-realtime"),
+        ["Cherry", "Serena", "Ethan", "Chelsie"]
+    );
 }
 
 /// How the scripted server misbehaves.
@@ -332,7 +449,10 @@ impl Scripted {
         let events = Arc::new(Mutex::new(Vec::new()));
         let record = Arc::clone(&events);
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(async move {
                 listener.set_nonblocking(true).expect("nonblocking");
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
@@ -352,7 +472,12 @@ impl Scripted {
     }
 }
 
-async fn serve(stream: tokio::net::TcpStream, script: Script, conn: usize, record: Arc<Mutex<Vec<(usize, Value)>>>) {
+async fn serve(
+    stream: tokio::net::TcpStream,
+    script: Script,
+    conn: usize,
+    record: Arc<Mutex<Vec<(usize, Value)>>>,
+) {
     use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
     #[allow(clippy::result_large_err)]
     let check = move |_: &Request, response: Response| -> Result<Response, ErrorResponse> {
@@ -373,11 +498,15 @@ async fn serve(stream: tokio::net::TcpStream, script: Script, conn: usize, recor
         let event: Value = serde_json::from_str(text.as_str()).expect("json");
         record.lock().expect("lock").push((conn, event.clone()));
         let reply: Vec<Value> = match (script, event["type"].as_str().unwrap_or("")) {
-            (Script::ErrorOnUpdate, "session.update") => vec![json!({"event_id": "event_e", "type": "error",
+            (Script::ErrorOnUpdate, "session.update") => {
+                vec![json!({"event_id": "event_e", "type": "error",
                 "error": {"type": "invalid_request_error", "code": "invalid_value",
-                          "message": "Invalid value for voice.", "param": "session.voice", "event_id": event["event_id"]}})],
+                          "message": "Invalid value for voice.", "param": "session.voice", "event_id": event["event_id"]}})]
+            }
             (Script::Silent, _) => vec![],
-            (_, "session.update") => vec![json!({"type": "session.updated", "session": {"id": format!("sess_{conn}")}})],
+            (_, "session.update") => {
+                vec![json!({"type": "session.updated", "session": {"id": format!("sess_{conn}")}})]
+            }
             (_, "input_text_buffer.commit") => {
                 responses += 1;
                 let id = format!("resp_{conn}_{responses}");
@@ -408,7 +537,15 @@ fn scripted_say(server: &Scripted, home: &Path, args: &[&str]) -> Command {
     command
         .current_dir(home)
         .env("DASHSCOPE_API_KEY", "sk-test-key")
-        .args(["say", "-m", MODEL, "--endpoint", &server.url, "-o", "out.pcm"])
+        .args([
+            "say",
+            "-m",
+            MODEL,
+            "--endpoint",
+            &server.url,
+            "-o",
+            "out.pcm",
+        ])
         .args(args);
     command
 }
@@ -424,13 +561,20 @@ fn the_appended_text_joined_equals_the_input_and_each_sentence_is_committed() {
         .stderr(Stdio::piped())
         .spawn()
         .and_then(|mut child| {
-            child.stdin.take().expect("stdin").write_all(text.as_bytes())?;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(text.as_bytes())?;
             child.wait_with_output()
         })
         .expect("runs");
     assert!(output.status.success(), "{}", stderr(&output));
     let events = server.events();
-    let kinds: Vec<&str> = events.iter().map(|(_, e)| e["type"].as_str().unwrap_or("")).collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|(_, e)| e["type"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(kinds.first(), Some(&"session.update"));
     assert_eq!(kinds.last(), Some(&"session.finish"));
     let appended: String = events
@@ -445,33 +589,61 @@ fn the_appended_text_joined_equals_the_input_and_each_sentence_is_committed() {
     assert_eq!(appended, fragments.concat());
     let letters = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     assert_eq!(letters(&appended), letters(text));
-    let appends = kinds.iter().filter(|k| **k == "input_text_buffer.append").count();
-    let commits = kinds.iter().filter(|k| **k == "input_text_buffer.commit").count();
+    let appends = kinds
+        .iter()
+        .filter(|k| **k == "input_text_buffer.append")
+        .count();
+    let commits = kinds
+        .iter()
+        .filter(|k| **k == "input_text_buffer.commit")
+        .count();
     assert_eq!((appends, commits), (3, 3), "{kinds:?}");
     let update = &events[0].1["session"];
     assert_eq!(update["voice"], "Cherry");
     assert_eq!(update["mode"], "commit");
-    assert_eq!(update.as_object().expect("session").len(), 4, "only the four always-sent fields: {update}");
-    assert_eq!(std::fs::metadata(home.path().join("out.pcm")).expect("file").len(), 3 * 8);
+    assert_eq!(
+        update.as_object().expect("session").len(),
+        4,
+        "only the four always-sent fields: {update}"
+    );
+    assert_eq!(
+        std::fs::metadata(home.path().join("out.pcm"))
+            .expect("file")
+            .len(),
+        3 * 8
+    );
 }
 
 #[test]
 fn an_error_event_exits_3_with_code_message_and_hint() {
     let server = Scripted::start(Script::ErrorOnUpdate);
     let home = tempfile::tempdir().expect("tempdir");
-    let output = scripted_say(&server, home.path(), &["Hello."]).output().expect("runs");
+    let output = scripted_say(&server, home.path(), &["Hello."])
+        .output()
+        .expect("runs");
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(3), "{err}");
-    assert!(err.contains("invalid_value") && err.contains("Invalid value for voice."), "{err}");
-    assert!(err.contains("session.voice") && err.contains("tts voices --model"), "{err}");
-    assert!(!home.path().join("out.pcm").exists(), "no file from a failed run");
+    assert!(
+        err.contains("invalid_value") && err.contains("Invalid value for voice."),
+        "{err}"
+    );
+    assert!(
+        err.contains("session.voice") && err.contains("tts voices --model"),
+        "{err}"
+    );
+    assert!(
+        !home.path().join("out.pcm").exists(),
+        "no file from a failed run"
+    );
 }
 
 #[test]
 fn a_close_before_session_finished_exits_4() {
     let server = Scripted::start(Script::CloseOnFinish);
     let home = tempfile::tempdir().expect("tempdir");
-    let output = scripted_say(&server, home.path(), &["Hello."]).output().expect("runs");
+    let output = scripted_say(&server, home.path(), &["Hello."])
+        .output()
+        .expect("runs");
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(4), "{err}");
     assert!(err.contains("connection closed before"), "{err}");
@@ -481,10 +653,15 @@ fn a_close_before_session_finished_exits_4() {
 fn a_refused_key_names_where_it_came_from_and_the_key_never_shows() {
     let server = Scripted::start(Script::Reject);
     let home = tempfile::tempdir().expect("tempdir");
-    let output = scripted_say(&server, home.path(), &["Hello."]).output().expect("runs");
+    let output = scripted_say(&server, home.path(), &["Hello."])
+        .output()
+        .expect("runs");
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(3), "{err}");
-    assert!(err.contains("DASHSCOPE_API_KEY") && err.contains("401"), "{err}");
+    assert!(
+        err.contains("DASHSCOPE_API_KEY") && err.contains("401"),
+        "{err}"
+    );
     assert!(!err.contains("sk-test-key"), "{err}");
 }
 
@@ -502,12 +679,16 @@ fn a_silent_server_is_given_up_on_after_the_start_timeout() {
 
 /// A raw client of the room: send events, read events until one of `kind`.
 struct Raw {
-    ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
 }
 
 impl Raw {
     async fn open(url: &str) -> Self {
-        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("connects");
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("connects");
         Self { ws }
     }
 
@@ -537,18 +718,44 @@ async fn malformed_events_get_error_events_and_the_session_goes_on() {
     let server = ServeProcess::start(&[]);
     let url = format!("{}/api-ws/v1/realtime?model={MODEL}", base(&server));
     let mut raw = Raw::open(&url).await;
-    assert_eq!(raw.until("session.created").await["session"]["model"], MODEL);
+    assert_eq!(
+        raw.until("session.created").await["session"]["model"],
+        MODEL
+    );
     let bad: Vec<(Message, &str)> = vec![
         (Message::text("not json"), "not JSON"),
         (Message::binary(vec![1u8, 2, 3]), "binary"),
         (Message::text(r#"{"type":"no.such.event"}"#), "unknown type"),
-        (Message::text(r#"{"type":"input_text_buffer.append","text":5}"#), "string 'text'"),
-        (Message::text(r#"{"type":"session.update","session":{"sample_rate":12345}}"#), "12345"),
-        (Message::text(r#"{"type":"session.update","session":{"speech_rate":9}}"#), "speech_rate"),
-        (Message::text(r#"{"type":"session.update","session":{"voice":"longanyang"}}"#), "longanyang"),
-        (Message::text(r#"{"type":"session.update","session":"x"}"#), "'session' object"),
-        (Message::text(json!({"type": "input_text_buffer.append", "text": "a".repeat(30_000)}).to_string()), "at most"),
-        (Message::text(r#"{"type":"input_text_buffer.clear"}"#), "only client commit mode supports clear operation"),
+        (
+            Message::text(r#"{"type":"input_text_buffer.append","text":5}"#),
+            "string 'text'",
+        ),
+        (
+            Message::text(r#"{"type":"session.update","session":{"sample_rate":12345}}"#),
+            "12345",
+        ),
+        (
+            Message::text(r#"{"type":"session.update","session":{"speech_rate":9}}"#),
+            "speech_rate",
+        ),
+        (
+            Message::text(r#"{"type":"session.update","session":{"voice":"longanyang"}}"#),
+            "longanyang",
+        ),
+        (
+            Message::text(r#"{"type":"session.update","session":"x"}"#),
+            "'session' object",
+        ),
+        (
+            Message::text(
+                json!({"type": "input_text_buffer.append", "text": "a".repeat(30_000)}).to_string(),
+            ),
+            "at most",
+        ),
+        (
+            Message::text(r#"{"type":"input_text_buffer.clear"}"#),
+            "only client commit mode supports clear operation",
+        ),
     ];
     for (frame, expected) in bad {
         raw.send(frame).await;
@@ -561,23 +768,40 @@ async fn malformed_events_get_error_events_and_the_session_goes_on() {
     let updated = raw.until("session.updated").await;
     assert_eq!(updated["session"]["voice"], "Ethan");
     assert_eq!(updated["session"]["response_format"], "mp3");
-    raw.send(Message::text(json!({"type": "input_text_buffer.append", "text": "Still here."}).to_string())).await;
+    raw.send(Message::text(
+        json!({"type": "input_text_buffer.append", "text": "Still here."}).to_string(),
+    ))
+    .await;
     raw.until("response.audio.delta").await;
     let done = raw.until("response.done").await;
     assert_eq!(done["response"]["usage"]["characters"], 11);
-    raw.send(Message::text(json!({"type": "session.finish"}).to_string())).await;
+    raw.send(Message::text(json!({"type": "session.finish"}).to_string()))
+        .await;
     raw.until("session.finished").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_realtime_upgrade_needs_a_model_and_an_unknown_one_gets_an_error_event() {
     let server = ServeProcess::start(&[]);
-    let refused = tokio_tungstenite::connect_async(format!("{}/api-ws/v1/realtime", base(&server))).await;
+    let refused =
+        tokio_tungstenite::connect_async(format!("{}/api-ws/v1/realtime", base(&server))).await;
     match refused {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 400),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 400)
+        }
         other => panic!("expected 400, got {:?}", other.map(|_| ())),
     }
-    let mut raw = Raw::open(&format!("{}/api-ws/v1/realtime?model=gpt-4o", base(&server))).await;
+    let mut raw = Raw::open(&format!(
+        "{}/api-ws/v1/realtime?model=gpt-4o",
+        base(&server)
+    ))
+    .await;
     let error = raw.until("error").await;
-    assert!(error["error"]["message"].as_str().unwrap_or("").contains("gpt-4o"), "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("gpt-4o"),
+        "{error}"
+    );
 }

@@ -13,7 +13,9 @@ use crate::sdk::python;
 /// Run one scenario of tests/sdk/qwen_realtime.py; its JSON report.
 fn sdk(server: &ServeProcess, out: &Path, scenario: &[&str]) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/qwen_realtime.py");
-    let url = server.url.replace("/api-ws/v1/inference", "/api-ws/v1/realtime");
+    let url = server
+        .url
+        .replace("/api-ws/v1/inference", "/api-ws/v1/realtime");
     let output = Command::new(python("2.0.2"))
         .arg(script)
         .args([url.as_str(), out.to_str().expect("utf-8")])
@@ -46,19 +48,41 @@ fn sdk_speaks_every_format_at_two_rates_in_both_modes() {
         for format in ["pcm", "wav", "mp3", "opus"] {
             for rate in [16000u32, 48000] {
                 let out = tempfile::tempdir().expect("tempdir");
-                let report = sdk(&server, out.path(), &["speak", mode, format, &rate.to_string()]);
+                let report = sdk(
+                    &server,
+                    out.path(),
+                    &["speak", mode, format, &rate.to_string()],
+                );
                 let label = format!("{mode} {format} {rate}");
                 let types = strings(&report, "types");
                 assert_eq!(types.first(), Some(&"session.created"), "{label}");
-                assert_eq!(types.last(), Some(&"session.finished"), "{label}: {types:?}");
-                assert_eq!(report["close_code"], 1000, "{label}: the server closes normally");
+                assert_eq!(
+                    types.last(),
+                    Some(&"session.finished"),
+                    "{label}: {types:?}"
+                );
+                assert_eq!(
+                    report["close_code"], 1000,
+                    "{label}: the server closes normally"
+                );
                 assert_eq!(report["updated"]["response_format"], format);
                 assert_eq!(report["updated"]["sample_rate"], rate);
-                assert!(report["session_id"].as_str().is_some_and(|s| s.starts_with("sess_")));
+                assert!(
+                    report["session_id"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with("sess_"))
+                );
                 // server_commit: a response per sentence; commit: one per commit.
                 let responses = report["responses"].as_array().expect("responses");
-                assert_eq!(responses.len(), if mode == "commit" { 1 } else { 2 }, "{label}");
-                let billed: u64 = responses.iter().filter_map(|r| r["characters"].as_u64()).sum();
+                assert_eq!(
+                    responses.len(),
+                    if mode == "commit" { 1 } else { 2 },
+                    "{label}"
+                );
+                let billed: u64 = responses
+                    .iter()
+                    .filter_map(|r| r["characters"].as_u64())
+                    .sum();
                 assert_eq!(billed, 75, "{label}: usage.characters of the whole text");
                 let mut seconds = 0.0;
                 for file in strings(&report, "files") {
@@ -76,7 +100,10 @@ fn sdk_speaks_every_format_at_two_rates_in_both_modes() {
                     }
                     seconds += samples.len() as f64 / f64::from(decoded_rate);
                 }
-                assert!((2.5..12.0).contains(&seconds), "{label}: {seconds:.2} s for two sentences");
+                assert!(
+                    (2.5..12.0).contains(&seconds),
+                    "{label}: {seconds:.2} s for two sentences"
+                );
             }
         }
     }
@@ -109,13 +136,19 @@ fn sdk_cancel_response_ends_the_response_as_cancelled_and_the_session_goes_on() 
     assert_eq!(responses[0]["status"], "cancelled");
     assert_eq!(responses[1]["status"], "completed");
     let types = strings(&report, "types");
-    let cancelled_at = types.iter().position(|t| *t == "response.done").expect("done");
+    let cancelled_at = types
+        .iter()
+        .position(|t| *t == "response.done")
+        .expect("done");
     let deltas_after = types[cancelled_at..]
         .iter()
         .take_while(|t| **t != "response.created")
         .filter(|t| **t == "response.audio.delta")
         .count();
-    assert_eq!(deltas_after, 0, "no audio of the cancelled response after its end");
+    assert_eq!(
+        deltas_after, 0,
+        "no audio of the cancelled response after its end"
+    );
     assert_eq!(types.last(), Some(&"session.finished"));
 }
 

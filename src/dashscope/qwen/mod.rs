@@ -67,10 +67,14 @@ pub fn suggested_model<'a>(models: &[&'a str]) -> Option<&'a str> {
         .copied()
         .filter(|m| family(m).is_some())
         .collect();
-    ["qwen3-tts-flash-realtime", "qwen3-tts-instruct-flash-realtime", "qwen-tts-realtime"]
-        .iter()
-        .find_map(|preferred| realtime.iter().copied().find(|m| m == preferred))
-        .or_else(|| realtime.first().copied())
+    [
+        "qwen3-tts-flash-realtime",
+        "qwen3-tts-instruct-flash-realtime",
+        "qwen-tts-realtime",
+    ]
+    .iter()
+    .find_map(|preferred| realtime.iter().copied().find(|m| m == preferred))
+    .or_else(|| realtime.first().copied())
 }
 
 /// `-YYYY-MM-DD`.
@@ -80,10 +84,13 @@ fn is_date_suffix(rest: &str) -> bool {
     };
     let bytes = date.as_bytes();
     bytes.len() == 10
-        && bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
+        && bytes.iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
 }
 
 /// The family of a Qwen realtime model name (an alias or a dated snapshot); `None` for any
@@ -143,14 +150,23 @@ mod tests {
     #[test]
     fn aliases_and_dated_snapshots_have_their_family() {
         assert_eq!(family("qwen3-tts-flash-realtime"), Some(Family::Flash));
-        assert_eq!(family("qwen3-tts-flash-realtime-2025-11-27"), Some(Family::Flash));
+        assert_eq!(
+            family("qwen3-tts-flash-realtime-2025-11-27"),
+            Some(Family::Flash)
+        );
         assert_eq!(
             family("qwen3-tts-instruct-flash-realtime-2026-01-22"),
             Some(Family::Instruct)
         );
         assert_eq!(family("qwen-tts-realtime-latest"), Some(Family::Legacy));
-        assert_eq!(family("qwen3-tts-vc-realtime-2026-01-15"), Some(Family::Clone));
-        assert_eq!(family("qwen3-tts-vd-realtime-2025-12-16"), Some(Family::Design));
+        assert_eq!(
+            family("qwen3-tts-vc-realtime-2026-01-15"),
+            Some(Family::Clone)
+        );
+        assert_eq!(
+            family("qwen3-tts-vd-realtime-2025-12-16"),
+            Some(Family::Design)
+        );
         assert_eq!(family("qwen3-tts-flash-realtime-x"), None);
         assert_eq!(family("cosyvoice-v3-flash"), None);
         assert!(looks_like_model("qwen3-tts-flash-realtimee"));

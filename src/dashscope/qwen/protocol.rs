@@ -260,7 +260,9 @@ mod tests {
         let mut value = serde_json::to_value(event).expect("serializes");
         let id = value["event_id"].as_str().expect("an event_id").to_owned();
         assert!(
-            id.len() == 38 && id.starts_with("event_") && id[6..].chars().all(|c| c.is_ascii_hexdigit()),
+            id.len() == 38
+                && id.starts_with("event_")
+                && id[6..].chars().all(|c| c.is_ascii_hexdigit()),
             "event_ + 32 hex digits, as the SDK: {id}"
         );
         value.as_object_mut().expect("an object").remove("event_id");
@@ -270,11 +272,15 @@ mod tests {
     #[test]
     fn our_frames_equal_the_sdks_field_for_field() {
         let sdk = sdk_frames();
-        let find = |kind: &str| -> Vec<&Value> { sdk.iter().filter(|f| f["type"] == kind).collect() };
+        let find =
+            |kind: &str| -> Vec<&Value> { sdk.iter().filter(|f| f["type"] == kind).collect() };
         // The SDK's update also carries an extra keyword argument passed through verbatim
         // (`extra_field`); every field tts can set is compared.
         let mut update = find("session.update")[0].clone();
-        update["session"].as_object_mut().expect("session").remove("extra_field");
+        update["session"]
+            .as_object_mut()
+            .expect("session")
+            .remove("extra_field");
         let session = SessionConfig {
             voice: "Cherry".into(),
             mode: Mode::Commit,
@@ -293,10 +299,15 @@ mod tests {
         let appends = find("input_text_buffer.append");
         assert_eq!(ours(&ClientEvent::append("你好,")), *appends[0]);
         assert_eq!(ours(&ClientEvent::append("世界。")), *appends[1]);
-        assert_eq!(ours(&ClientEvent::commit()), *find("input_text_buffer.commit")[0]);
+        assert_eq!(
+            ours(&ClientEvent::commit()),
+            *find("input_text_buffer.commit")[0]
+        );
         assert_eq!(ours(&ClientEvent::cancel()), *find("response.cancel")[0]);
         assert_eq!(ours(&ClientEvent::finish()), *find("session.finish")[0]);
-        let clear = ClientEvent::Clear { event_id: event_id() };
+        let clear = ClientEvent::Clear {
+            event_id: event_id(),
+        };
         assert_eq!(ours(&clear), *find("input_text_buffer.clear")[0]);
     }
 
@@ -317,7 +328,11 @@ mod tests {
             optimize_instructions: None,
         };
         let value = ours(&ClientEvent::update(session));
-        let keys: Vec<&String> = value["session"].as_object().expect("session").keys().collect();
+        let keys: Vec<&String> = value["session"]
+            .as_object()
+            .expect("session")
+            .keys()
+            .collect();
         assert_eq!(keys.len(), 4, "{keys:?}");
         assert_eq!(value["session"]["mode"], "server_commit");
     }
@@ -335,12 +350,22 @@ mod tests {
             events[0].session.as_ref().and_then(|s| s.id.as_deref()),
             Some("sess_381a13c975134d85")
         );
-        let done = events.iter().find(|e| e.kind == "response.done").expect("response.done");
+        let done = events
+            .iter()
+            .find(|e| e.kind == "response.done")
+            .expect("response.done");
         let usage = done.response.as_ref().and_then(|r| r.usage.as_ref());
         assert_eq!(usage.and_then(|u| u.characters), Some(6));
-        assert!(events.iter().any(|e| e.kind == "response.audio.delta" && e.delta.is_some()));
+        assert!(
+            events
+                .iter()
+                .any(|e| e.kind == "response.audio.delta" && e.delta.is_some())
+        );
         let error = events.iter().find(|e| e.kind == "error").expect("an error");
-        assert_eq!(error.error.as_ref().and_then(|e| e.code.as_deref()), Some("invalid_value"));
+        assert_eq!(
+            error.error.as_ref().and_then(|e| e.code.as_deref()),
+            Some("invalid_value")
+        );
     }
 
     #[test]

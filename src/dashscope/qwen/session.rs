@@ -264,13 +264,13 @@ async fn connect(options: &QwenOptions) -> Result<Socket, SessionError> {
     // harmlessly.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let url = &options.url;
-    let mut request = url
-        .as_str()
-        .into_client_request()
-        .map_err(|source| SessionError::Connect {
-            url: url.clone(),
-            source: Box::new(source),
-        })?;
+    let mut request =
+        url.as_str()
+            .into_client_request()
+            .map_err(|source| SessionError::Connect {
+                url: url.clone(),
+                source: Box::new(source),
+            })?;
     let headers = request.headers_mut();
     if let Ok(mut bearer) = HeaderValue::from_str(&format!("Bearer {}", options.api_key.expose())) {
         bearer.set_sensitive(true);

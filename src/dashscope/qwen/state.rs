@@ -271,8 +271,7 @@ impl Machine {
                 }
             }
             Input::Idle => {
-                if self.state == State::Open && self.texts_in_session > 0 && self.queue.is_empty()
-                {
+                if self.state == State::Open && self.texts_in_session > 0 && self.queue.is_empty() {
                     self.finish(Then::Wait, &mut actions);
                 }
             }
@@ -362,7 +361,10 @@ impl Machine {
                     .or(event.response_id)
                     .unwrap_or_default();
                 let text = self.cues.pop_front();
-                actions.push(Action::Report(Report::ResponseStarted { response_id, text }));
+                actions.push(Action::Report(Report::ResponseStarted {
+                    response_id,
+                    text,
+                }));
             }
             "response.audio.delta" => {
                 let delta = event.delta.unwrap_or_default();

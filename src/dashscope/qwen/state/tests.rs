@@ -75,15 +75,27 @@ fn done(characters: u64) -> Input {
 #[test]
 fn server_commit_appends_as_text_comes_commits_on_flush_and_finishes_at_the_end() {
     let mut machine = open(Mode::ServerCommit, 1000);
-    assert_eq!(kinds(&machine.handle(Input::Text("Hello there. ".into()))), ["input_text_buffer.append"]);
+    assert_eq!(
+        kinds(&machine.handle(Input::Text("Hello there. ".into()))),
+        ["input_text_buffer.append"]
+    );
     assert_eq!(
         kinds(&machine.handle(Input::Text("and then".into()))),
         ["input_text_buffer.append"]
     );
-    assert_eq!(kinds(&machine.handle(Input::Flush)), ["input_text_buffer.commit"]);
-    assert_eq!(kinds(&machine.handle(Input::EndOfInput)), ["session.finish"]);
+    assert_eq!(
+        kinds(&machine.handle(Input::Flush)),
+        ["input_text_buffer.commit"]
+    );
+    assert_eq!(
+        kinds(&machine.handle(Input::EndOfInput)),
+        ["session.finish"]
+    );
     assert_eq!(machine.waiting(), Some(Waiting::Progress));
-    assert_eq!(kinds(&machine.handle(event("session.finished"))), ["close", "finished"]);
+    assert_eq!(
+        kinds(&machine.handle(event("session.finished"))),
+        ["close", "finished"]
+    );
 }
 
 #[test]
@@ -107,10 +119,19 @@ fn commit_mode_commits_each_sentence_and_ends_a_piece_when_its_responses_are_don
 fn a_full_session_rolls_over_with_nothing_lost_or_repeated() {
     let mut machine = open(Mode::ServerCommit, 10);
     machine.handle(Input::Text("12345678. ".into()));
-    assert_eq!(kinds(&machine.handle(Input::Text("abc.".into()))), ["session.finish"]);
-    assert_eq!(kinds(&machine.handle(event("session.finished"))), ["close", "connect"]);
+    assert_eq!(
+        kinds(&machine.handle(Input::Text("abc.".into()))),
+        ["session.finish"]
+    );
+    assert_eq!(
+        kinds(&machine.handle(event("session.finished"))),
+        ["close", "connect"]
+    );
     let actions = machine.handle(Input::Connected);
-    assert_eq!(kinds(&actions), ["session.update", "input_text_buffer.append"]);
+    assert_eq!(
+        kinds(&actions),
+        ["session.update", "input_text_buffer.append"]
+    );
     assert!(
         matches!(&actions[1], Action::Send(e) if matches!(e.as_ref(), ClientEvent::Append { text, .. } if text == "abc.")),
         "{actions:?}"
@@ -121,14 +142,27 @@ fn a_full_session_rolls_over_with_nothing_lost_or_repeated() {
 fn a_close_with_speech_owed_fails_and_one_without_reconnects_for_more_text() {
     let mut machine = open(Mode::Commit, 1000);
     machine.handle(Input::Text("One.".into()));
-    let actions = machine.handle(Input::Closed { code: Some(1000), reason: String::new() });
+    let actions = machine.handle(Input::Closed {
+        code: Some(1000),
+        reason: String::new(),
+    });
     assert_eq!(kinds(&actions), ["fail"]);
 
     let mut machine = open(Mode::Commit, 1000);
     machine.handle(Input::Text("One.".into()));
     machine.handle(done(4));
-    assert!(machine.handle(Input::Closed { code: Some(1000), reason: String::new() }).is_empty());
-    assert_eq!(kinds(&machine.handle(Input::Text("Two.".into()))), ["connect"]);
+    assert!(
+        machine
+            .handle(Input::Closed {
+                code: Some(1000),
+                reason: String::new()
+            })
+            .is_empty()
+    );
+    assert_eq!(
+        kinds(&machine.handle(Input::Text("Two.".into()))),
+        ["connect"]
+    );
 }
 
 #[test]
@@ -147,7 +181,10 @@ fn an_error_event_fails_with_code_message_and_hint() {
     match &actions[..] {
         [Action::Fail(error)] => {
             let text = error.to_string();
-            assert!(text.contains("invalid_value") && text.contains("--qwen-mode commit"), "{text}");
+            assert!(
+                text.contains("invalid_value") && text.contains("--qwen-mode commit"),
+                "{text}"
+            );
             assert!(text.contains("sess_1"), "{text}");
         }
         other => panic!("{other:?}"),
