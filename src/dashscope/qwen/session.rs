@@ -176,7 +176,7 @@ pub async fn run(
                 last_heard = tokio::time::Instant::now();
                 pending = match frame {
                     Some(Ok(Message::Text(text))) => match ServerEvent::parse(text.as_str()) {
-                        Ok(event) => machine.handle(Input::Event(event)),
+                        Ok(event) => machine.handle(Input::Event(Box::new(event))),
                         Err(error) => {
                             tracing::warn!(%error, "ignoring a text frame that is not a server event");
                             Vec::new()

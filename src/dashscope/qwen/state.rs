@@ -19,8 +19,8 @@ use crate::text::count;
 pub enum Input {
     /// The WebSocket is open.
     Connected,
-    /// A server event.
-    Event(ServerEvent),
+    /// A server event (boxed: it carries every optional field).
+    Event(Box<ServerEvent>),
     /// A fragment of text (a sentence, whitespace kept).
     Text(String),
     /// Speak what is held back now.
@@ -275,7 +275,7 @@ impl Machine {
                     self.finish(Then::Wait, &mut actions);
                 }
             }
-            Input::Event(event) => self.on_event(event, &mut actions),
+            Input::Event(event) => self.on_event(*event, &mut actions),
             Input::Cancel => {
                 if matches!(self.state, State::Open | State::Finishing { .. })
                     && self.texts_in_session > 0

@@ -38,28 +38,28 @@ fn kinds(actions: &[Action]) -> Vec<String> {
 }
 
 fn event(kind: &str) -> Input {
-    Input::Event(ServerEvent {
+    Input::Event(Box::new(ServerEvent {
         kind: kind.into(),
         ..ServerEvent::default()
-    })
+    }))
 }
 
 fn open(mode: Mode, limit: usize) -> Machine {
     let mut machine = Machine::new(config(mode), limit);
     assert_eq!(kinds(&machine.handle(Input::Connected)), ["session.update"]);
-    machine.handle(Input::Event(ServerEvent {
+    machine.handle(Input::Event(Box::new(ServerEvent {
         kind: "session.created".into(),
         session: Some(SessionInfo {
             id: Some("sess_1".into()),
         }),
         ..ServerEvent::default()
-    }));
+    })));
     machine.handle(event("session.updated"));
     machine
 }
 
 fn done(characters: u64) -> Input {
-    Input::Event(ServerEvent {
+    Input::Event(Box::new(ServerEvent {
         kind: "response.done".into(),
         response: Some(ResponseInfo {
             id: Some("resp_1".into()),
@@ -69,7 +69,7 @@ fn done(characters: u64) -> Input {
             }),
         }),
         ..ServerEvent::default()
-    })
+    }))
 }
 
 #[test]
@@ -168,7 +168,7 @@ fn a_close_with_speech_owed_fails_and_one_without_reconnects_for_more_text() {
 #[test]
 fn an_error_event_fails_with_code_message_and_hint() {
     let mut machine = open(Mode::ServerCommit, 1000);
-    let actions = machine.handle(Input::Event(ServerEvent {
+    let actions = machine.handle(Input::Event(Box::new(ServerEvent {
         kind: "error".into(),
         error: Some(crate::dashscope::qwen::protocol::ErrorInfo {
             code: Some("invalid_value".into()),
@@ -177,7 +177,7 @@ fn an_error_event_fails_with_code_message_and_hint() {
             param: None,
         }),
         ..ServerEvent::default()
-    }));
+    })));
     match &actions[..] {
         [Action::Fail(error)] => {
             let text = error.to_string();
