@@ -805,3 +805,90 @@ async fn a_realtime_upgrade_needs_a_model_and_an_unknown_one_gets_an_error_event
         "{error}"
     );
 }
+
+#[test]
+fn playback_plays_what_the_qwen_room_speaks() {
+    let server = ServeProcess::start(&[]);
+    let capture = crate::common::Capture::new();
+    let output = capture
+        .apply(&mut tts(server.home.path()))
+        .env("DASHSCOPE_API_KEY", "sk-any")
+        .args(["say", "-m", MODEL, "--endpoint", &base(&server), TEXT])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (rate, left) = capture.read();
+    let speech = crate::common::non_silent(&left);
+    assert!(
+        speech.len() as f64 / f64::from(rate) > 2.0,
+        "speech was played"
+    );
+    assert!(crate::common::rms(&speech) > 1000.0);
+}
+
+#[test]
+fn subtitles_have_a_cue_per_response_and_append_joins_a_second_run() {
+    let server = ServeProcess::start(&[]);
+    let out = server.path("talk.mp3");
+    let output = say(&server, &["-o", &out, "--subtitles", "srt", TEXT]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let srt = std::fs::read_to_string(server.path("talk.srt")).expect("subtitles");
+    let cues = crate::common::srt_cues(&srt);
+    assert_eq!(cues.len(), 2, "a cue per sentence: {srt}");
+    assert!(
+        cues[0].1 <= cues[1].0 + 0.05 && cues[1].1 > cues[1].0,
+        "{cues:?}"
+    );
+    assert!(srt.contains("Every format works, at every rate!"), "{srt}");
+    let (_, once) = seconds(Path::new(&out), "mp3", 24000);
+    let output = say(&server, &["-o", &out, "--append", TEXT]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_, twice) = seconds(Path::new(&out), "mp3", 24000);
+    assert!(
+        (twice / once - 2.0).abs() < 0.1,
+        "{once:.2} s then {twice:.2} s"
+    );
+}
+
+#[test]
+fn long_input_rolls_over_to_new_sessions_with_nothing_lost_or_repeated() {
+    // qwen-tts-realtime takes 500 billed characters a session here, so this takes several.
+    let server = ServeProcess::start(&[]);
+    let sentence = "Each sentence of this long input is spoken once and only once. ";
+    let text = sentence.repeat(30);
+    let out = server.path("long.pcm");
+    let output = tts(server.home.path())
+        .env("DASHSCOPE_API_KEY", "sk-any")
+        .args([
+            "say",
+            "-m",
+            "qwen-tts-realtime",
+            "--endpoint",
+            &base(&server),
+            "-o",
+            &out,
+            "--timing",
+            &text,
+        ])
+        .output()
+        .expect("runs");
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    let sessions = server.count("realtime session closed");
+    assert!(sessions >= 4, "{sessions} sessions: {}", server.log());
+    // What the server spoke, summed over its sessions, is the whole text once.
+    let spoken: usize = server
+        .log()
+        .lines()
+        .filter(|l| l.contains("realtime session closed"))
+        .filter_map(|l| l.split("characters=").nth(1))
+        .filter_map(|n| n.split_whitespace().next()?.parse::<usize>().ok())
+        .sum();
+    assert_eq!(spoken, 30 * sentence.trim().len());
+    assert!(
+        err.contains(&format!("{spoken} characters billed")),
+        "{err}"
+    );
+    let (_, seconds) = seconds(Path::new(&out), "pcm", 24000);
+    assert!(seconds > 60.0, "{seconds:.1} s");
+}
