@@ -796,6 +796,12 @@ where
                     {
                         return false;
                     }
+                    if self.queue.is_empty() && self.buffer.is_empty() {
+                        // Nothing waits but what the segmenter holds (a few hundred characters
+                        // at most): the count starts afresh, so white space the segmenter
+                        // dropped never adds up.
+                        self.buffered = 0;
+                    }
                     return self.pump().await;
                 }
             }
