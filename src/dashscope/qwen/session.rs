@@ -284,7 +284,9 @@ async fn connect(options: &QwenOptions) -> Result<Socket, SessionError> {
             headers.insert("X-DashScope-WorkSpace", value);
         }
     }
-    let connecting = tokio_tungstenite::connect_async(request);
+    // No Nagle: update, append and commit go out back to back, and each would otherwise wait
+    // for the server's (delayed) acknowledgement of the one before.
+    let connecting = tokio_tungstenite::connect_async_with_config(request, None, true);
     let outcome = tokio::time::timeout(options.timeouts.connect, connecting)
         .await
         .map_err(|_| SessionError::ConnectTimeout {
