@@ -363,6 +363,9 @@ impl FileSink {
             encoder.finish(&mut tail)?;
             self.write_raw(&tail)?;
         }
+        if let Some(held) = self.framer.as_mut().map(Framer::held) {
+            self.write_through(&held)?;
+        }
         if let Some(rest) = self.framer.as_mut().map(Framer::rest) {
             if complete {
                 self.write_through(&rest)?;

@@ -616,12 +616,17 @@ impl Framer {
         match self {
             Self::Pcm => Vec::new(),
             Self::Mp3(f) => std::mem::take(&mut f.buffer),
-            Self::Ogg(f) => {
-                let mut rest = f.held.take().unwrap_or_default();
-                rest.append(&mut f.buffer);
-                rest
-            }
+            Self::Ogg(f) => std::mem::take(&mut f.buffer),
             Self::Wav(f) => std::mem::take(&mut f.buffer),
+        }
+    }
+
+    /// A whole Ogg page that ended its stream, held back in case another stream joins: it
+    /// belongs in the file however the run ends.
+    pub fn held(&mut self) -> Vec<u8> {
+        match self {
+            Self::Ogg(f) => f.held.take().unwrap_or_default(),
+            _ => Vec::new(),
         }
     }
 
