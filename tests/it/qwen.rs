@@ -892,3 +892,38 @@ fn long_input_rolls_over_to_new_sessions_with_nothing_lost_or_repeated() {
     let (_, seconds) = seconds(Path::new(&out), "pcm", 24000);
     assert!(seconds > 60.0, "{seconds:.1} s");
 }
+
+#[test]
+fn one_bare_base_address_serves_both_engines_from_flag_or_environment() {
+    let server = ServeProcess::start(&[]);
+    for (engine_args, via_env) in [
+        (&["-e", "cosyvoice"][..], false),
+        (&["-m", MODEL][..], true),
+    ] {
+        let out = server.path("base.wav");
+        let mut command = tts(server.home.path());
+        command
+            .env("DASHSCOPE_API_KEY", "sk-any")
+            .arg("say")
+            .args(engine_args);
+        if via_env {
+            command.env("DASHSCOPE_WEBSOCKET_BASE_URL", base(&server));
+        } else {
+            command.args(["--endpoint", &base(&server)]);
+        }
+        let output = command.args(["-o", &out, "Hello."]).output().expect("runs");
+        assert!(
+            output.status.success(),
+            "{engine_args:?}: {}",
+            stderr(&output)
+        );
+        let (_, seconds) = seconds(Path::new(&out), "wav", 24000);
+        assert!(seconds > 0.3, "{engine_args:?}: {seconds:.2} s");
+    }
+    assert_eq!(
+        server.count("realtime session closed"),
+        1,
+        "{}",
+        server.log()
+    );
+}
