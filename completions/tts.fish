@@ -148,7 +148,7 @@ complete -c tts -n "__fish_tts_using_subcommand serve" -s q -l quiet -d 'Print o
 complete -c tts -n "__fish_tts_using_subcommand serve" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
 complete -c tts -n "__fish_tts_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c tts -n "__fish_tts_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c tts -n "__fish_tts_using_subcommand voices" -s e -l engine -d 'Whose voices: the CosyVoice catalog or the offline engine\'s [default: cosyvoice]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
+complete -c tts -n "__fish_tts_using_subcommand voices" -s e -l engine -d 'Whose voices: the service\'s catalog (CosyVoice and Qwen; qwen alone lists qwen3-tts-flash-realtime\'s) or the offline engine\'s [default: cosyvoice]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
 local\t'The embedded espeak-ng engine: no network, no key'
 cosyvoice\t'The DashScope CosyVoice service'
 qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'"

@@ -185,11 +185,11 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (voices)
 _arguments "${_arguments_options[@]}" : \
-'-e+[Whose voices\: the CosyVoice catalog or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+'-e+[Whose voices\: the service'\''s catalog (CosyVoice and Qwen; qwen alone lists qwen3-tts-flash-realtime'\''s) or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
 cosyvoice\:"The DashScope CosyVoice service"
 qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
-'--engine=[Whose voices\: the CosyVoice catalog or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+'--engine=[Whose voices\: the service'\''s catalog (CosyVoice and Qwen; qwen alone lists qwen3-tts-flash-realtime'\''s) or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
 cosyvoice\:"The DashScope CosyVoice service"
 qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \

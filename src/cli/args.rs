@@ -63,7 +63,8 @@ pub enum Command {
 /// `tts voices`.
 #[derive(Debug, clap::Args)]
 pub struct VoicesArgs {
-    /// Whose voices: the CosyVoice catalog or the offline engine's [default: cosyvoice].
+    /// Whose voices: the service's catalog (CosyVoice and Qwen; qwen alone lists
+    /// qwen3-tts-flash-realtime's) or the offline engine's [default: cosyvoice].
     #[arg(short, long, value_enum, value_name = "ENGINE")]
     pub engine: Option<EngineArg>,
     /// Only voices that work with MODEL (cosyvoice-v3-flash, ...).

@@ -461,7 +461,11 @@ impl Config {
             }
             Command::Voices(voices) => CommandConfig::Voices(VoicesOptions {
                 local: voices.engine == Some(EngineArg::Local),
-                model: voices.model,
+                // `-e qwen` alone lists the default Qwen model's voices.
+                model: voices.model.or_else(|| {
+                    (voices.engine == Some(EngineArg::Qwen))
+                        .then(|| crate::dashscope::qwen::DEFAULT_MODEL.to_owned())
+                }),
                 language: voices.language,
                 gender: voices.gender,
                 search: voices.search,
