@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
-use super::args::{EngineArg, FormatArg, RegionArg, SayArgs};
+use super::args::{EngineArg, FormatArg, QwenModeArg, RegionArg, SayArgs};
 
 /// Defaults for `tts say`, each optional; the names are the long flags' (with `_`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -81,6 +81,12 @@ pub struct SayDefaults {
     pub start_timeout: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_timeout: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qwen_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_tn: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimize_instructions: Option<bool>,
 }
 
 /// The whole file.
@@ -182,6 +188,9 @@ const KEYS: &[&str] = &[
     "connect_timeout",
     "start_timeout",
     "progress_timeout",
+    "qwen_mode",
+    "enable_tn",
+    "optimize_instructions",
 ];
 
 impl SayDefaults {
@@ -217,6 +226,9 @@ impl SayDefaults {
             connect_timeout: self.connect_timeout.or(lower.connect_timeout),
             start_timeout: self.start_timeout.or(lower.start_timeout),
             progress_timeout: self.progress_timeout.or(lower.progress_timeout),
+            qwen_mode: self.qwen_mode.or(lower.qwen_mode),
+            enable_tn: self.enable_tn.or(lower.enable_tn),
+            optimize_instructions: self.optimize_instructions.or(lower.optimize_instructions),
         }
     }
 
@@ -279,6 +291,20 @@ impl SayDefaults {
         remote.connect_timeout = remote.connect_timeout.or(self.connect_timeout);
         remote.start_timeout = remote.start_timeout.or(self.start_timeout);
         remote.progress_timeout = remote.progress_timeout.or(self.progress_timeout);
+        let qwen = &mut args.synthesis.qwen;
+        if qwen.qwen_mode.is_none() {
+            if let Some(mode) = self.qwen_mode.map(|v| v.to_lowercase().replace('_', "-")) {
+                qwen.qwen_mode =
+                    Some(
+                        QwenModeArg::from_str(&mode, true).map_err(|_| ConfigError::Setting {
+                            key: "qwen_mode",
+                            value: mode,
+                        })?,
+                    );
+            }
+        }
+        qwen.enable_tn = qwen.enable_tn.or(self.enable_tn);
+        qwen.optimize_instructions |= self.optimize_instructions.unwrap_or(false);
         args.idle_timeout = args.idle_timeout.or(self.idle_timeout);
         args.flush_on_newline |= self.flush_on_newline.unwrap_or(false);
         args.echo |= self.echo.unwrap_or(false);
