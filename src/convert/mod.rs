@@ -329,7 +329,11 @@ impl Worker<'_> {
                 index: job.index,
                 outcome,
             });
-            if !self.config.reuse {
+            // In Qwen's server_commit mode a file ends its session (the service chose the
+            // segments), so the next file opens a new connection anyway: a new engine says so.
+            let session_per_file = matches!(&self.config.speech.engine,
+                EngineConfig::Qwen(q) if q.options.config.mode == crate::dashscope::qwen::protocol::Mode::ServerCommit);
+            if !self.config.reuse || session_per_file {
                 self.engine = None;
             }
         }

@@ -277,6 +277,31 @@ fn convert_writes_every_format_over_one_session_per_job() {
             assert!(seconds > 1.5, "{format} {name}: {seconds:.2} s");
         }
     }
+    // server_commit: the service chooses the segments, so each file is a session of its own.
+    let output = tts(dir)
+        .env("DASHSCOPE_API_KEY", "sk-any")
+        .args([
+            "convert",
+            "-m",
+            MODEL,
+            "--endpoint",
+            &base(&server),
+            "-j",
+            "1",
+            "--qwen-mode",
+            "server-commit",
+        ])
+        .arg("-d")
+        .arg(dir.join("out-server-commit"))
+        .args(&inputs)
+        .output()
+        .expect("convert runs");
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(
+        err.contains("3 converted") && err.contains("over 3 connections"),
+        "{err}"
+    );
 }
 
 /// A listener that counts the connections made to it.
