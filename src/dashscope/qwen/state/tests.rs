@@ -190,3 +190,52 @@ fn an_error_event_fails_with_code_message_and_hint() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn in_server_commit_a_piece_ends_with_its_session_and_the_next_text_opens_another() {
+    let mut machine = open(Mode::ServerCommit, 1000);
+    machine.handle(Input::Text("One.".into()));
+    assert_eq!(kinds(&machine.handle(Input::EndTask)), ["session.finish"]);
+    assert_eq!(
+        kinds(&machine.handle(event("session.finished"))),
+        ["close", "task-ended"]
+    );
+    assert_eq!(machine.state(), &State::Idle);
+    assert_eq!(
+        kinds(&machine.handle(Input::Text("Two.".into()))),
+        ["connect"]
+    );
+}
+
+#[test]
+fn quiet_input_finishes_the_session_and_ctrl_c_cancels_the_response() {
+    let mut machine = open(Mode::Commit, 1000);
+    assert!(machine.handle(Input::Idle).is_empty(), "nothing said yet");
+    machine.handle(Input::Text("One.".into()));
+    assert_eq!(kinds(&machine.handle(Input::Idle)), ["session.finish"]);
+    let mut machine = open(Mode::Commit, 1000);
+    machine.handle(Input::Text("One.".into()));
+    assert_eq!(
+        kinds(&machine.handle(Input::Cancel)),
+        ["response.cancel", "close", "finished"]
+    );
+}
+
+#[test]
+fn the_start_timeout_applies_until_session_updated_and_then_the_progress_one() {
+    let mut machine = Machine::new(config(Mode::Commit), 1000);
+    machine.handle(Input::Connected);
+    assert_eq!(machine.waiting(), Some(Waiting::Start));
+    machine.handle(Input::EndOfInput);
+    assert_eq!(machine.waiting(), None, "nothing to say: closed at once");
+    let mut machine = Machine::new(config(Mode::Commit), 1000);
+    machine.handle(Input::Connected);
+    machine.handle(Input::Text("One.".into()));
+    machine.handle(event("session.updated"));
+    assert_eq!(
+        machine.waiting(),
+        Some(Waiting::Progress),
+        "a response is owed"
+    );
+    assert_eq!(kinds(&machine.handle(Input::ProgressTimeout)), ["fail"]);
+}
