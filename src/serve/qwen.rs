@@ -520,10 +520,11 @@ where
                 },
             }
         };
-        let speech_rate = ranged("speech_rate", 0.5, 2.0)?;
-        let pitch_rate = ranged("pitch_rate", 0.5, 2.0)?;
-        let volume = ranged("volume", 0.0, 100.0)?;
-        let bit_rate = ranged("bit_rate", 6.0, 510.0)?;
+        // Checked here; the prosody reaches the engine through `local_params` below.
+        ranged("speech_rate", 0.5, 2.0)?;
+        ranged("pitch_rate", 0.5, 2.0)?;
+        ranged("volume", 0.0, 100.0)?;
+        ranged("bit_rate", 6.0, 510.0)?;
         if let Some(language) = fields.get("language_type") {
             let known = [
                 "Auto",
@@ -568,12 +569,13 @@ where
                 echoed.insert(key.to_owned(), value.clone());
             }
         }
+        // Options set by an earlier update stay set.
         let local = local_params(
             &voice,
-            fields.get("language_type").and_then(Value::as_str),
+            echoed.get("language_type").and_then(Value::as_str),
             &echoed,
         );
-        let _ = (speech_rate, pitch_rate, volume);
+        let bit_rate = echoed.get("bit_rate").and_then(Value::as_f64);
         #[allow(
             clippy::cast_possible_truncation,
             clippy::cast_sign_loss,
