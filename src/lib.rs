@@ -19,3 +19,4 @@ pub mod protocol;
 pub mod serve;
 pub mod session;
 pub mod text;
+pub mod voice;

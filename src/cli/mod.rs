@@ -9,6 +9,7 @@ pub mod list;
 pub mod qwen;
 pub mod remote;
 pub mod settings;
+pub mod voice;
 
 pub use args::Args;
 pub use config::{Config, ConfigError};

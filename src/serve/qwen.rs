@@ -461,6 +461,33 @@ where
             }
             _ => {}
         }
+        // A cloned or designed voice: one made through the customization API for this model.
+        let custom = if matches!(self.family, Some(Family::Clone | Family::Design)) {
+            let found = self
+                .shared
+                .voices
+                .lookup(&voice)
+                .filter(|found| found.target_model == self.model)
+                .ok_or_else(|| {
+                    bad(
+                        "voice",
+                        format!(
+                            "Invalid value for voice: '{voice}' is not a voice made for {}",
+                            self.model
+                        ),
+                    )
+                })?;
+            if !found.ready {
+                return Err(bad(
+                    "voice",
+                    "the voice is not ready yet (DEPLOYING); query it until its status is OK"
+                        .into(),
+                ));
+            }
+            Some(found.local)
+        } else {
+            None
+        };
         let mode = match fields.get("mode").and_then(Value::as_str) {
             None if !fields.contains_key("mode") => self.settings.mode,
             Some("server_commit") => "server_commit",
@@ -575,6 +602,11 @@ where
             echoed.get("language_type").and_then(Value::as_str),
             &echoed,
         );
+        // A custom voice speaks in the offline voice it was given, with the asked prosody.
+        let local = match &custom {
+            Some(custom) => custom.params(&local),
+            None => local,
+        };
         let bit_rate = echoed.get("bit_rate").and_then(Value::as_f64);
         #[allow(
             clippy::cast_possible_truncation,
@@ -653,9 +685,13 @@ where
     }
 
     fn enqueue_one(&mut self, sentences: VecDeque<String>) {
+        // The fragmenter keeps the white space between sentences; a sentence is spoken, and
+        // billed, without it (as the CosyVoice room reports its sentences).
         let sentences: VecDeque<String> = sentences
-            .into_iter()
-            .filter(|s| !s.trim().is_empty())
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
             .collect();
         if sentences.is_empty() {
             return;

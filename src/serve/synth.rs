@@ -11,6 +11,7 @@ use std::thread;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::voices::VoiceBook;
 use crate::audio::SampleRate;
 use crate::engine::EngineError;
 use crate::engine::espeak_ffi::{Flow, Output, WordMark};
@@ -23,13 +24,13 @@ pub enum JobEvent {
     Word(WordMark),
     /// Audio at the pool's rate.
     Audio(Vec<i16>),
-    /// The sentence is spoken (or the voice check passed).
+    /// The sentence is spoken.
     Done,
-    /// The voice is unknown, or espeak failed.
+    /// espeak failed.
     Failed(String),
 }
 
-/// One sentence to speak, or with empty text, a voice to check.
+/// One sentence to speak.
 pub struct Job {
     /// The sentence.
     pub text: String,
@@ -46,6 +47,7 @@ pub struct Job {
 pub struct SynthPool {
     jobs: mpsc::Sender<Job>,
     sample_rate: SampleRate,
+    voices: Arc<VoiceBook>,
 }
 
 impl SynthPool {
@@ -58,7 +60,8 @@ impl SynthPool {
             .spawn(move || {
                 let mut speaker = match Speaker::new() {
                     Ok(speaker) => {
-                        let _ = ready_tx.send(Ok(speaker.sample_rate()));
+                        let (languages, variants) = speaker.voice_names();
+                        let _ = ready_tx.send(Ok((speaker.sample_rate(), languages, variants)));
                         speaker
                     }
                     Err(err) => {
@@ -71,10 +74,19 @@ impl SynthPool {
                 }
             })
             .map_err(|_| EngineError::Gone("offline"))?;
-        let sample_rate = ready_rx
+        let (sample_rate, languages, variants) = ready_rx
             .recv()
             .map_err(|_| EngineError::Gone("offline"))??;
-        Ok(Self { jobs, sample_rate })
+        Ok(Self {
+            jobs,
+            sample_rate,
+            voices: Arc::new(VoiceBook::new(languages, variants)),
+        })
+    }
+
+    /// The voices a client may name.
+    pub fn voices(&self) -> &VoiceBook {
+        &self.voices
     }
 
     /// The rate of every audio chunk.
@@ -91,16 +103,6 @@ impl SynthPool {
 fn run(speaker: &mut Speaker, job: &Job) {
     if job.cancel.load(Ordering::Acquire) {
         let _ = job.reply.send(JobEvent::Done);
-        return;
-    }
-    if job.text.is_empty() {
-        let checked = match &job.params.voice {
-            Some(voice) => speaker.select(voice),
-            None => Ok(()),
-        };
-        let _ = job
-            .reply
-            .send(checked.map_or_else(|e| JobEvent::Failed(e.to_string()), |()| JobEvent::Done));
         return;
     }
     let spoken = speaker.speak(&job.params, &job.text, &mut |output| {

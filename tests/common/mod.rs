@@ -143,6 +143,8 @@ pub(crate) struct ServeProcess {
     child: std::process::Child,
     /// `ws://127.0.0.1:PORT/api-ws/v1/inference`.
     pub(crate) url: String,
+    /// `http://127.0.0.1:PORT/api/v1`: custom voices, uploads, tokens.
+    pub(crate) http: String,
     /// A home directory for the clients of this server.
     pub(crate) home: TempDir,
     log: std::sync::Arc<std::sync::Mutex<String>>,
@@ -170,6 +172,11 @@ impl ServeProcess {
                 if let Some(url) = line.strip_prefix("tts: serving the CosyVoice protocol on ") {
                     let _ = tx.send(url.to_owned());
                 }
+                if let Some(url) =
+                    line.strip_prefix("tts: serving custom voices, uploads and tokens on ")
+                {
+                    let _ = tx.send(url.to_owned());
+                }
                 let mut log = shared.lock().expect("lock");
                 log.push_str(&line);
                 log.push('\n');
@@ -178,9 +185,13 @@ impl ServeProcess {
         let url = rx
             .recv_timeout(std::time::Duration::from_secs(20))
             .expect("the server says where it listens");
+        let http = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the server says where its HTTP API listens");
         Self {
             child,
             url,
+            http,
             home,
             log,
         }
@@ -204,6 +215,26 @@ impl ServeProcess {
             .args(args)
             .output()
             .expect("tts say runs")
+    }
+
+    /// Whether the server process is still running.
+    pub(crate) fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `host:port` of the server.
+    pub(crate) fn authority(&self) -> String {
+        self.url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// A path in the clients' home directory.

@@ -368,7 +368,10 @@ fn bad_input_is_refused_before_any_connection_with_one_line_naming_the_fix() {
             &["-m", MODEL, "--optimize-instructions"],
             "add --instruction",
         ),
-        (&["-m", MODEL, "--seed", "3"], "CosyVoice option"),
+        (
+            &["-m", MODEL, "--seed", "3"],
+            "honoured by the cosyvoice engine",
+        ),
         (&["-e", "cosyvoice", "-m", MODEL], "use -e qwen"),
         (
             &["-e", "qwen", "-m", "cosyvoice-v3-flash"],

@@ -303,9 +303,12 @@ async fn connect(options: &QwenOptions) -> Result<Socket, SessionError> {
                     key_source: options.key_source.clone(),
                 })
             } else {
+                let (code, message) = crate::session::refusal_body(response.body().as_deref());
                 Err(SessionError::Refused {
                     url: url.clone(),
                     status,
+                    code,
+                    message,
                 })
             }
         }
