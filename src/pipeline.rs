@@ -62,6 +62,21 @@ pub fn say(
     let engine_started = Instant::now();
     let (mut synthesis, device) = start_engine(config, cancel)?;
     let engine_ready = Instant::now();
+    // Text flows to the engine while the device may still be opening: the first audio is
+    // ready when it is.
+    let fragments = synthesis
+        .fragment_sender()
+        .context("the engine takes no more text")?;
+    let inputs = config.inputs.clone();
+    let whole = matches!(&config.engine, EngineConfig::CosyVoice(remote) if remote.ssml);
+    let feed_options = config.feed.clone();
+    let reader_cancel = cancel.clone();
+    let reader = thread::Builder::new()
+        .name("fragmenter".into())
+        .spawn(move || feed(inputs, &fragments, whole, &feed_options, &reader_cancel))
+        .context("starting the text reader")?;
+
+    let device = device.wait()?;
     let rate = synthesis.sample_rate();
     let encoded = config.engine.is_remote();
     // What the service sends: PCM, unless playback asked for another format.
@@ -111,18 +126,6 @@ pub fn say(
         },
         _ => None,
     };
-
-    let fragments = synthesis
-        .fragment_sender()
-        .context("the engine takes no more text")?;
-    let inputs = config.inputs.clone();
-    let whole = matches!(&config.engine, EngineConfig::CosyVoice(remote) if remote.ssml);
-    let feed_options = config.feed.clone();
-    let reader_cancel = cancel.clone();
-    let reader = thread::Builder::new()
-        .name("fragmenter".into())
-        .spawn(move || feed(inputs, &fragments, whole, &feed_options, &reader_cancel))
-        .context("starting the text reader")?;
 
     let outcome = |interrupted, report, stats| SayOutcome {
         interrupted,
@@ -244,20 +247,50 @@ fn wind_down(synthesis: &Synthesis) {
     }
 }
 
+/// The output device: opened, or opening on a thread of its own.
+enum Opening {
+    Open(Option<Box<Device>>),
+    Pending(thread::JoinHandle<Result<Device, OutputError>>),
+}
+
+impl Opening {
+    fn wait(self) -> Result<Option<Device>> {
+        match self {
+            Self::Open(device) => Ok(device.map(|device| *device)),
+            Self::Pending(opening) => match opening.join() {
+                Ok(device) => Ok(Some(device?)),
+                Err(_) => bail!("opening the audio device failed unexpectedly"),
+            },
+        }
+    }
+}
+
 /// Start the engine; when playing, the device is opened first or alongside.
-fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, Option<Device>)> {
+fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, Opening)> {
     let open_device = || match &config.sink {
         SinkConfig::Device(options) => Some(Player::open(options, cancel.clone())),
         SinkConfig::File(_) => None,
     };
     match &config.engine {
         EngineConfig::Local(params) => {
+            // The device opens on its own thread while espeak loads its data and speaks the
+            // first sentence; a bad voice is reported first.
+            let opening = match &config.sink {
+                SinkConfig::Device(options) => {
+                    let (options, cancel) = (options.clone(), cancel.clone());
+                    Opening::Pending(
+                        thread::Builder::new()
+                            .name("device".into())
+                            .spawn(move || Player::open(&options, cancel))
+                            .context("starting the device thread")?,
+                    )
+                }
+                SinkConfig::File(_) => Opening::Open(None),
+            };
             let starting = local::start(params.clone(), cancel.clone())
                 .context("starting the offline engine")?;
-            // The device opens while espeak loads its data; a bad voice is reported first.
-            let device = open_device();
             let synthesis = starting.ready()?;
-            Ok((synthesis, device.transpose()?))
+            Ok((synthesis, opening))
         }
         EngineConfig::CosyVoice(remote) if matches!(config.sink, SinkConfig::Device(_)) => {
             // The connection is made while the device opens; run-task waits for its rate.
@@ -277,14 +310,14 @@ fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, 
             };
             let _ = rate_tx.send(rate);
             synthesis.set_sample_rate(SampleRate::new(rate).context("the sample rate is 0 Hz")?);
-            Ok((synthesis, Some(device)))
+            Ok((synthesis, Opening::Open(Some(Box::new(device)))))
         }
         EngineConfig::CosyVoice(remote) => {
             let session = remote.session.clone();
             let rate = SampleRate::new(session.parameters.sample_rate)
                 .context("the sample rate is 0 Hz")?;
             let synthesis = cosyvoice::start(session, rate, cancel.clone())?;
-            Ok((synthesis, None))
+            Ok((synthesis, Opening::Open(None)))
         }
         EngineConfig::Qwen(config) => {
             let device = open_device().transpose()?;
@@ -303,7 +336,7 @@ fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, 
             let rate =
                 SampleRate::new(options.config.sample_rate).context("the sample rate is 0 Hz")?;
             let synthesis = qwen::start(options, rate, cancel.clone())?;
-            Ok((synthesis, device))
+            Ok((synthesis, Opening::Open(device.map(Box::new))))
         }
     }
 }

@@ -21,6 +21,8 @@ const QUEUED_CHUNKS: usize = 50;
 /// Voice for Latin-script text (and any script espeak-ng has no voice for) when no voice was
 /// asked for.
 const DEFAULT_VOICE: &str = "en-us";
+/// The voice files of the default voices (espeak-ng 1.49.3 and later); other names are looked up.
+const VOICE_FILES: [(&str, &str); 2] = [(DEFAULT_VOICE, "gmw/en-US"), ("cmn", "sit/cmn")];
 
 /// How the offline engine speaks.
 #[derive(Debug, Clone, PartialEq)]
@@ -405,6 +407,20 @@ fn select_voice(espeak: &mut Espeak, wanted: &str) -> Result<(), EngineError> {
                 variant: variant.to_owned(),
                 voice: base.to_owned(),
             });
+        }
+    }
+    // The default voices by their files: espeak loads a file at once, while a language code
+    // makes it read every voice file first (several milliseconds before the first sound).
+    if let Some((_, file)) = VOICE_FILES
+        .iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(base))
+    {
+        let name = match variant {
+            Some(variant) => format!("{file}+{variant}"),
+            None => (*file).to_owned(),
+        };
+        if espeak.set_voice(&name).is_ok() {
+            return Ok(());
         }
     }
     match espeak.set_voice(wanted) {

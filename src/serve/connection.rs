@@ -616,10 +616,13 @@ fn push_plain(task: &mut Task, text: &str) {
 }
 
 fn queue_plain(task: &mut Task, sentence: Option<String>) {
-    if let Some(text) = sentence {
+    // The fragmenter keeps the white space between sentences; the service reports (and speaks)
+    // each sentence without it.
+    let text = sentence.as_deref().map(str::trim).unwrap_or_default();
+    if !text.is_empty() {
         task.queue.push_back(Queued {
             pause_ms: 0,
-            text,
+            text: text.to_owned(),
             params: task.spec.local.clone(),
         });
     }
