@@ -169,7 +169,7 @@ _tts() {
             return 0
             ;;
         tts__subcmd__chat)
-            opts="-f -o -v -r -e -p -m -q -h -V --file --output --append --device --timing --echo --flush-on-newline --idle-timeout --flush-after --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --force-voice --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --llm-model --system --llm-endpoint --llm-key --show-thinking --stall-timeout --no-markdown-filter --quiet --verbose --help --version"
+            opts="-f -o -v -r -e -p -m -q -h -V --file --output --append --device --timing --echo --flush-on-newline --idle-timeout --flush-after --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --force-voice --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --qwen-mode --optimize-instructions --enable-tn --llm-model --system --llm-endpoint --llm-key --show-thinking --stall-timeout --no-markdown-filter --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -236,11 +236,11 @@ _tts() {
                     return 0
                     ;;
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -313,6 +313,14 @@ _tts() {
                     ;;
                 --progress-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qwen-mode)
+                    COMPREPLY=($(compgen -W "commit server-commit" -- "${cur}"))
+                    return 0
+                    ;;
+                --enable-tn)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --llm-model)
@@ -371,7 +379,7 @@ _tts() {
             return 0
             ;;
         tts__subcmd__convert)
-            opts="-d -j -R -v -r -e -p -m -q -h -V --out-dir --jobs --force --no-reuse --recursive --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --force-voice --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --quiet --verbose --help --version"
+            opts="-d -j -R -v -r -e -p -m -q -h -V --out-dir --jobs --force --no-reuse --recursive --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --force-voice --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --qwen-mode --optimize-instructions --enable-tn --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,11 +434,11 @@ _tts() {
                     return 0
                     ;;
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -503,6 +511,14 @@ _tts() {
                     ;;
                 --progress-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qwen-mode)
+                    COMPREPLY=($(compgen -W "commit server-commit" -- "${cur}"))
+                    return 0
+                    ;;
+                --enable-tn)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -807,7 +823,7 @@ _tts() {
             return 0
             ;;
         tts__subcmd__say)
-            opts="-f -o -v -r -e -p -m -q -h -V --file --output --append --device --timing --echo --flush-on-newline --idle-timeout --flush-after --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --force-voice --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --quiet --verbose --help --version"
+            opts="-f -o -v -r -e -p -m -q -h -V --file --output --append --device --timing --echo --flush-on-newline --idle-timeout --flush-after --voice --rate --pitch --volume --format --sample-rate --engine --profile --subtitles --model --bit-rate --seed --language --instruction --word-timestamps --phoneme-timestamps --markdown-filter --hot-fix --aigc-tag --aigc-propagator --aigc-propagate-id --force-voice --ssml --region --endpoint --workspace --connect-timeout --start-timeout --progress-timeout --qwen-mode --optimize-instructions --enable-tn --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -874,11 +890,11 @@ _tts() {
                     return 0
                     ;;
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -951,6 +967,14 @@ _tts() {
                     ;;
                 --progress-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qwen-mode)
+                    COMPREPLY=($(compgen -W "commit server-commit" -- "${cur}"))
+                    return 0
+                    ;;
+                --enable-tn)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1410,11 +1434,11 @@ _tts() {
             fi
             case "${prev}" in
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
                     return 0
                     ;;
                 --model)

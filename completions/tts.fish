@@ -30,7 +30,7 @@ complete -c tts -n "__fish_tts_needs_command" -s h -l help -d 'Print help'
 complete -c tts -n "__fish_tts_needs_command" -s V -l version -d 'Print version'
 complete -c tts -n "__fish_tts_needs_command" -f -a "say" -d 'Speak text from arguments, files or stdin'
 complete -c tts -n "__fish_tts_needs_command" -f -a "convert" -d 'Convert text files to audio files, several at once, with progress'
-complete -c tts -n "__fish_tts_needs_command" -f -a "serve" -d 'Serve the CosyVoice WebSocket protocol, spoken by the offline engine'
+complete -c tts -n "__fish_tts_needs_command" -f -a "serve" -d 'Serve the CosyVoice and Qwen-TTS-Realtime WebSocket protocols, spoken by the offline engine'
 complete -c tts -n "__fish_tts_needs_command" -f -a "voices" -d 'List voices: the service\'s catalog, or the offline engine\'s'
 complete -c tts -n "__fish_tts_needs_command" -f -a "devices" -d 'List audio output devices; --device takes a name or a number from this list'
 complete -c tts -n "__fish_tts_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
@@ -54,17 +54,18 @@ wav\t'WAV, 16-bit mono'
 mp3\t'MP3'
 opus\t'Ogg Opus'"
 complete -c tts -n "__fish_tts_using_subcommand say" -l sample-rate -d 'Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine\'s]' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -s e -l engine -d 'Engine: auto is cosyvoice when an API key is configured, else the offline engine [default: auto]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
+complete -c tts -n "__fish_tts_using_subcommand say" -s e -l engine -d 'Engine: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine [default: auto]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
 local\t'The embedded espeak-ng engine: no network, no key'
-cosyvoice\t'The DashScope CosyVoice service'"
+cosyvoice\t'The DashScope CosyVoice service'
+qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'"
 complete -c tts -n "__fish_tts_using_subcommand say" -s p -l profile -d 'Use the settings of [profile.NAME] in the config file' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l subtitles -d 'Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
 vtt\t'WebVTT (.vtt)'"
 complete -c tts -n "__fish_tts_using_subcommand say" -s m -l model -d 'Model [default: cosyvoice-v3-flash]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l bit-rate -d 'Bit rate in kbps of an Opus file, 6 to 510 [default: 32], or with the offline engine of an MP3 file, 8 to 320 [default: by sample rate]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l seed -d 'Random seed, 0 to 65535 [default: 0]' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -l language -d 'Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -l instruction -d 'A style instruction, 100 characters at most (v3 models)' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -l language -d 'Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi (Qwen: auto, zh, en, de, it, pt, es, ja, ko, fr, ru)' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -l instruction -d 'A style instruction: 100 characters at most (CosyVoice v3 models), or 1600 for qwen3-tts-instruct-flash-realtime' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l hot-fix -d 'Pronunciation and replacement tables, a JSON file: {"pronunciation": [{"草地": "cao3 di4"}], "replace": [{"草地": "草弟"}]}' -r -F
 complete -c tts -n "__fish_tts_using_subcommand say" -l aigc-propagator -d 'AIGC propagator name' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l aigc-propagate-id -d 'AIGC propagation id' -r
@@ -75,6 +76,10 @@ complete -c tts -n "__fish_tts_using_subcommand say" -l workspace -d 'DashScope 
 complete -c tts -n "__fish_tts_using_subcommand say" -l connect-timeout -d 'Seconds to connect [default: 5]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l start-timeout -d 'Seconds for the service to start a task [default: 10]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l progress-timeout -d 'Seconds of silence from the service before giving up, once all text is sent [default: 60]' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -l qwen-mode -d 'Who starts speech: commit (tts commits each sentence) or server-commit (the service decides) [default: commit]' -r -f -a "commit\t'One commit per sentence: speech starts as each sentence is complete'
+server-commit\t'The service decides when to speak what was appended'"
+complete -c tts -n "__fish_tts_using_subcommand say" -l enable-tn -d 'Text normalisation (numbers, dates read out) on or off [default: the service\'s]' -r -f -a "true\t''
+false\t''"
 complete -c tts -n "__fish_tts_using_subcommand say" -l append -d 'Add to the end of the -o file instead of replacing it'
 complete -c tts -n "__fish_tts_using_subcommand say" -l timing -d 'Print when the engine was ready, the first audio played and the end, on stderr'
 complete -c tts -n "__fish_tts_using_subcommand say" -l echo -d 'Print each sentence on stdout as it starts playing'
@@ -85,6 +90,7 @@ complete -c tts -n "__fish_tts_using_subcommand say" -l markdown-filter -d 'Stri
 complete -c tts -n "__fish_tts_using_subcommand say" -l aigc-tag -d 'Add the AIGC watermark tag'
 complete -c tts -n "__fish_tts_using_subcommand say" -l force-voice -d 'Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)'
 complete -c tts -n "__fish_tts_using_subcommand say" -l ssml -d 'The text is SSML (one message; not with streaming stdin)'
+complete -c tts -n "__fish_tts_using_subcommand say" -l optimize-instructions -d 'Let the service refine --instruction (qwen3-tts-instruct-flash-realtime)'
 complete -c tts -n "__fish_tts_using_subcommand say" -s q -l quiet -d 'Print only errors: no notices or progress'
 complete -c tts -n "__fish_tts_using_subcommand say" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
 complete -c tts -n "__fish_tts_using_subcommand say" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -100,17 +106,18 @@ wav\t'WAV, 16-bit mono'
 mp3\t'MP3'
 opus\t'Ogg Opus'"
 complete -c tts -n "__fish_tts_using_subcommand convert" -l sample-rate -d 'Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine\'s]' -r
-complete -c tts -n "__fish_tts_using_subcommand convert" -s e -l engine -d 'Engine: auto is cosyvoice when an API key is configured, else the offline engine [default: auto]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
+complete -c tts -n "__fish_tts_using_subcommand convert" -s e -l engine -d 'Engine: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine [default: auto]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
 local\t'The embedded espeak-ng engine: no network, no key'
-cosyvoice\t'The DashScope CosyVoice service'"
+cosyvoice\t'The DashScope CosyVoice service'
+qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'"
 complete -c tts -n "__fish_tts_using_subcommand convert" -s p -l profile -d 'Use the settings of [profile.NAME] in the config file' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l subtitles -d 'Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
 vtt\t'WebVTT (.vtt)'"
 complete -c tts -n "__fish_tts_using_subcommand convert" -s m -l model -d 'Model [default: cosyvoice-v3-flash]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l bit-rate -d 'Bit rate in kbps of an Opus file, 6 to 510 [default: 32], or with the offline engine of an MP3 file, 8 to 320 [default: by sample rate]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l seed -d 'Random seed, 0 to 65535 [default: 0]' -r
-complete -c tts -n "__fish_tts_using_subcommand convert" -l language -d 'Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi' -r
-complete -c tts -n "__fish_tts_using_subcommand convert" -l instruction -d 'A style instruction, 100 characters at most (v3 models)' -r
+complete -c tts -n "__fish_tts_using_subcommand convert" -l language -d 'Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi (Qwen: auto, zh, en, de, it, pt, es, ja, ko, fr, ru)' -r
+complete -c tts -n "__fish_tts_using_subcommand convert" -l instruction -d 'A style instruction: 100 characters at most (CosyVoice v3 models), or 1600 for qwen3-tts-instruct-flash-realtime' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l hot-fix -d 'Pronunciation and replacement tables, a JSON file: {"pronunciation": [{"草地": "cao3 di4"}], "replace": [{"草地": "草弟"}]}' -r -F
 complete -c tts -n "__fish_tts_using_subcommand convert" -l aigc-propagator -d 'AIGC propagator name' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l aigc-propagate-id -d 'AIGC propagation id' -r
@@ -121,6 +128,10 @@ complete -c tts -n "__fish_tts_using_subcommand convert" -l workspace -d 'DashSc
 complete -c tts -n "__fish_tts_using_subcommand convert" -l connect-timeout -d 'Seconds to connect [default: 5]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l start-timeout -d 'Seconds for the service to start a task [default: 10]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l progress-timeout -d 'Seconds of silence from the service before giving up, once all text is sent [default: 60]' -r
+complete -c tts -n "__fish_tts_using_subcommand convert" -l qwen-mode -d 'Who starts speech: commit (tts commits each sentence) or server-commit (the service decides) [default: commit]' -r -f -a "commit\t'One commit per sentence: speech starts as each sentence is complete'
+server-commit\t'The service decides when to speak what was appended'"
+complete -c tts -n "__fish_tts_using_subcommand convert" -l enable-tn -d 'Text normalisation (numbers, dates read out) on or off [default: the service\'s]' -r -f -a "true\t''
+false\t''"
 complete -c tts -n "__fish_tts_using_subcommand convert" -l force -d 'Convert again even when an output is complete and newer than its input'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l no-reuse -d 'Open a new connection for every file (to measure what reuse saves)'
 complete -c tts -n "__fish_tts_using_subcommand convert" -s R -l recursive -d 'Also take the text files in each directory\'s subdirectories (mirrored in -d DIR)'
@@ -130,6 +141,7 @@ complete -c tts -n "__fish_tts_using_subcommand convert" -l markdown-filter -d '
 complete -c tts -n "__fish_tts_using_subcommand convert" -l aigc-tag -d 'Add the AIGC watermark tag'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l force-voice -d 'Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l ssml -d 'The text is SSML (one message; not with streaming stdin)'
+complete -c tts -n "__fish_tts_using_subcommand convert" -l optimize-instructions -d 'Let the service refine --instruction (qwen3-tts-instruct-flash-realtime)'
 complete -c tts -n "__fish_tts_using_subcommand convert" -s q -l quiet -d 'Print only errors: no notices or progress'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
 complete -c tts -n "__fish_tts_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -148,9 +160,10 @@ complete -c tts -n "__fish_tts_using_subcommand serve" -s q -l quiet -d 'Print o
 complete -c tts -n "__fish_tts_using_subcommand serve" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
 complete -c tts -n "__fish_tts_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c tts -n "__fish_tts_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c tts -n "__fish_tts_using_subcommand voices" -s e -l engine -d 'Whose voices: the CosyVoice catalog or the offline engine\'s [default: cosyvoice]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
+complete -c tts -n "__fish_tts_using_subcommand voices" -s e -l engine -d 'Whose voices: the service\'s catalog (CosyVoice and Qwen; qwen alone lists qwen3-tts-flash-realtime\'s) or the offline engine\'s [default: cosyvoice]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
 local\t'The embedded espeak-ng engine: no network, no key'
-cosyvoice\t'The DashScope CosyVoice service'"
+cosyvoice\t'The DashScope CosyVoice service'
+qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'"
 complete -c tts -n "__fish_tts_using_subcommand voices" -s m -l model -d 'Only voices that work with MODEL (cosyvoice-v3-flash, ...)' -r
 complete -c tts -n "__fish_tts_using_subcommand voices" -s l -l language -d 'Only voices speaking LANG (a prefix: zh, en, en-GB, ja, ...)' -r
 complete -c tts -n "__fish_tts_using_subcommand voices" -s g -l gender -d 'Only female or male voices' -r
@@ -288,17 +301,18 @@ wav\t'WAV, 16-bit mono'
 mp3\t'MP3'
 opus\t'Ogg Opus'"
 complete -c tts -n "__fish_tts_using_subcommand chat" -l sample-rate -d 'Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine\'s]' -r
-complete -c tts -n "__fish_tts_using_subcommand chat" -s e -l engine -d 'Engine: auto is cosyvoice when an API key is configured, else the offline engine [default: auto]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
+complete -c tts -n "__fish_tts_using_subcommand chat" -s e -l engine -d 'Engine: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine [default: auto]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
 local\t'The embedded espeak-ng engine: no network, no key'
-cosyvoice\t'The DashScope CosyVoice service'"
+cosyvoice\t'The DashScope CosyVoice service'
+qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'"
 complete -c tts -n "__fish_tts_using_subcommand chat" -s p -l profile -d 'Use the settings of [profile.NAME] in the config file' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l subtitles -d 'Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
 vtt\t'WebVTT (.vtt)'"
 complete -c tts -n "__fish_tts_using_subcommand chat" -s m -l model -d 'Model [default: cosyvoice-v3-flash]' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l bit-rate -d 'Bit rate in kbps of an Opus file, 6 to 510 [default: 32], or with the offline engine of an MP3 file, 8 to 320 [default: by sample rate]' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l seed -d 'Random seed, 0 to 65535 [default: 0]' -r
-complete -c tts -n "__fish_tts_using_subcommand chat" -l language -d 'Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi' -r
-complete -c tts -n "__fish_tts_using_subcommand chat" -l instruction -d 'A style instruction, 100 characters at most (v3 models)' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l language -d 'Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi (Qwen: auto, zh, en, de, it, pt, es, ja, ko, fr, ru)' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l instruction -d 'A style instruction: 100 characters at most (CosyVoice v3 models), or 1600 for qwen3-tts-instruct-flash-realtime' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l hot-fix -d 'Pronunciation and replacement tables, a JSON file: {"pronunciation": [{"草地": "cao3 di4"}], "replace": [{"草地": "草弟"}]}' -r -F
 complete -c tts -n "__fish_tts_using_subcommand chat" -l aigc-propagator -d 'AIGC propagator name' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l aigc-propagate-id -d 'AIGC propagation id' -r
@@ -309,6 +323,10 @@ complete -c tts -n "__fish_tts_using_subcommand chat" -l workspace -d 'DashScope
 complete -c tts -n "__fish_tts_using_subcommand chat" -l connect-timeout -d 'Seconds to connect [default: 5]' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l start-timeout -d 'Seconds for the service to start a task [default: 10]' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l progress-timeout -d 'Seconds of silence from the service before giving up, once all text is sent [default: 60]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l qwen-mode -d 'Who starts speech: commit (tts commits each sentence) or server-commit (the service decides) [default: commit]' -r -f -a "commit\t'One commit per sentence: speech starts as each sentence is complete'
+server-commit\t'The service decides when to speak what was appended'"
+complete -c tts -n "__fish_tts_using_subcommand chat" -l enable-tn -d 'Text normalisation (numbers, dates read out) on or off [default: the service\'s]' -r -f -a "true\t''
+false\t''"
 complete -c tts -n "__fish_tts_using_subcommand chat" -l llm-model -d 'The chat model [default: qwen3.5-flash]' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l system -d 'A system message that opens the conversation' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l llm-endpoint -d 'An OpenAI-compatible API base (…/v1) [default: the service\'s compatible-mode endpoint of the region, with the DashScope key]' -r
@@ -324,6 +342,7 @@ complete -c tts -n "__fish_tts_using_subcommand chat" -l markdown-filter -d 'Str
 complete -c tts -n "__fish_tts_using_subcommand chat" -l aigc-tag -d 'Add the AIGC watermark tag'
 complete -c tts -n "__fish_tts_using_subcommand chat" -l force-voice -d 'Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)'
 complete -c tts -n "__fish_tts_using_subcommand chat" -l ssml -d 'The text is SSML (one message; not with streaming stdin)'
+complete -c tts -n "__fish_tts_using_subcommand chat" -l optimize-instructions -d 'Let the service refine --instruction (qwen3-tts-instruct-flash-realtime)'
 complete -c tts -n "__fish_tts_using_subcommand chat" -l show-thinking -d 'Print the model\'s reasoning, dimmed (it is never spoken)'
 complete -c tts -n "__fish_tts_using_subcommand chat" -l no-markdown-filter -d 'Speak Markdown symbols as they are (by default they are filtered and code blocks announced, not read)'
 complete -c tts -n "__fish_tts_using_subcommand chat" -s q -l quiet -d 'Print only errors: no notices or progress'
@@ -332,7 +351,7 @@ complete -c tts -n "__fish_tts_using_subcommand chat" -s h -l help -d 'Print hel
 complete -c tts -n "__fish_tts_using_subcommand chat" -s V -l version -d 'Print version'
 complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "say" -d 'Speak text from arguments, files or stdin'
 complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "convert" -d 'Convert text files to audio files, several at once, with progress'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "serve" -d 'Serve the CosyVoice WebSocket protocol, spoken by the offline engine'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "serve" -d 'Serve the CosyVoice and Qwen-TTS-Realtime WebSocket protocols, spoken by the offline engine'
 complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "voices" -d 'List voices: the service\'s catalog, or the offline engine\'s'
 complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "devices" -d 'List audio output devices; --device takes a name or a number from this list'
 complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token chat help" -f -a "completions" -d 'Print the completion script for a shell'

@@ -51,12 +51,14 @@ wav\:"WAV, 16-bit mono"
 mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
-'-e+[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+'-e+[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
-'--engine=[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+'--engine=[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
@@ -65,8 +67,8 @@ vtt\:"WebVTT (.vtt)"))' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--bit-rate=[Bit rate in kbps of an Opus file, 6 to 510 \[default\: 32\], or with the offline engine of an MP3 file, 8 to 320 \[default\: by sample rate\]]:KBPS:_default' \
 '--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
-'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
-'--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
+'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi (Qwen\: auto, zh, en, de, it, pt, es, ja, ko, fr, ru)]:LANG:_default' \
+'--instruction=[A style instruction\: 100 characters at most (CosyVoice v3 models), or 1600 for qwen3-tts-instruct-flash-realtime]:TEXT:_default' \
 '--hot-fix=[Pronunciation and replacement tables, a JSON file\: {"pronunciation"\: \[{"草地"\: "cao3 di4"}\], "replace"\: \[{"草地"\: "草弟"}\]}]:FILE:_files' \
 '--aigc-propagator=[AIGC propagator name]:NAME:_default' \
 '--aigc-propagate-id=[AIGC propagation id]:ID:_default' \
@@ -77,6 +79,9 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--connect-timeout=[Seconds to connect \[default\: 5\]]:SECS:_default' \
 '--start-timeout=[Seconds for the service to start a task \[default\: 10\]]:SECS:_default' \
 '--progress-timeout=[Seconds of silence from the service before giving up, once all text is sent \[default\: 60\]]:SECS:_default' \
+'--qwen-mode=[Who starts speech\: commit (tts commits each sentence) or server-commit (the service decides) \[default\: commit\]]:MODE:((commit\:"One commit per sentence\: speech starts as each sentence is complete"
+server-commit\:"The service decides when to speak what was appended"))' \
+'--enable-tn=[Text normalisation (numbers, dates read out) on or off \[default\: the service'\''s\]]:BOOL:(true false)' \
 '--append[Add to the end of the -o file instead of replacing it]' \
 '--timing[Print when the engine was ready, the first audio played and the end, on stderr]' \
 '--echo[Print each sentence on stdout as it starts playing]' \
@@ -87,6 +92,7 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--aigc-tag[Add the AIGC watermark tag]' \
 '--force-voice[Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)]' \
 '--ssml[The text is SSML (one message; not with streaming stdin)]' \
+'--optimize-instructions[Let the service refine --instruction (qwen3-tts-instruct-flash-realtime)]' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
 '--verbose[Print what happens at each stage (device, timings, underruns)]' \
@@ -114,12 +120,14 @@ wav\:"WAV, 16-bit mono"
 mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
-'-e+[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+'-e+[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
-'--engine=[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+'--engine=[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
@@ -128,8 +136,8 @@ vtt\:"WebVTT (.vtt)"))' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--bit-rate=[Bit rate in kbps of an Opus file, 6 to 510 \[default\: 32\], or with the offline engine of an MP3 file, 8 to 320 \[default\: by sample rate\]]:KBPS:_default' \
 '--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
-'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
-'--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
+'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi (Qwen\: auto, zh, en, de, it, pt, es, ja, ko, fr, ru)]:LANG:_default' \
+'--instruction=[A style instruction\: 100 characters at most (CosyVoice v3 models), or 1600 for qwen3-tts-instruct-flash-realtime]:TEXT:_default' \
 '--hot-fix=[Pronunciation and replacement tables, a JSON file\: {"pronunciation"\: \[{"草地"\: "cao3 di4"}\], "replace"\: \[{"草地"\: "草弟"}\]}]:FILE:_files' \
 '--aigc-propagator=[AIGC propagator name]:NAME:_default' \
 '--aigc-propagate-id=[AIGC propagation id]:ID:_default' \
@@ -140,6 +148,9 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--connect-timeout=[Seconds to connect \[default\: 5\]]:SECS:_default' \
 '--start-timeout=[Seconds for the service to start a task \[default\: 10\]]:SECS:_default' \
 '--progress-timeout=[Seconds of silence from the service before giving up, once all text is sent \[default\: 60\]]:SECS:_default' \
+'--qwen-mode=[Who starts speech\: commit (tts commits each sentence) or server-commit (the service decides) \[default\: commit\]]:MODE:((commit\:"One commit per sentence\: speech starts as each sentence is complete"
+server-commit\:"The service decides when to speak what was appended"))' \
+'--enable-tn=[Text normalisation (numbers, dates read out) on or off \[default\: the service'\''s\]]:BOOL:(true false)' \
 '--force[Convert again even when an output is complete and newer than its input]' \
 '--no-reuse[Open a new connection for every file (to measure what reuse saves)]' \
 '-R[Also take the text files in each directory'\''s subdirectories (mirrored in -d DIR)]' \
@@ -150,6 +161,7 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--aigc-tag[Add the AIGC watermark tag]' \
 '--force-voice[Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)]' \
 '--ssml[The text is SSML (one message; not with streaming stdin)]' \
+'--optimize-instructions[Let the service refine --instruction (qwen3-tts-instruct-flash-realtime)]' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
 '--verbose[Print what happens at each stage (device, timings, underruns)]' \
@@ -183,12 +195,14 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (voices)
 _arguments "${_arguments_options[@]}" : \
-'-e+[Whose voices\: the CosyVoice catalog or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+'-e+[Whose voices\: the service'\''s catalog (CosyVoice and Qwen; qwen alone lists qwen3-tts-flash-realtime'\''s) or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
-'--engine=[Whose voices\: the CosyVoice catalog or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+'--engine=[Whose voices\: the service'\''s catalog (CosyVoice and Qwen; qwen alone lists qwen3-tts-flash-realtime'\''s) or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
 '-m+[Only voices that work with MODEL (cosyvoice-v3-flash, ...)]:MODEL:_default' \
 '--model=[Only voices that work with MODEL (cosyvoice-v3-flash, ...)]:MODEL:_default' \
 '-l+[Only voices speaking LANG (a prefix\: zh, en, en-GB, ja, ...)]:LANG:_default' \
@@ -481,12 +495,14 @@ wav\:"WAV, 16-bit mono"
 mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
-'-e+[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+'-e+[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
-'--engine=[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+'--engine=[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
 local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+cosyvoice\:"The DashScope CosyVoice service"
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
@@ -495,8 +511,8 @@ vtt\:"WebVTT (.vtt)"))' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--bit-rate=[Bit rate in kbps of an Opus file, 6 to 510 \[default\: 32\], or with the offline engine of an MP3 file, 8 to 320 \[default\: by sample rate\]]:KBPS:_default' \
 '--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
-'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
-'--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
+'--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi (Qwen\: auto, zh, en, de, it, pt, es, ja, ko, fr, ru)]:LANG:_default' \
+'--instruction=[A style instruction\: 100 characters at most (CosyVoice v3 models), or 1600 for qwen3-tts-instruct-flash-realtime]:TEXT:_default' \
 '--hot-fix=[Pronunciation and replacement tables, a JSON file\: {"pronunciation"\: \[{"草地"\: "cao3 di4"}\], "replace"\: \[{"草地"\: "草弟"}\]}]:FILE:_files' \
 '--aigc-propagator=[AIGC propagator name]:NAME:_default' \
 '--aigc-propagate-id=[AIGC propagation id]:ID:_default' \
@@ -507,6 +523,9 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--connect-timeout=[Seconds to connect \[default\: 5\]]:SECS:_default' \
 '--start-timeout=[Seconds for the service to start a task \[default\: 10\]]:SECS:_default' \
 '--progress-timeout=[Seconds of silence from the service before giving up, once all text is sent \[default\: 60\]]:SECS:_default' \
+'--qwen-mode=[Who starts speech\: commit (tts commits each sentence) or server-commit (the service decides) \[default\: commit\]]:MODE:((commit\:"One commit per sentence\: speech starts as each sentence is complete"
+server-commit\:"The service decides when to speak what was appended"))' \
+'--enable-tn=[Text normalisation (numbers, dates read out) on or off \[default\: the service'\''s\]]:BOOL:(true false)' \
 '--llm-model=[The chat model \[default\: qwen3.5-flash\]]:MODEL:_default' \
 '--system=[A system message that opens the conversation]:TEXT:_default' \
 '--llm-endpoint=[An OpenAI-compatible API base (…/v1) \[default\: the service'\''s compatible-mode endpoint of the region, with the DashScope key\]]:URL:_default' \
@@ -522,6 +541,7 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--aigc-tag[Add the AIGC watermark tag]' \
 '--force-voice[Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)]' \
 '--ssml[The text is SSML (one message; not with streaming stdin)]' \
+'--optimize-instructions[Let the service refine --instruction (qwen3-tts-instruct-flash-realtime)]' \
 '--show-thinking[Print the model'\''s reasoning, dimmed (it is never spoken)]' \
 '--no-markdown-filter[Speak Markdown symbols as they are (by default they are filtered and code blocks announced, not read)]' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
@@ -644,7 +664,7 @@ _tts_commands() {
     local commands; commands=(
 'say:Speak text from arguments, files or stdin' \
 'convert:Convert text files to audio files, several at once, with progress' \
-'serve:Serve the CosyVoice WebSocket protocol, spoken by the offline engine' \
+'serve:Serve the CosyVoice and Qwen-TTS-Realtime WebSocket protocols, spoken by the offline engine' \
 'voices:List voices\: the service'\''s catalog, or the offline engine'\''s' \
 'devices:List audio output devices; --device takes a name or a number from this list' \
 'completions:Print the completion script for a shell' \
@@ -687,7 +707,7 @@ _tts__subcmd__help_commands() {
     local commands; commands=(
 'say:Speak text from arguments, files or stdin' \
 'convert:Convert text files to audio files, several at once, with progress' \
-'serve:Serve the CosyVoice WebSocket protocol, spoken by the offline engine' \
+'serve:Serve the CosyVoice and Qwen-TTS-Realtime WebSocket protocols, spoken by the offline engine' \
 'voices:List voices\: the service'\''s catalog, or the offline engine'\''s' \
 'devices:List audio output devices; --device takes a name or a number from this list' \
 'completions:Print the completion script for a shell' \

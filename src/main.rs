@@ -142,6 +142,10 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
                         tts::serve::PATH
                     );
                     eprintln!(
+                        "tts: serving Qwen-TTS-Realtime on ws://{addr}{}?model=MODEL",
+                        tts::serve::qwen::PATH
+                    );
+                    eprintln!(
                         "tts: serving custom voices, uploads and tokens on http://{addr}/api/v1"
                     );
                     eprintln!("tts: serving the OpenAI speech API on http://{addr}/v1");
@@ -216,8 +220,12 @@ fn run_convert(
             clock(seconds),
             summary.wall.as_secs_f64(),
             match (&config.speech.engine, summary.engines_started) {
-                (EngineConfig::CosyVoice(_), 1) => " over 1 connection".to_owned(),
-                (EngineConfig::CosyVoice(_), n) if n > 1 => format!(" over {n} connections"),
+                (EngineConfig::CosyVoice(_) | EngineConfig::Qwen(_), 1) => {
+                    " over 1 connection".to_owned()
+                }
+                (EngineConfig::CosyVoice(_) | EngineConfig::Qwen(_), n) if n > 1 => {
+                    format!(" over {n} connections")
+                }
                 _ => String::new(),
             }
         );
@@ -413,11 +421,20 @@ fn timing_line(outcome: &pipeline::SayOutcome, started: Instant) -> String {
     }
     if !stats.task_ids.is_empty() {
         parts.push(format!(
-            "{} bytes, {} characters billed, task {}",
+            "{} bytes, {} characters billed, {} {}",
             stats.bytes,
             stats.characters,
+            // Qwen-TTS-Realtime runs sessions of responses; CosyVoice runs tasks.
+            if stats.response_ids.is_empty() {
+                "task"
+            } else {
+                "session"
+            },
             stats.task_ids.join(" ")
         ));
+    }
+    if !stats.response_ids.is_empty() {
+        parts.push(format!("response {}", stats.response_ids.join(" ")));
     }
     if let Some(kb) = peak_memory_kb() {
         #[allow(clippy::cast_precision_loss, reason = "kilobytes of a process")]

@@ -15,7 +15,7 @@ use crate::audio::{AudioFormat, PcmBytes, SUPPORTED_RATES, SampleRate};
 use crate::cancel::CancelToken;
 use crate::cli::config::{EngineConfig, FeedOptions, SayConfig, SinkConfig};
 use crate::cli::remote::OPUS_RATES;
-use crate::engine::{EngineEvent, EngineStats, FragmentSender, Synthesis, cosyvoice, local};
+use crate::engine::{EngineEvent, EngineStats, FragmentSender, Synthesis, cosyvoice, local, qwen};
 use crate::output::decoded::DecodingPlayer;
 use crate::output::device::{Device, Player};
 use crate::output::file::{FileSink, Target};
@@ -101,11 +101,14 @@ pub fn say_from(
 
     let device = device.wait()?;
     let rate = synthesis.sample_rate();
-    let encoded = matches!(config.engine, EngineConfig::CosyVoice(_));
+    let encoded = config.engine.is_remote();
     // What the service sends: PCM, unless playback asked for another format.
     let wire = match &config.engine {
         EngineConfig::CosyVoice(remote) => {
             AudioFormat::from_name(&remote.session.parameters.format).unwrap_or(AudioFormat::Mp3)
+        }
+        EngineConfig::Qwen(qwen) => {
+            AudioFormat::from_name(&qwen.options.config.response_format).unwrap_or(AudioFormat::Pcm)
         }
         EngineConfig::Local(_) => AudioFormat::Pcm,
     };
@@ -192,6 +195,14 @@ pub fn say_from(
                 Ok(())
             }
             Ok(event @ (EngineEvent::TaskStarted | EngineEvent::Words(_))) => {
+                if matches!(event, EngineEvent::TaskStarted) {
+                    // A new task's (or response's) audio is a new stream: a WAV header again,
+                    // a new Ogg stream; it joins what came before.
+                    sink.next_stream();
+                    if let Some(framer) = wav_body.as_mut() {
+                        framer.next_stream();
+                    }
+                }
                 if let Some(subtitles) = subtitles.as_mut() {
                     subtitles.timing(&event, sink.position().unwrap_or_default());
                 }
@@ -330,6 +341,25 @@ fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, 
                 .context("the sample rate is 0 Hz")?;
             let synthesis = cosyvoice::start(session, rate, cancel.clone())?;
             Ok((synthesis, Opening::Open(None)))
+        }
+        EngineConfig::Qwen(config) => {
+            let device = open_device().transpose()?;
+            let mut options = config.options.clone();
+            if let Some(device) = &device {
+                // PCM at the device's rate when the model offers it: no resampling.
+                let rate = device.device_rate();
+                if config.family != crate::dashscope::qwen::Family::Legacy {
+                    options.config.sample_rate = if crate::dashscope::qwen::RATES.contains(&rate) {
+                        rate
+                    } else {
+                        48_000
+                    };
+                }
+            }
+            let rate =
+                SampleRate::new(options.config.sample_rate).context("the sample rate is 0 Hz")?;
+            let synthesis = qwen::start(options, rate, cancel.clone())?;
+            Ok((synthesis, Opening::Open(device.map(Box::new))))
         }
     }
 }

@@ -27,7 +27,8 @@ const TOP_EXAMPLES: &str = "\
 Without a verb, tts speaks: `tts \"Hello\"` is `tts say \"Hello\"`, and `echo hi | tts` speaks
 standard input (to speak a verb's name, write `tts say convert`).";
 
-/// Text to speech in the terminal: CosyVoice voices, or an embedded offline engine.
+/// Text to speech in the terminal: CosyVoice and Qwen-TTS-Realtime voices, or an embedded offline
+/// engine.
 #[derive(Debug, Parser)]
 #[command(
     name = "tts",
@@ -93,7 +94,7 @@ pub enum Command {
     /// Convert text files to audio files, several at once, with progress.
     #[command(after_help = CONVERT_EXAMPLES)]
     Convert(Box<ConvertArgs>),
-    /// Serve the CosyVoice WebSocket protocol, spoken by the offline engine.
+    /// Serve the CosyVoice and Qwen-TTS-Realtime WebSocket protocols, spoken by the offline engine.
     Serve(ServeArgs),
     /// List voices: the service's catalog, or the offline engine's.
     Voices(VoicesArgs),
@@ -336,7 +337,8 @@ pub struct TokenArgs {
 /// `tts voices`.
 #[derive(Debug, clap::Args)]
 pub struct VoicesArgs {
-    /// Whose voices: the CosyVoice catalog or the offline engine's [default: cosyvoice].
+    /// Whose voices: the service's catalog (CosyVoice and Qwen; qwen alone lists
+    /// qwen3-tts-flash-realtime's) or the offline engine's [default: cosyvoice].
     #[arg(short, long, value_enum, value_name = "ENGINE")]
     pub engine: Option<EngineArg>,
     /// Only voices that work with MODEL (cosyvoice-v3-flash, ...).
@@ -483,7 +485,8 @@ pub struct SynthesisArgs {
     /// Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine's].
     #[arg(long, value_name = "HZ", allow_negative_numbers = true)]
     pub sample_rate: Option<i64>,
-    /// Engine: auto is cosyvoice when an API key is configured, else the offline engine [default: auto].
+    /// Engine: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen
+    /// realtime model), else the offline engine [default: auto].
     #[arg(short, long, value_enum)]
     pub engine: Option<EngineArg>,
     /// Use the settings of [profile.NAME] in the config file.
@@ -494,6 +497,34 @@ pub struct SynthesisArgs {
     pub subtitles: Option<SubtitlesArg>,
     #[command(flatten)]
     pub cosyvoice: CosyVoiceArgs,
+    #[command(flatten)]
+    pub qwen: QwenArgs,
+}
+
+/// The Qwen-TTS-Realtime engine's own options (-m, -v, -r, --pitch, --volume, --language,
+/// --instruction, --bit-rate, --endpoint and the timeouts apply too).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Qwen-TTS-Realtime engine (-e qwen, or -m qwen3-tts-flash-realtime)")]
+pub struct QwenArgs {
+    /// Who starts speech: commit (tts commits each sentence) or server-commit (the service
+    /// decides) [default: commit].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub qwen_mode: Option<QwenModeArg>,
+    /// Let the service refine --instruction (qwen3-tts-instruct-flash-realtime).
+    #[arg(long)]
+    pub optimize_instructions: bool,
+    /// Text normalisation (numbers, dates read out) on or off [default: the service's].
+    #[arg(long, value_name = "BOOL")]
+    pub enable_tn: Option<bool>,
+}
+
+/// `--qwen-mode` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QwenModeArg {
+    /// One commit per sentence: speech starts as each sentence is complete.
+    Commit,
+    /// The service decides when to speak what was appended.
+    ServerCommit,
 }
 
 /// `tts convert`.
@@ -536,10 +567,12 @@ pub struct CosyVoiceArgs {
     /// Random seed, 0 to 65535 [default: 0].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub seed: Option<i64>,
-    /// Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi.
+    /// Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi (Qwen: auto, zh,
+    /// en, de, it, pt, es, ja, ko, fr, ru).
     #[arg(long, value_name = "LANG")]
     pub language: Option<String>,
-    /// A style instruction, 100 characters at most (v3 models).
+    /// A style instruction: 100 characters at most (CosyVoice v3 models), or 1600 for
+    /// qwen3-tts-instruct-flash-realtime.
     #[arg(long, value_name = "TEXT")]
     pub instruction: Option<String>,
     /// Ask for word begin and end times.
@@ -632,6 +665,8 @@ pub enum EngineArg {
     Local,
     /// The DashScope CosyVoice service.
     Cosyvoice,
+    /// DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model).
+    Qwen,
 }
 
 #[cfg(test)]

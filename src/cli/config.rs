@@ -110,6 +110,15 @@ pub enum EngineConfig {
     Local(LocalParams),
     /// The DashScope CosyVoice service.
     CosyVoice(Box<RemoteConfig>),
+    /// DashScope Qwen-TTS-Realtime.
+    Qwen(Box<super::qwen::QwenConfig>),
+}
+
+impl EngineConfig {
+    /// Whether the engine is a service, sending encoded audio.
+    pub fn is_remote(&self) -> bool {
+        !matches!(self, Self::Local(_))
+    }
 }
 
 /// Where audio goes.
@@ -402,6 +411,14 @@ pub enum ConfigError {
     /// `--ssml` with the offline engine.
     #[error("--ssml needs the cosyvoice engine (--engine cosyvoice and an API key)")]
     SsmlNeedsCosyVoice,
+    /// A Qwen-TTS-Realtime model, voice or option that does not fit.
+    #[error("{what}; {fix}")]
+    QwenUnsupported {
+        /// What is wrong.
+        what: String,
+        /// How to fix it.
+        fix: String,
+    },
     /// `tts convert -`.
     #[error("tts convert takes files; to speak standard input use tts say (or tts say -o FILE)")]
     ConvertStdin,
@@ -452,13 +469,15 @@ pub enum ConfigError {
     },
     /// A flag that the engine of this run would not honour.
     #[error(
-        "{flag} is honoured by the {engine} engine only, and this run speaks with the offline engine; drop {flag}, or use -e {engine} (with an API key)"
+        "{flag} is honoured by the {engine} engine only, and this run speaks with the {speaking} engine; drop {flag}, or use -e {engine} (with an API key)"
     )]
     OtherEngine {
         /// The flag.
         flag: &'static str,
         /// The engine that honours it.
         engine: &'static str,
+        /// The engine this run speaks with.
+        speaking: &'static str,
     },
     /// `--bit-rate` for a format without one.
     #[error(
@@ -526,10 +545,22 @@ impl Config {
                 if say.synthesis.voice.as_deref() == Some("?") {
                     // The macOS `say -v '?'` habit: list the voices of the engine that would speak.
                     let prepared = with_settings(&mut say, env, false)?;
+                    let qwen = say.synthesis.engine == Some(EngineArg::Qwen);
                     CommandConfig::Voices(VoicesOptions {
-                        // `-e cosyvoice` lists the catalog even without a key.
+                        // `-e cosyvoice` (or `-e qwen`) lists the catalog even without a key.
                         local: prepared.engine == EngineKind::Local
-                            && say.synthesis.engine != Some(EngineArg::Cosyvoice),
+                            && !matches!(
+                                say.synthesis.engine,
+                                Some(EngineArg::Cosyvoice | EngineArg::Qwen)
+                            ),
+                        // The Qwen engine's voices: those of its model.
+                        model: qwen.then(|| {
+                            say.synthesis
+                                .cosyvoice
+                                .model
+                                .clone()
+                                .unwrap_or_else(|| crate::dashscope::qwen::DEFAULT_MODEL.to_owned())
+                        }),
                         ..VoicesOptions::default()
                     })
                 } else {
@@ -559,7 +590,11 @@ impl Config {
             }
             Command::Voices(voices) => CommandConfig::Voices(VoicesOptions {
                 local: voices.engine == Some(EngineArg::Local),
-                model: voices.model,
+                // `-e qwen` alone lists the default Qwen model's voices.
+                model: voices.model.or_else(|| {
+                    (voices.engine == Some(EngineArg::Qwen))
+                        .then(|| crate::dashscope::qwen::DEFAULT_MODEL.to_owned())
+                }),
                 language: voices.language,
                 gender: voices.gender,
                 search: voices.search,
@@ -614,22 +649,26 @@ pub(super) fn with_settings(
         Some(engine) => engine,
         None => settings::engine_setting(&file, profile, &environment)?.unwrap_or(EngineArg::Auto),
     };
+    let engine_arg = qwen_by_model(engine_arg, say.synthesis.cosyvoice.model.as_deref())?;
     say.synthesis.engine = Some(engine_arg);
     let credentials = match engine_arg {
         EngineArg::Local => None,
-        EngineArg::Auto | EngineArg::Cosyvoice => credentials::find(env, &file)?,
+        EngineArg::Auto | EngineArg::Cosyvoice | EngineArg::Qwen => credentials::find(env, &file)?,
     };
-    if need_key && engine_arg == EngineArg::Cosyvoice && credentials.is_none() {
+    if need_key
+        && matches!(engine_arg, EngineArg::Cosyvoice | EngineArg::Qwen)
+        && credentials.is_none()
+    {
         let config = env
             .config_file
             .as_ref()
             .map_or_else(|| "the config file".into(), |p| p.display().to_string());
         return Err(ConfigError::NoApiKey { config });
     }
-    let engine = if credentials.is_some() {
-        EngineKind::CosyVoice
-    } else {
-        EngineKind::Local
+    let engine = match (credentials.is_some(), engine_arg) {
+        (false, _) => EngineKind::Local,
+        (true, EngineArg::Qwen) => EngineKind::Qwen,
+        (true, _) => EngineKind::CosyVoice,
     };
     if need_key {
         refuse_unfit_flags(say, engine)?;
@@ -654,18 +693,37 @@ pub(super) fn with_settings(
     })
 }
 
+/// A Qwen model chooses its engine (`auto`); a model of the other engine is refused.
+fn qwen_by_model(engine: EngineArg, model: Option<&str>) -> Result<EngineArg, ConfigError> {
+    let qwen_model = model.is_some_and(crate::dashscope::qwen::looks_like_model);
+    match (engine, qwen_model) {
+        (EngineArg::Auto, true) => Ok(EngineArg::Qwen),
+        (EngineArg::Cosyvoice, true) => Err(ConfigError::QwenUnsupported {
+            what: format!(
+                "-m {} is a Qwen-TTS-Realtime model, not a CosyVoice one",
+                model.unwrap_or_default()
+            ),
+            fix: "use -e qwen (or drop -e)".into(),
+        }),
+        (EngineArg::Qwen, false) if model.is_some() => Err(ConfigError::QwenUnsupported {
+            what: format!(
+                "-e qwen needs a Qwen-TTS-Realtime model, not {}",
+                model.unwrap_or_default()
+            ),
+            fix: "use -m qwen3-tts-flash-realtime (or drop -m)".into(),
+        }),
+        _ => Ok(engine),
+    }
+}
+
 /// A flag the engine would not honour is refused, naming the engine that would, before any
 /// default is filled in (a default that does not fit is skipped instead).
 fn refuse_unfit_flags(say: &SayArgs, engine: EngineKind) -> Result<(), ConfigError> {
-    if engine != EngineKind::Local {
-        return Ok(());
-    }
     let c = &say.synthesis.cosyvoice;
-    let given = [
-        ("--model", c.model.is_some()),
+    let q = &say.synthesis.qwen;
+    // Flags of the CosyVoice engine alone.
+    let cosyvoice_only = [
         ("--seed", c.seed.is_some()),
-        ("--language", c.language.is_some()),
-        ("--instruction", c.instruction.is_some()),
         ("--word-timestamps", c.word_timestamps),
         ("--phoneme-timestamps", c.phoneme_timestamps),
         ("--hot-fix", c.hot_fix.is_some()),
@@ -673,6 +731,12 @@ fn refuse_unfit_flags(say: &SayArgs, engine: EngineKind) -> Result<(), ConfigErr
         ("--aigc-propagator", c.aigc_propagator.is_some()),
         ("--aigc-propagate-id", c.aigc_propagate_id.is_some()),
         ("--force-voice", c.force_voice),
+    ];
+    // Flags of both service engines.
+    let service = [
+        ("--model", c.model.is_some()),
+        ("--language", c.language.is_some()),
+        ("--instruction", c.instruction.is_some()),
         ("--region", c.region.is_some()),
         ("--endpoint", c.endpoint.is_some()),
         ("--workspace", c.workspace.is_some()),
@@ -681,13 +745,30 @@ fn refuse_unfit_flags(say: &SayArgs, engine: EngineKind) -> Result<(), ConfigErr
         ("--progress-timeout", c.progress_timeout.is_some()),
         ("--idle-timeout", say.idle_timeout.is_some()),
     ];
-    match given.iter().find(|(_, given)| *given) {
-        Some((flag, _)) => Err(ConfigError::OtherEngine {
-            flag,
-            engine: "cosyvoice",
-        }),
-        None => Ok(()),
+    let qwen_only = [
+        ("--qwen-mode", q.qwen_mode.is_some()),
+        ("--enable-tn", q.enable_tn.is_some()),
+        ("--optimize-instructions", q.optimize_instructions),
+    ];
+    let refused: Vec<(&[(&'static str, bool)], &'static str)> = match engine {
+        EngineKind::Local => vec![
+            (&cosyvoice_only, "cosyvoice"),
+            (&service, "cosyvoice"),
+            (&qwen_only, "qwen"),
+        ],
+        EngineKind::CosyVoice => vec![(&qwen_only, "qwen")],
+        EngineKind::Qwen => vec![(&cosyvoice_only, "cosyvoice")],
+    };
+    for (flags, other) in refused {
+        if let Some((flag, _)) = flags.iter().find(|(_, given)| *given) {
+            return Err(ConfigError::OtherEngine {
+                flag,
+                engine: other,
+                speaking: engine.name(),
+            });
+        }
     }
+    Ok(())
 }
 
 fn say_config(
@@ -777,6 +858,25 @@ pub(super) fn speech_config(
             pitch: pitch as f32,
             volume,
         }),
+        Some(credentials) if kind == EngineKind::Qwen => {
+            let file = match &sink {
+                SinkConfig::File(file) => Some(FileFormat {
+                    format: file.format,
+                    sample_rate: file.sample_rate,
+                }),
+                SinkConfig::Device(_) => None,
+            };
+            let model = args
+                .synthesis
+                .cosyvoice
+                .model
+                .clone()
+                .unwrap_or_else(|| crate::dashscope::qwen::DEFAULT_MODEL.into());
+            let config =
+                super::qwen::qwen_config(&args.synthesis, &model, file.as_ref(), credentials, env)?;
+            crate::voice::rules::check_say(&config.options.config.voice, &model)?;
+            EngineConfig::Qwen(Box::new(config))
+        }
         Some(credentials) => {
             if args.synthesis.cosyvoice.ssml {
                 let text = inputs.iter().find_map(|i| match i {
@@ -863,8 +963,9 @@ pub(super) fn speech_config(
         echo: args.echo,
         subtitles,
         flush_on_newline: args.flush_on_newline,
+        // The CosyVoice service filters Markdown itself; for the others tts does.
         markdown: args.synthesis.cosyvoice.markdown_filter
-            && matches!(engine, EngineConfig::Local(_)),
+            && !matches!(engine, EngineConfig::CosyVoice(_)),
         idle,
         keep_lines: args.synthesis.cosyvoice.markdown_filter
             && matches!(engine, EngineConfig::CosyVoice(_)),
@@ -1080,6 +1181,12 @@ fn default_rate(
         ));
         return Ok(());
     }
+    if engine == EngineKind::Qwen && !crate::dashscope::qwen::RATES.contains(&rate.get()) {
+        notices.push(format!(
+            "skipping the setting sample_rate = {hz}: Qwen-TTS-Realtime sends 8000, 16000, 24000 or 48000 Hz"
+        ));
+        return Ok(());
+    }
     options.sample_rate = Some(rate);
     Ok(())
 }
@@ -1095,7 +1202,7 @@ fn bit_rate(
 ) -> Result<Option<u32>, ConfigError> {
     let flag = args.synthesis.cosyvoice.bit_rate;
     let takes = match engine {
-        EngineKind::CosyVoice => options.format == AudioFormat::Opus,
+        EngineKind::CosyVoice | EngineKind::Qwen => options.format == AudioFormat::Opus,
         EngineKind::Local => matches!(options.format, AudioFormat::Opus | AudioFormat::Mp3),
     };
     let kbps = match (flag, defaults.bit_rate) {
@@ -1103,7 +1210,7 @@ fn bit_rate(
         (None, Some(kbps)) if takes => kbps,
         (None, _) => return Ok(None),
     };
-    if engine == EngineKind::CosyVoice {
+    if engine != EngineKind::Local {
         // Checked with the rest of the request.
         args.synthesis.cosyvoice.bit_rate = Some(kbps);
         return Ok(None);

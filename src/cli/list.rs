@@ -26,14 +26,14 @@ pub struct VoicesOptions {
 /// The catalog voices that pass the filters.
 pub fn catalog_voices(options: &VoicesOptions) -> Vec<&'static Voice> {
     let lower = |s: &str| s.to_lowercase();
+    // A dated Qwen snapshot lists the voices of its alias.
+    let model = options
+        .model
+        .as_deref()
+        .map(|m| crate::dashscope::qwen::catalog_model(m).unwrap_or(m));
     catalog::voices()
         .iter()
-        .filter(|v| {
-            options
-                .model
-                .as_deref()
-                .is_none_or(|m| v.models.iter().any(|vm| vm.eq_ignore_ascii_case(m)))
-        })
+        .filter(|v| model.is_none_or(|m| v.models.iter().any(|vm| vm.eq_ignore_ascii_case(m))))
         .filter(|v| {
             options.language.as_deref().is_none_or(|l| {
                 v.languages

@@ -7,6 +7,7 @@ pub mod config;
 pub mod credentials;
 pub mod generate;
 pub mod list;
+pub mod qwen;
 pub mod remote;
 pub mod settings;
 pub mod voice;

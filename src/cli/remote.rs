@@ -119,7 +119,10 @@ pub fn remote_config(
         instruction: args.instruction.clone(),
         language_hints: args.language.clone().map(|l| vec![l]),
     };
-    let url = endpoint(args, env)?;
+    let url = crate::dashscope::endpoints::websocket_url(
+        &endpoint(args, env, INTL_URL, CN_URL)?,
+        crate::dashscope::endpoints::INFERENCE_PATH,
+    );
     let timeouts = Timeouts {
         connect: seconds(
             "--connect-timeout",
@@ -233,13 +236,21 @@ fn read_hot_fix(path: &Path) -> Result<HotFix, ConfigError> {
     Ok(hot_fix)
 }
 
-fn endpoint(args: &CosyVoiceArgs, env: &Environment) -> Result<String, ConfigError> {
+/// The endpoint asked for (`--endpoint`, `--region`, `DASHSCOPE_WEBSOCKET_BASE_URL`, else
+/// `intl`), checked: `wss://`, or `ws://` on loopback. A bare `ws://HOST:PORT` is fine: each
+/// engine adds its path (`dashscope::endpoints`).
+pub(super) fn endpoint(
+    args: &CosyVoiceArgs,
+    env: &Environment,
+    intl: &str,
+    cn: &str,
+) -> Result<String, ConfigError> {
     let url = match (&args.endpoint, &env.websocket_url, args.region) {
         (Some(url), _, _) => url.clone(),
-        (None, _, Some(RegionArg::Cn)) => CN_URL.into(),
-        (None, _, Some(RegionArg::Intl)) => INTL_URL.into(),
+        (None, _, Some(RegionArg::Cn)) => cn.into(),
+        (None, _, Some(RegionArg::Intl)) => intl.into(),
         (None, Some(url), None) => url.clone(),
-        (None, None, None) => INTL_URL.into(),
+        (None, None, None) => intl.into(),
     };
     check_endpoint(url)
 }
@@ -270,7 +281,7 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-fn seconds(
+pub(super) fn seconds(
     flag: &'static str,
     value: Option<f64>,
     default: Duration,
@@ -310,6 +321,7 @@ mod tests {
             "ws://127.0.0.1:8765/api-ws/v1/inference",
             "ws://localhost:1/x",
             "ws://[::1]:9/x",
+            "ws://127.0.0.1:8765",
             INTL_URL,
         ] {
             assert!(is_ok(ok), "{ok}");
@@ -324,6 +336,6 @@ mod tests {
             endpoint: Some(url.into()),
             ..CosyVoiceArgs::default()
         };
-        endpoint(&args, &Environment::default()).is_ok()
+        endpoint(&args, &Environment::default(), INTL_URL, CN_URL).is_ok()
     }
 }

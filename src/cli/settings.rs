@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
-use super::args::{EngineArg, FormatArg, RegionArg, SayArgs};
+use super::args::{EngineArg, FormatArg, QwenModeArg, RegionArg, SayArgs};
 
 /// Defaults for `tts say`, each optional; the names are the long flags' (with `_`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -92,6 +92,12 @@ pub struct SayDefaults {
     pub start_timeout: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_timeout: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qwen_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_tn: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimize_instructions: Option<bool>,
 }
 
 /// The whole file.
@@ -168,6 +174,7 @@ impl FileSettings {
         match engine {
             EngineKind::Local => &self.local,
             EngineKind::CosyVoice => &self.cosyvoice,
+            EngineKind::Qwen => &self.qwen,
         }
     }
 }
@@ -178,6 +185,7 @@ impl Profile {
         match engine {
             EngineKind::Local => &self.local,
             EngineKind::CosyVoice => &self.cosyvoice,
+            EngineKind::Qwen => &self.qwen,
         }
     }
 }
@@ -189,6 +197,8 @@ pub enum EngineKind {
     Local,
     /// The DashScope CosyVoice service.
     CosyVoice,
+    /// DashScope Qwen-TTS-Realtime.
+    Qwen,
 }
 
 impl EngineKind {
@@ -197,6 +207,7 @@ impl EngineKind {
         match self {
             Self::Local => "offline",
             Self::CosyVoice => "cosyvoice",
+            Self::Qwen => "qwen",
         }
     }
 }
@@ -221,6 +232,20 @@ pub const COSYVOICE_ONLY: &[&str] = &[
     "progress_timeout",
 ];
 
+/// Settings of the CosyVoice engine that the Qwen engine does not take either.
+pub const COSYVOICE_NOT_QWEN: &[&str] = &[
+    "seed",
+    "word_timestamps",
+    "phoneme_timestamps",
+    "aigc_tag",
+    "aigc_propagator",
+    "aigc_propagate_id",
+    "hot_fix",
+];
+
+/// Settings that only the Qwen engine uses.
+pub const QWEN_ONLY: &[&str] = &["qwen_mode", "enable_tn", "optimize_instructions"];
+
 /// Whether `voice` names an espeak-ng voice (`en`, `cmn`, `en-gb`, `en-us+f3`) rather than a
 /// service's voice: a top-level `voice` goes to the engine it names.
 pub fn is_local_voice_name(voice: &str) -> bool {
@@ -236,11 +261,19 @@ pub fn is_local_voice_name(voice: &str) -> bool {
 /// Whether the top-level setting `key = value` applies to `engine`.
 fn fits(key: &str, value: &toml::Value, engine: EngineKind) -> bool {
     let local_voice = || value.as_str().is_some_and(is_local_voice_name);
+    let qwen_model = || {
+        value
+            .as_str()
+            .is_some_and(crate::dashscope::qwen::looks_like_model)
+    };
     match (engine, key) {
         (EngineKind::Local, "voice") => local_voice(),
-        (EngineKind::Local, key) => !COSYVOICE_ONLY.contains(&key),
-        (EngineKind::CosyVoice, "voice") => !local_voice(),
-        (EngineKind::CosyVoice, _) => true,
+        (EngineKind::Local, key) => !COSYVOICE_ONLY.contains(&key) && !QWEN_ONLY.contains(&key),
+        (EngineKind::CosyVoice | EngineKind::Qwen, "voice") => !local_voice(),
+        (EngineKind::CosyVoice, "model") => !qwen_model(),
+        (EngineKind::CosyVoice, key) => !QWEN_ONLY.contains(&key),
+        (EngineKind::Qwen, "model") => qwen_model(),
+        (EngineKind::Qwen, key) => !COSYVOICE_NOT_QWEN.contains(&key),
     }
 }
 
@@ -364,6 +397,9 @@ const KEYS: &[&str] = &[
     "connect_timeout",
     "start_timeout",
     "progress_timeout",
+    "qwen_mode",
+    "enable_tn",
+    "optimize_instructions",
 ];
 
 impl SayDefaults {
@@ -400,6 +436,9 @@ impl SayDefaults {
             connect_timeout: self.connect_timeout.or(lower.connect_timeout),
             start_timeout: self.start_timeout.or(lower.start_timeout),
             progress_timeout: self.progress_timeout.or(lower.progress_timeout),
+            qwen_mode: self.qwen_mode.or(lower.qwen_mode),
+            enable_tn: self.enable_tn.or(lower.enable_tn),
+            optimize_instructions: self.optimize_instructions.or(lower.optimize_instructions),
         }
     }
 
@@ -450,6 +489,20 @@ impl SayDefaults {
         remote.connect_timeout = remote.connect_timeout.or(self.connect_timeout);
         remote.start_timeout = remote.start_timeout.or(self.start_timeout);
         remote.progress_timeout = remote.progress_timeout.or(self.progress_timeout);
+        let qwen = &mut args.synthesis.qwen;
+        if qwen.qwen_mode.is_none() {
+            if let Some(mode) = self.qwen_mode.map(|v| v.to_lowercase().replace('_', "-")) {
+                qwen.qwen_mode =
+                    Some(
+                        QwenModeArg::from_str(&mode, true).map_err(|_| ConfigError::Setting {
+                            key: "qwen_mode",
+                            value: mode,
+                        })?,
+                    );
+            }
+        }
+        qwen.enable_tn = qwen.enable_tn.or(self.enable_tn);
+        qwen.optimize_instructions |= self.optimize_instructions.unwrap_or(false);
         args.idle_timeout = args.idle_timeout.or(self.idle_timeout);
         args.flush_on_newline |= self.flush_on_newline.unwrap_or(false);
         args.flush_after = args.flush_after.or(self.flush_after);
@@ -572,20 +625,25 @@ fn check_sections(path: &Path, settings: &FileSettings) -> Result<(), ConfigErro
     .chain(profiles);
     for (prefix, [cosyvoice, qwen, local]) in sections {
         for (name, defaults, unfit) in [
-            ("cosyvoice", cosyvoice, &[][..]),
-            ("qwen", qwen, &[][..]),
-            ("local", local, COSYVOICE_ONLY),
+            ("cosyvoice", cosyvoice, &[QWEN_ONLY][..]),
+            ("qwen", qwen, &[COSYVOICE_NOT_QWEN]),
+            ("local", local, &[COSYVOICE_ONLY, QWEN_ONLY]),
         ] {
             let table = toml::Table::try_from(defaults).unwrap_or_default();
-            let wrong = table
-                .keys()
-                .find(|key| *key == "engine" || unfit.contains(&key.as_str()));
+            let wrong = table.keys().find(|key| {
+                *key == "engine" || unfit.iter().any(|keys| keys.contains(&key.as_str()))
+            });
             if let Some(key) = wrong {
                 let reason = if key == "engine" {
                     format!("[{prefix}{name}] sets engine, which belongs at the top level")
                 } else {
+                    let home = if QWEN_ONLY.contains(&key.as_str()) {
+                        "qwen"
+                    } else {
+                        "cosyvoice"
+                    };
                     format!(
-                        "[{prefix}{name}] sets {key}, which the {name} engine does not use; move it to [{prefix}cosyvoice]"
+                        "[{prefix}{name}] sets {key}, which the {name} engine does not use; move it to [{prefix}{home}]"
                     )
                 };
                 return Err(ConfigError::ConfigFile {

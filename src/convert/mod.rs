@@ -18,7 +18,7 @@ use crate::audio::SampleRate;
 use crate::cancel::CancelToken;
 use crate::cli::batch::{ConvertConfig, ConvertFile};
 use crate::cli::config::EngineConfig;
-use crate::engine::{EngineError, EngineEvent, FragmentSender, Synthesis, cosyvoice, local};
+use crate::engine::{EngineError, EngineEvent, FragmentSender, Synthesis, cosyvoice, local, qwen};
 use crate::output::file::{FileOptions, FileSink, Target};
 use crate::output::subtitles::Subtitles;
 use crate::output::{AudioSink, OutputError};
@@ -264,7 +264,7 @@ pub fn convert(
     // espeak-ng is one instance per process: the offline engine speaks one file at a time.
     let workers = match config.speech.engine {
         EngineConfig::Local(_) => 1,
-        EngineConfig::CosyVoice(_) => config.jobs,
+        EngineConfig::CosyVoice(_) | EngineConfig::Qwen(_) => config.jobs,
     }
     .min(jobs.len());
     let queue = Mutex::new(jobs);
@@ -374,7 +374,11 @@ impl Worker<'_> {
                 index: job.index,
                 outcome,
             });
-            if !self.config.reuse {
+            // In Qwen's server_commit mode a file ends its session (the service chose the
+            // segments), so the next file opens a new connection anyway: a new engine says so.
+            let session_per_file = matches!(&self.config.speech.engine,
+                EngineConfig::Qwen(q) if q.options.config.mode == crate::dashscope::qwen::protocol::Mode::ServerCommit);
+            if !self.config.reuse || session_per_file {
                 self.engine = None;
             }
         }
@@ -436,6 +440,12 @@ impl Worker<'_> {
                 let synthesis = cosyvoice::start(session, rate, self.cancel.clone())?;
                 (synthesis, "cosyvoice")
             }
+            EngineConfig::Qwen(config) => {
+                let rate = SampleRate::new(config.options.config.sample_rate)
+                    .ok_or(EngineError::Gone("qwen"))?;
+                let synthesis = qwen::start(config.options.clone(), rate, self.cancel.clone())?;
+                (synthesis, "qwen")
+            }
         };
         let fragments = synthesis.fragment_sender().ok_or(EngineError::Gone(name))?;
         self.engines_started.fetch_add(1, Ordering::Relaxed);
@@ -454,7 +464,7 @@ impl Worker<'_> {
             ..self.config.output.clone()
         };
         let rate = synthesis.sample_rate();
-        let remote = matches!(self.config.speech.engine, EngineConfig::CosyVoice(_));
+        let remote = self.config.speech.engine.is_remote();
         let opened = if remote {
             FileSink::passthrough(&options, rate)
         } else {
@@ -519,6 +529,9 @@ impl Worker<'_> {
                     Ok(())
                 }
                 Ok(event @ (EngineEvent::TaskStarted | EngineEvent::Words(_))) => {
+                    if matches!(event, EngineEvent::TaskStarted) {
+                        sink.next_stream();
+                    }
                     if let Some(subtitles) = subtitles.as_mut() {
                         subtitles.timing(&event, sink.position().unwrap_or_default());
                     }

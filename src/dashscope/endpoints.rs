@@ -1,9 +1,53 @@
-//! Where the service's HTTP API lives: `--endpoint`, the region flags and
-//! `DASHSCOPE_HTTP_BASE_URL` turned into one base address ending in `/api/v1`.
+//! Where the service lives: one base address (`--endpoint`, the region flags,
+//! `DASHSCOPE_WEBSOCKET_BASE_URL`, `DASHSCOPE_HTTP_BASE_URL`) from which each engine derives its
+//! WebSocket URL and the HTTP API its base ending in `/api/v1`.
 //!
-//! A bare `http://HOST:PORT` or `ws://HOST:PORT` (as for `tts serve`) is enough: the HTTP base
-//! `/api/v1` is derived from it, as is the base from a WebSocket URL such as
-//! `wss://HOST/api-ws/v1/inference`.
+//! A bare `ws://HOST:PORT` or `http://HOST:PORT` (as for `tts serve`) is enough. For WebSockets a
+//! bare address gets the engine's path; a URL ending in one engine's path (the SDK's
+//! `DASHSCOPE_WEBSOCKET_BASE_URL` names the CosyVoice one) gets the other engine's path in its
+//! place; any other path is used as it is. The HTTP base `/api/v1` is derived from a bare address
+//! or from any WebSocket URL such as `wss://HOST/api-ws/v1/inference`.
+
+/// The CosyVoice duplex protocol's path.
+pub const INFERENCE_PATH: &str = "/api-ws/v1/inference";
+/// The Qwen-TTS-Realtime path (the model goes in the query).
+pub const REALTIME_PATH: &str = "/api-ws/v1/realtime";
+/// The HTTP API's path.
+pub const HTTP_API_PATH: &str = "/api/v1";
+
+/// The one parser of a base address: `scheme://authority/rest` into (`scheme`, `authority`,
+/// `rest`), where `rest` is empty or starts with `/`, `?` or `#`; `None` without `://`.
+fn parts(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, after) = url.split_once("://")?;
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    Some((scheme, &after[..end], &after[end..]))
+}
+
+/// The URL to open for the service at `path`, given the configured `base`.
+pub fn websocket_url(base: &str, path: &str) -> String {
+    let Some((scheme, authority, rest)) = parts(base) else {
+        return base.to_owned();
+    };
+    let bare = rest.is_empty() || rest == "/";
+    let other_engine = [INFERENCE_PATH, REALTIME_PATH]
+        .iter()
+        .any(|p| rest.trim_end_matches('/') == *p);
+    if bare || other_engine {
+        format!("{scheme}://{authority}{path}")
+    } else {
+        base.to_owned()
+    }
+}
+
+/// The Qwen-TTS-Realtime URL for `model`: the realtime path and `?model=` (as both SDKs add it).
+pub fn realtime_url(base: &str, model: &str) -> String {
+    let url = websocket_url(base, REALTIME_PATH);
+    if url.contains("model=") {
+        return url;
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}model={model}")
+}
 
 /// The international (Singapore) HTTP base.
 pub const INTL_HTTP: &str = "https://dashscope-intl.aliyuncs.com/api/v1";
@@ -59,7 +103,7 @@ pub fn http_base(
 
 /// The region of a base on one of the service's hosts.
 fn region_of(url: &str) -> Option<Region> {
-    let host = host_port(url.split_once("://")?.1).0;
+    let host = host_port(parts(url)?.1).0;
     match host {
         "dashscope-intl.aliyuncs.com" => Some(Region::Intl),
         "dashscope.aliyuncs.com" => Some(Region::Cn),
@@ -70,8 +114,7 @@ fn region_of(url: &str) -> Option<Region> {
 }
 
 /// `HOST[:PORT]` of an authority (userinfo refused by the caller), and its port part.
-fn host_port(rest: &str) -> (&str, Option<&str>) {
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+fn host_port(authority: &str) -> (&str, Option<&str>) {
     if let Some(v6) = authority.strip_prefix('[') {
         let (host, after) = v6.split_once(']').unwrap_or((v6, ""));
         return (host, after.strip_prefix(':'));
@@ -88,8 +131,7 @@ fn derive(given: &str) -> Result<String, EndpointError> {
         url: given.to_owned(),
         reason,
     };
-    let given_trimmed = given.trim();
-    let (scheme, rest) = given_trimmed.split_once("://").ok_or_else(|| {
+    let (scheme, authority, rest) = parts(given.trim()).ok_or_else(|| {
         bad("not a URL: use https://HOST or, for tts serve, http://127.0.0.1:PORT")
     })?;
     let secure = match scheme.to_ascii_lowercase().as_str() {
@@ -97,7 +139,6 @@ fn derive(given: &str) -> Result<String, EndpointError> {
         "http" | "ws" => false,
         _ => return Err(bad("use an https:// (or wss://) URL")),
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.is_empty() {
         return Err(bad("it names no host"));
     }
@@ -106,7 +147,7 @@ fn derive(given: &str) -> Result<String, EndpointError> {
             "credentials in the URL are not accepted; use DASHSCOPE_API_KEY",
         ));
     }
-    let (host, port) = host_port(rest);
+    let (host, port) = host_port(authority);
     if port.is_some_and(|p| p.parse::<u16>().is_err()) {
         return Err(bad("its port is not a number"));
     }
@@ -118,11 +159,11 @@ fn derive(given: &str) -> Result<String, EndpointError> {
     if rest.contains(['?', '#']) {
         return Err(bad("give the base address without a query"));
     }
-    let path = rest[authority.len()..].trim_end_matches('/');
+    let path = rest.trim_end_matches('/');
     let http_scheme = if secure { "https" } else { "http" };
     // A WebSocket address names the socket's path; the HTTP API sits beside it at /api/v1.
     let path = if path.is_empty() || scheme.starts_with("ws") {
-        "/api/v1"
+        HTTP_API_PATH
     } else {
         path
     };
@@ -139,6 +180,55 @@ fn is_loopback(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_address_gets_each_engines_path() {
+        assert_eq!(
+            websocket_url("ws://127.0.0.1:8765", INFERENCE_PATH),
+            "ws://127.0.0.1:8765/api-ws/v1/inference"
+        );
+        assert_eq!(
+            realtime_url("ws://127.0.0.1:8765/", "qwen3-tts-flash-realtime"),
+            "ws://127.0.0.1:8765/api-ws/v1/realtime?model=qwen3-tts-flash-realtime"
+        );
+        assert_eq!(
+            realtime_url("wss://dashscope-intl.aliyuncs.com", "m"),
+            "wss://dashscope-intl.aliyuncs.com/api-ws/v1/realtime?model=m"
+        );
+    }
+
+    #[test]
+    fn the_other_engines_path_is_replaced_and_others_kept() {
+        assert_eq!(
+            realtime_url("wss://dashscope.aliyuncs.com/api-ws/v1/inference", "m"),
+            "wss://dashscope.aliyuncs.com/api-ws/v1/realtime?model=m"
+        );
+        assert_eq!(
+            websocket_url("wss://h/api-ws/v1/realtime", INFERENCE_PATH),
+            "wss://h/api-ws/v1/inference"
+        );
+        assert_eq!(
+            websocket_url("wss://proxy.example/tts/ws", INFERENCE_PATH),
+            "wss://proxy.example/tts/ws"
+        );
+        assert_eq!(
+            realtime_url("wss://h/custom?model=x", "m"),
+            "wss://h/custom?model=x"
+        );
+    }
+
+    #[test]
+    fn the_http_base_sits_beside_the_websocket_one() {
+        assert_eq!(
+            base("ws://127.0.0.1:8765").as_deref(),
+            Ok("http://127.0.0.1:8765/api/v1")
+        );
+        assert_eq!(
+            base("wss://dashscope-intl.aliyuncs.com/api-ws/v1/realtime").as_deref(),
+            Ok("https://dashscope-intl.aliyuncs.com/api/v1")
+        );
+        assert_eq!(websocket_url("nonsense", INFERENCE_PATH), "nonsense");
+    }
 
     fn base(endpoint: &str) -> Result<String, EndpointError> {
         http_base(Some(endpoint), None, None).map(|b| b.url)

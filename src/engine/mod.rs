@@ -7,6 +7,7 @@
 pub mod cosyvoice;
 pub mod espeak_ffi;
 pub mod local;
+pub mod qwen;
 
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::Duration;
@@ -60,8 +61,10 @@ pub struct EngineStats {
     pub bytes: u64,
     /// Characters billed, summed over tasks.
     pub characters: u64,
-    /// The tasks run, in order.
+    /// The tasks run, in order (for Qwen-TTS-Realtime, the sessions).
     pub task_ids: Vec<String>,
+    /// Qwen-TTS-Realtime: the responses, in order.
+    pub response_ids: Vec<String>,
 }
 
 /// Why an engine could not start or speak.
@@ -113,7 +116,7 @@ pub enum Fragment {
 pub enum FragmentSender {
     /// The local engine's thread.
     Local(SyncSender<Fragment>),
-    /// The CosyVoice session's task.
+    /// The service session's task (CosyVoice or Qwen-TTS-Realtime).
     Remote(tokio::sync::mpsc::Sender<session::Command>),
 }
 

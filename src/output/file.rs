@@ -396,6 +396,9 @@ impl FileSink {
             encoder.finish(&mut tail)?;
             self.write_raw(&tail)?;
         }
+        if let Some(held) = self.framer.as_mut().map(Framer::held) {
+            self.write_through(&held)?;
+        }
         if let Some(rest) = self.framer.as_mut().map(Framer::rest) {
             if complete {
                 self.write_through(&rest)?;
@@ -468,6 +471,12 @@ impl AudioSink for FileSink {
 
     fn position(&self) -> Option<f64> {
         Some(self.seconds_written())
+    }
+
+    fn next_stream(&mut self) {
+        if let Some(framer) = self.framer.as_mut() {
+            framer.next_stream();
+        }
     }
 
     fn write_encoded(&mut self, bytes: &[u8]) -> Result<(), OutputError> {

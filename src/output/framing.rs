@@ -360,6 +360,9 @@ pub fn prepare_append(
                 skipping_headers: false,
                 samples: 0,
                 packet_start: None,
+                written: None,
+                held: None,
+                samples_at_join: 0,
             })
         }
         AudioFormat::Wav => {
@@ -570,6 +573,9 @@ impl Framer {
                 skipping_headers: false,
                 samples: 0,
                 packet_start: None,
+                written: None,
+                held: None,
+                samples_at_join: 0,
             }),
             AudioFormat::Wav => Self::Wav(WavFramer {
                 buffer: Vec::new(),
@@ -612,6 +618,60 @@ impl Framer {
             Self::Mp3(f) => std::mem::take(&mut f.buffer),
             Self::Ogg(f) => std::mem::take(&mut f.buffer),
             Self::Wav(f) => std::mem::take(&mut f.buffer),
+        }
+    }
+
+    /// A whole Ogg page that ended its stream, held back in case another stream joins: it
+    /// belongs in the file however the run ends.
+    pub fn held(&mut self) -> Vec<u8> {
+        match self {
+            Self::Ogg(f) => f.held.take().unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The bytes that follow are a new stream of the same format (a new task or response of
+    /// the service): it joins the one so far as [`prepare_append`] joins a file: a WAV's header
+    /// dropped, an MP3's tag dropped, an Ogg stream's header pages dropped and its pages
+    /// renumbered into the first stream. Nothing happens before any bytes passed.
+    pub fn next_stream(&mut self) {
+        match self {
+            Self::Pcm => {}
+            Self::Mp3(f) => {
+                if !f.at_start && !f.lost {
+                    // An unfinished frame at the end of a stream cannot be played.
+                    f.buffer.clear();
+                    f.at_start = true;
+                    f.drop_tag = true;
+                }
+            }
+            Self::Wav(f) => {
+                if f.header_done && !f.raw {
+                    f.buffer.clear();
+                    f.header_done = false;
+                    f.drop_header = true;
+                }
+            }
+            Self::Ogg(f) => {
+                let Some((serial, next_sequence)) = f.written else {
+                    return;
+                };
+                f.buffer.clear();
+                f.packet_start = None;
+                let base =
+                    f.join.as_ref().map_or(0, |j| j.base_granule) + (f.samples - f.samples_at_join);
+                f.samples_at_join = f.samples;
+                f.join = Some(OggJoin {
+                    serial,
+                    next_sequence,
+                    base_granule: base,
+                });
+                // The stream goes on: the end mark of the page held back is cleared.
+                if let Some(page) = f.held.as_mut() {
+                    page[5] &= !END;
+                    seal(page);
+                }
+            }
         }
     }
 
@@ -735,12 +795,42 @@ pub struct OggFramer {
     samples: u64,
     /// The first bytes of a packet that continues onto the next page.
     packet_start: Option<Vec<u8>>,
+    /// The serial and next sequence number of the stream written, once a page went out.
+    written: Option<(u32, u32)>,
+    /// A page marking the end of its stream, held back until it is known whether another
+    /// stream joins (then its mark is cleared).
+    held: Option<Vec<u8>>,
+    /// `samples` when the current join began.
+    samples_at_join: u64,
 }
 
 impl OggFramer {
+    /// Pass a finished page on, holding back one that ends its stream.
+    fn emit(&mut self, page: Vec<u8>, out: &mut Vec<u8>) {
+        if let Some(held) = self.held.take() {
+            out.extend_from_slice(&held);
+        }
+        if let (Some(serial), Some(sequence)) = (
+            page.get(14..18)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_le_bytes),
+            page.get(18..22)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_le_bytes),
+        ) {
+            self.written = Some((serial, sequence.wrapping_add(1)));
+        }
+        if page.get(5).is_some_and(|flags| flags & END != 0) {
+            self.held = Some(page);
+        } else {
+            out.extend_from_slice(&page);
+        }
+    }
+
     fn push(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
         self.buffer.extend_from_slice(bytes);
         let mut at = 0;
+        let mut pages = Vec::new();
         while let Some(page) = ogg_page(&self.buffer[at..]) {
             if at + page.len > self.buffer.len() {
                 break;
@@ -748,7 +838,7 @@ impl OggFramer {
             let raw = &self.buffer[at..at + page.len];
             self.samples += page_samples(raw, &page, &mut self.packet_start);
             match self.join.as_mut() {
-                None => out.extend_from_slice(raw),
+                None => pages.push(raw.to_vec()),
                 Some(join) => {
                     let body = &raw[page.header_len..];
                     let header_page =
@@ -768,13 +858,16 @@ impl OggFramer {
                         joined[18..22].copy_from_slice(&join.next_sequence.to_le_bytes());
                         join.next_sequence = join.next_sequence.wrapping_add(1);
                         seal(&mut joined);
-                        out.extend_from_slice(&joined);
+                        pages.push(joined);
                     }
                 }
             }
             at += page.len;
         }
         self.buffer.drain(..at);
+        for page in pages {
+            self.emit(page, out);
+        }
     }
 }
 

@@ -32,6 +32,9 @@ pub trait AudioSink {
     fn write_encoded(&mut self, _bytes: &[u8]) -> Result<(), OutputError> {
         Err(OutputError::NotEncoded)
     }
+    /// The encoded bytes that follow start a new stream of the same format (a new service
+    /// task or response): it joins what came before. Samples need nothing.
+    fn next_stream(&mut self) {}
     /// Nothing arrived for a moment: pass on anything waiting inside (a decoder's output).
     fn poll(&mut self) -> Result<(), OutputError> {
         Ok(())

@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
     // Later rooms and APIs are merged here, before the key check is layered on.
     let protected = Router::new()
         .route(COSYVOICE_PATH, get(cosyvoice))
+        .route(super::qwen::PATH, get(realtime))
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize));
     Router::new()
         .merge(protected)
@@ -96,6 +97,18 @@ async fn cosyvoice(State(state): State<AppState>, request: Request) -> Response 
     })
 }
 
+/// The Qwen-TTS-Realtime room; the model comes in the query (`?model=…`), without which the
+/// upgrade is refused.
+async fn realtime(State(state): State<AppState>, request: Request) -> Response {
+    let model = match super::qwen::model_from_query(request.uri().query()) {
+        Ok(model) => model,
+        Err(reason) => return (StatusCode::BAD_REQUEST, format!("{reason}\n")).into_response(),
+    };
+    upgrade(request, move |ws, conn| {
+        super::qwen::serve(ws, state.shared, conn.id, model)
+    })
+}
+
 async fn health() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -105,8 +118,9 @@ async fn health() -> impl IntoResponse {
 
 async fn not_found(uri: Uri) -> Response {
     let message = format!(
-        "not found: {}; the CosyVoice protocol is served at {COSYVOICE_PATH}\n",
-        uri.path()
+        "not found: {}; the CosyVoice protocol is served at {COSYVOICE_PATH}, Qwen-TTS-Realtime at {}?model=MODEL\n",
+        uri.path(),
+        super::qwen::PATH
     );
     (StatusCode::NOT_FOUND, message).into_response()
 }

@@ -9,6 +9,7 @@ pub mod connection;
 pub mod customization;
 pub mod http;
 pub mod openai;
+pub mod qwen;
 pub mod ssml;
 pub mod synth;
 pub mod validate;

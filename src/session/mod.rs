@@ -367,7 +367,7 @@ fn refusal_hint(status: u16) -> &'static str {
 }
 
 /// The `code` and `message` of a DashScope HTTP error body (`{"code": ..., "message": ...}`).
-fn refusal_body(body: Option<&[u8]>) -> (Option<String>, Option<String>) {
+pub(crate) fn refusal_body(body: Option<&[u8]>) -> (Option<String>, Option<String>) {
     let Some(value) = body.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok()) else {
         return (None, None);
     };

@@ -285,7 +285,10 @@ pub fn check_say(voice: &str, model: &str) -> Result<(), RuleError> {
             )),
             _ => Ok(()),
         },
-        Some(family @ (Family::QwenClone | Family::QwenDesign)) if !model.starts_with("qwen") => {
+        // A Qwen custom voice speaks with a model of its family (qwen3-tts-vc-… or -vd-…).
+        Some(family @ (Family::QwenClone | Family::QwenDesign))
+            if Family::of_target(model) != Some(family) =>
+        {
             refuse(format!(
                 "voice {voice} is a {family} voice and speaks only with its Qwen target model, not {model}: tts voice show {voice} names it; use that with -m"
             ))
@@ -321,6 +324,21 @@ mod tests {
                 .contains("tts voice show")
         );
         assert!(check_say("longanyang", "cosyvoice-v3-flash").is_ok());
+        assert!(
+            check_say(
+                "qwen-tts-vc-a-voice-1-ab12",
+                "qwen3-tts-vc-realtime-2026-01-15"
+            )
+            .is_ok()
+        );
+        assert!(
+            check_say(
+                "qwen-tts-vd-b-voice-ab12",
+                "qwen3-tts-vd-realtime-2025-12-16"
+            )
+            .is_ok()
+        );
+        assert!(check_say("qwen-tts-vd-b-voice-ab12", "qwen3-tts-flash-realtime").is_err());
     }
 
     #[test]

@@ -127,6 +127,7 @@ fn fixtures(dir: &Path) {
         "epilogue.txt",
         "lecture.txt",
         "story.txt",
+        "poem.txt",
         "chapters/one.txt",
         "chapters/two.txt",
     ] {
@@ -315,12 +316,19 @@ fn every_console_line_of_the_readme_runs() {
             .and_then(|l| l.split_whitespace().next().map(str::to_owned))
             .expect("tts devices lists the capture device")
     };
+    let origin = server
+        .url
+        .split("/api-ws/")
+        .next()
+        .expect("the server's address");
     let mut ran = 0;
     let mut skipped: Vec<String> = Vec::new();
     for line in &lines {
         let command = line
             .command
             .replace("ws://127.0.0.1:8765/api-ws/v1/inference", &server.url)
+            // A bare address (each engine adds its path): the server's own.
+            .replace("ws://127.0.0.1:8765", origin)
             .replace("--device 2 ", &format!("--device {capture_number} "));
         if let Some((_, why)) = SKIP.iter().find(|(piece, _)| command.contains(piece)) {
             skipped.push(format!("line {}: {why}", line.number));

@@ -225,6 +225,48 @@ fn clone_design_list_show_say_and_delete_against_tts_serve() {
         "the clone is low: {pitches:?}"
     );
 
+    // The Qwen clone speaks through the Qwen-TTS-Realtime room, with its own model only.
+    let qwen_say = |model: &str, voice: &str, file: &str| {
+        tts(server.home.path())
+            .env("DASHSCOPE_API_KEY", KEY)
+            .args(["say", "--endpoint", &server.url, "-m", model, "-v", voice])
+            .args(["-o", file, "Hello there, how are you today?"])
+            .output()
+            .expect("tts say runs")
+    };
+    let file = server.path("qwen-clone.wav");
+    ok(
+        &qwen_say("qwen3-tts-vc-realtime-2026-01-15", &qwen_id, &file),
+        "say with the Qwen clone",
+    );
+    let pitch = pitch_of(Path::new(&file));
+    assert!(
+        (90.0..170.0).contains(&pitch),
+        "the Qwen clone is low: {pitch}"
+    );
+    let said = qwen_say(
+        "qwen3-tts-vc-realtime-2026-01-15",
+        "qwen-tts-vc-nobody-voice-1-ab12",
+        &server.path("nobody.wav"),
+    );
+    assert_ne!(said.status.code(), Some(0));
+    assert!(
+        stderr(&said).contains("is not a voice made for"),
+        "{}",
+        stderr(&said)
+    );
+    let said = qwen_say(
+        "qwen3-tts-vd-realtime-2026-01-15",
+        &qwen_id,
+        &server.path("x.wav"),
+    );
+    assert_eq!(said.status.code(), Some(2), "{}", stderr(&said));
+    assert!(
+        stderr(&said).contains("tts voice show"),
+        "{}",
+        stderr(&said)
+    );
+
     // The wrong model is refused before connecting, naming the right one.
     let before = server.count("connection opened");
     let said = server.say(

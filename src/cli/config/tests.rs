@@ -16,7 +16,9 @@ fn say(argv: &[&str]) -> Result<SayConfig, ConfigError> {
 fn local(config: &SayConfig) -> (f32, f32, u8) {
     match &config.engine {
         EngineConfig::Local(p) => (p.rate, p.pitch, p.volume),
-        EngineConfig::CosyVoice(_) => panic!("the offline engine was expected"),
+        EngineConfig::CosyVoice(_) | EngineConfig::Qwen(_) => {
+            panic!("the offline engine was expected")
+        }
     }
 }
 
@@ -188,7 +190,7 @@ fn remote(argv: &[&str]) -> Result<RemoteConfig, ConfigError> {
     );
     match say.engine {
         EngineConfig::CosyVoice(remote) => Ok(*remote),
-        EngineConfig::Local(_) => panic!("cosyvoice expected"),
+        EngineConfig::Local(_) | EngineConfig::Qwen(_) => panic!("cosyvoice expected"),
     }
 }
 
@@ -357,7 +359,7 @@ fn say_with(config: &str, vars: &[(&str, &str)], argv: &[&str]) -> Result<SayCon
 fn local_voice(config: &SayConfig) -> Option<String> {
     match &config.engine {
         EngineConfig::Local(p) => p.voice.clone(),
-        EngineConfig::CosyVoice(_) => None,
+        EngineConfig::CosyVoice(_) | EngineConfig::Qwen(_) => None,
     }
 }
 

@@ -58,6 +58,7 @@ fn appended(format: AudioFormat, first: &[u8], second: &[u8]) -> Vec<u8> {
         .expect("io")
         .expect("fit");
     let mut out = framed(&mut framer, second);
+    out.extend(framer.held());
     out.extend(framer.rest());
     file.write_all(&out).expect("append");
     framer.close(&mut file).expect("close");
@@ -85,7 +86,13 @@ fn ogg_pages_pass_whole_and_unchanged() {
     let mut framer = Framer::new(AudioFormat::Opus);
     let mut out = framed(&mut framer, &bytes);
     assert!(framer.rest().is_empty(), "the encoder ends on a page");
-    out.extend(framer.rest());
+    // The stream's last page waits until it is known that no stream joins it.
+    let held = framer.held();
+    assert!(
+        !held.is_empty() && held[5] & END != 0,
+        "the end page is held"
+    );
+    out.extend(held);
     assert_eq!(out, bytes);
 }
 
@@ -269,4 +276,31 @@ fn another_rate_is_refused_before_the_file_is_touched() {
     assert_eq!(unfit.hint, "; add --sample-rate 16000");
     drop(file);
     assert_eq!(std::fs::read(&path).expect("read"), bytes, "untouched");
+}
+
+#[test]
+fn streams_of_several_responses_join_into_one_valid_stream() {
+    for format in [AudioFormat::Opus, AudioFormat::Wav, AudioFormat::Mp3] {
+        let rate = 24_000;
+        let mut framer = Framer::new(format);
+        framer.next_stream(); // before any bytes: nothing to join
+        let mut out = framed(&mut framer, &encoded(format, rate, 1.0));
+        framer.next_stream();
+        out.extend(framed(&mut framer, &encoded(format, rate, 1.0)));
+        out.extend(framer.held());
+        out.extend(framer.rest());
+        if format == AudioFormat::Opus {
+            let all = pages(&out);
+            assert_eq!(all.iter().filter(|p| p.flags & BEGINNING != 0).count(), 1);
+        }
+        if format == AudioFormat::Wav {
+            assert_eq!(
+                out.windows(4).filter(|w| *w == b"RIFF").count(),
+                1,
+                "one header"
+            );
+        }
+        let seconds = decoded_seconds(format, out);
+        assert!((seconds - 2.0).abs() < 0.15, "{format}: {seconds:.3} s");
+    }
 }
