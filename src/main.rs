@@ -80,7 +80,15 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
                 .is_terminal()
                 .then(|| terminal_size::terminal_size().map_or(100, |(w, _)| usize::from(w.0)));
             let text = if options.local {
-                list::local_voices(&local::installed_voices()?, options, width)
+                let espeak = match options.kind {
+                    list::LocalKind::Neural => Vec::new(),
+                    _ => local::installed_voices()?,
+                };
+                let neural = match options.kind {
+                    list::LocalKind::Espeak => Vec::new(),
+                    _ => options.neural.voices(),
+                };
+                list::local_voices(&espeak, &neural, options, width)
             } else {
                 let voices = list::catalog_voices(options);
                 if options.json {

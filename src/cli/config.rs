@@ -7,11 +7,12 @@ use super::args::{
     Args, Command, ConfigAction, EngineArg, FormatArg, SayArgs, ServeArgs, SubtitlesArg,
 };
 use super::credentials;
-use super::list::VoicesOptions;
+use super::list::{LocalKind, VoicesOptions};
 use super::remote::{self, FileFormat, Prosody, RemoteConfig};
 use super::settings::{self, FileSettings};
 use crate::audio::{AudioFormat, SUPPORTED_RATES, SampleRate};
-use crate::engine::local::LocalParams;
+use crate::engine::local::{LocalParams, NeuralParams};
+use crate::engine::piper::{self, SearchPaths};
 use crate::output::device::PlayerOptions;
 use crate::output::file::{FileOptions, Target};
 use crate::output::subtitles::SubtitleFormat;
@@ -124,6 +125,8 @@ pub struct Environment {
     pub tts_vars: Vec<(String, String)>,
     /// The config file (`$TTS_CONFIG` or `~/.config/tts/config.toml`).
     pub config_file: Option<PathBuf>,
+    /// Where neural voices and ONNX Runtime are looked for (nowhere by default).
+    pub neural: SearchPaths,
 }
 
 impl Environment {
@@ -143,6 +146,7 @@ impl Environment {
                 .filter(|(k, _)| k.starts_with("TTS_"))
                 .collect(),
             config_file: credentials::config_path(),
+            neural: SearchPaths::from_process(),
         }
     }
 }
@@ -357,6 +361,49 @@ pub enum ConfigError {
     /// `--ssml` with the offline engine.
     #[error("--ssml needs the cosyvoice engine (--engine cosyvoice and an API key)")]
     SsmlNeedsCosyVoice,
+    /// `--pitch` with a neural voice.
+    #[error(
+        "--pitch cannot change the neural voice {voice} (the model has no pitch control); drop --pitch, or use -e espeak"
+    )]
+    NeuralPitch {
+        /// The voice.
+        voice: String,
+    },
+    /// `-e neural` (or a neural voice by name) when it cannot speak.
+    #[error(
+        "the neural engine cannot speak: {reason}; run ./scripts/setup to install it, or use -e espeak"
+    )]
+    NeuralUnavailable {
+        /// What is missing.
+        reason: String,
+    },
+    /// `-e neural -v NAME` naming no installed voice.
+    #[error("unknown neural voice '{voice}'; installed: {known} (tts voices -e neural lists them)")]
+    UnknownNeuralVoice {
+        /// The name asked for.
+        voice: String,
+        /// The installed voices.
+        known: String,
+    },
+    /// `-v PATH.onnx` that is not a usable voice.
+    #[error("cannot use the voice {voice}: {source}")]
+    VoiceFile {
+        /// The `-v` value.
+        voice: String,
+        /// Why.
+        #[source]
+        source: piper::VoiceError,
+    },
+    /// `-v NAME:SPEAKER` with a speaker the voice lacks.
+    #[error("voice {voice} has no speaker '{speaker}'; it has {known}")]
+    UnknownSpeaker {
+        /// The voice.
+        voice: String,
+        /// The speaker asked for.
+        speaker: String,
+        /// Its speakers.
+        known: String,
+    },
     /// `tts convert -`.
     #[error("tts convert takes files; to speak standard input use tts say (or tts say -o FILE)")]
     ConvertStdin,
@@ -416,10 +463,14 @@ impl Config {
                         )?
                         .is_none())
                     };
-                    let local =
-                        engine == EngineArg::Local || (engine == EngineArg::Auto && keyless()?);
+                    let local = matches!(
+                        engine,
+                        EngineArg::Local | EngineArg::Neural | EngineArg::Espeak
+                    ) || (engine == EngineArg::Auto && keyless()?);
                     CommandConfig::Voices(VoicesOptions {
                         local,
+                        kind: local_kind(engine),
+                        neural: env.neural.clone(),
                         ..VoicesOptions::default()
                     })
                 } else {
@@ -443,7 +494,12 @@ impl Config {
                 })
             }
             Command::Voices(voices) => CommandConfig::Voices(VoicesOptions {
-                local: voices.engine == Some(EngineArg::Local),
+                local: matches!(
+                    voices.engine,
+                    Some(EngineArg::Local | EngineArg::Neural | EngineArg::Espeak)
+                ),
+                kind: voices.engine.map_or(LocalKind::Both, local_kind),
+                neural: env.neural.clone(),
                 model: voices.model,
                 language: voices.language,
                 gender: voices.gender,
@@ -527,7 +583,7 @@ pub(super) fn speech_config(
         .transpose()?;
     let engine_arg = args.synthesis.engine.unwrap_or(EngineArg::Auto);
     let found = match engine_arg {
-        EngineArg::Local => None,
+        EngineArg::Local | EngineArg::Neural | EngineArg::Espeak => None,
         EngineArg::Auto | EngineArg::Cosyvoice => {
             credentials::find(env.api_key.as_deref(), env.config_file.as_deref(), file)?
         }
@@ -540,12 +596,38 @@ pub(super) fn speech_config(
                 .map_or_else(|| "the config file".into(), |p| p.display().to_string());
             return Err(ConfigError::NoApiKey { config });
         }
-        (EngineArg::Local, _) | (EngineArg::Auto, None) => None,
+        (EngineArg::Local | EngineArg::Neural | EngineArg::Espeak, _) | (EngineArg::Auto, None) => {
+            None
+        }
         (_, Some(credentials)) => Some(credentials),
     };
+    let (neural, missing) = match remote {
+        Some(_) => (None, None),
+        None => neural_choice(
+            args.synthesis.voice.as_deref(),
+            engine_arg,
+            &inputs,
+            &env.neural,
+        )?,
+    };
+    if let (Some(neural), Some(pitch)) = (&neural, args.synthesis.pitch) {
+        if (pitch - 1.0).abs() > f64::EPSILON {
+            return Err(ConfigError::NeuralPitch {
+                voice: neural.voice.name.clone(),
+            });
+        }
+    }
     let engine_notice = (engine_arg == EngineArg::Auto && remote.is_none()).then(|| {
-        "no DashScope API key (DASHSCOPE_API_KEY); speaking with the offline engine (--engine local hides this)"
-            .to_owned()
+        match (&neural, missing) {
+            (Some(neural), _) => format!(
+                "no DashScope API key (DASHSCOPE_API_KEY); speaking with the offline voice {} (--engine local hides this)",
+                neural.voice.name
+            ),
+            (None, Some(missing)) => format!(
+                "no DashScope API key (DASHSCOPE_API_KEY) and {missing}; speaking with espeak-ng (./scripts/setup installs a neural voice; --engine local hides this)"
+            ),
+            (None, None) => "no DashScope API key (DASHSCOPE_API_KEY); speaking with espeak-ng (--engine local hides this)".to_owned(),
+        }
     });
     let sink = sink_config(&args, sample_rate)?;
     if args.synthesis.cosyvoice.ssml && remote.is_none() {
@@ -553,7 +635,12 @@ pub(super) fn speech_config(
     }
     let engine = match remote {
         None => EngineConfig::Local(LocalParams {
-            voice: args.synthesis.voice,
+            // A named neural voice speaks everything; espeak-ng's voice is then by script.
+            voice: args
+                .synthesis
+                .voice
+                .filter(|_| !neural.as_ref().is_some_and(|n| n.pinned)),
+            neural,
             #[allow(
                 clippy::cast_possible_truncation,
                 reason = "range-checked to 0.5..=2.0"
@@ -675,6 +762,118 @@ pub(super) fn speech_config(
         feed,
         notices,
     })
+}
+
+/// Which local voices `tts voices` lists for an `--engine`.
+fn local_kind(engine: EngineArg) -> LocalKind {
+    match engine {
+        EngineArg::Neural => LocalKind::Neural,
+        EngineArg::Espeak => LocalKind::Espeak,
+        _ => LocalKind::Both,
+    }
+}
+
+/// The neural voice that speaks for the offline engine, or why none does (`(None, Some(why))`:
+/// espeak-ng speaks instead). `-e neural` or a neural voice by name fails rather than falling
+/// back.
+fn neural_choice(
+    voice: Option<&str>,
+    engine: EngineArg,
+    inputs: &[Input],
+    paths: &SearchPaths,
+) -> Result<(Option<NeuralParams>, Option<String>), ConfigError> {
+    if engine == EngineArg::Espeak {
+        return Ok((None, None));
+    }
+    let installed = paths.voices();
+    let named = match voice {
+        Some(wanted) => {
+            piper::resolve(wanted, &installed).map_err(|source| ConfigError::VoiceFile {
+                voice: wanted.to_owned(),
+                source,
+            })?
+        }
+        None => None,
+    };
+    if let (Some(wanted), None) = (voice, &named) {
+        if engine == EngineArg::Neural {
+            let known: Vec<&str> = installed.iter().map(|v| v.name.as_str()).collect();
+            return Err(ConfigError::UnknownNeuralVoice {
+                voice: wanted.to_owned(),
+                known: if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                },
+            });
+        }
+        // An espeak-ng voice.
+        return Ok((None, None));
+    }
+    let pinned = named.is_some();
+    // Inline Chinese text prefers a Chinese voice; other text (and stdin) an English one.
+    let chinese = inputs
+        .iter()
+        .all(|i| matches!(i, Input::Text(t) if crate::engine::local::is_mostly_han(t)));
+    let chosen = named.or_else(|| {
+        let language = if chinese { "zh" } else { "en" };
+        piper::for_language(&installed, language)
+            .or_else(|| piper::for_language(&installed, "en"))
+            .map(|v| (v.clone(), None))
+    });
+    let runtime = if cfg!(feature = "neural") {
+        paths.runtime()
+    } else {
+        None
+    };
+    let missing =
+        match (&chosen, &runtime) {
+            (Some((voice, speaker)), Some(runtime)) => {
+                let speaker =
+                    match speaker {
+                        None => None,
+                        Some(wanted) => Some(voice.speaker(wanted).ok_or_else(|| {
+                            ConfigError::UnknownSpeaker {
+                                voice: voice.name.clone(),
+                                speaker: wanted.clone(),
+                                known: if voice.config.speaker_id_map.is_empty() {
+                                    format!(
+                                        "{} (numbered from 0)",
+                                        voice.config.num_speakers.max(1)
+                                    )
+                                } else {
+                                    voice
+                                        .config
+                                        .speaker_id_map
+                                        .keys()
+                                        .cloned()
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                },
+                            }
+                        })?),
+                    };
+                return Ok((
+                    Some(NeuralParams {
+                        runtime: runtime.clone(),
+                        voice: voice.clone(),
+                        speaker,
+                        pinned,
+                    }),
+                    None,
+                ));
+            }
+            _ if !cfg!(feature = "neural") => "this build has no neural engine".to_owned(),
+            (None, _) => "no neural voice is installed".to_owned(),
+            (Some(_), None) => match &paths.ort_dylib {
+                Some(path) => format!("ONNX Runtime is not at {}", path.display()),
+                None => "ONNX Runtime is not installed".to_owned(),
+            },
+        };
+    if engine == EngineArg::Neural || pinned {
+        return Err(ConfigError::NeuralUnavailable { reason: missing });
+    }
+    Ok((None, Some(missing)))
 }
 
 fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, ConfigError> {

@@ -7,6 +7,9 @@
 pub mod cosyvoice;
 pub mod espeak_ffi;
 pub mod local;
+#[cfg(feature = "neural")]
+pub mod neural;
+pub mod piper;
 
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::Duration;
@@ -94,6 +97,37 @@ pub enum EngineError {
     /// The CosyVoice session failed; the session error (kept as the source) says how.
     #[error("synthesis failed")]
     Session(#[from] SessionError),
+    /// ONNX Runtime's library could not be loaded.
+    #[error(
+        "cannot load ONNX Runtime from {}: {reason}; reinstall it with ./scripts/setup, or use -e espeak",
+        path.display()
+    )]
+    Runtime {
+        /// The library.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A neural voice's model could not be loaded.
+    #[error(
+        "cannot load the voice model {}: {reason}; reinstall it with ./scripts/setup or remove it",
+        path.display()
+    )]
+    Model {
+        /// The `.onnx` file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The neural model failed on a sentence.
+    #[error("the neural voice failed: {reason}")]
+    Neural {
+        /// ONNX Runtime's message.
+        reason: String,
+    },
+    /// Resampling espeak-ng's audio to the neural voice's rate failed.
+    #[error("the offline engine failed")]
+    Resample(#[from] crate::audio::resample::ResampleError),
     /// The engine thread could not start or ended without a word (a bug).
     #[error("the {0} engine stopped unexpectedly")]
     Gone(&'static str),

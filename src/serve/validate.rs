@@ -146,6 +146,7 @@ pub fn run_task(payload: &Value) -> Result<TaskSpec, Refusal> {
         rate: speed as f32,
         pitch: pitch as f32,
         volume: u8::try_from(volume).unwrap_or(50),
+        neural: None,
     };
     Ok(TaskSpec {
         model,
