@@ -174,11 +174,11 @@ _tts() {
                     return 0
                     ;;
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -492,11 +492,11 @@ _tts() {
                     return 0
                     ;;
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -612,11 +612,11 @@ _tts() {
             fi
             case "${prev}" in
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 --model)

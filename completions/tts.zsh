@@ -39,11 +39,11 @@ _arguments "${_arguments_options[@]}" : \
 '(--device)--output=[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
 '--device=[Play on the output device NAME \[default\: the system default\]]:NAME:_default' \
 '--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
-'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
-'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
 '-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
-'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\] (not with a neural voice)]:X:_default' \
 '--volume=[Volume, 0 to 100 \[default\: 50\]]:N:_default' \
 '--format=[Output format \[say\: from the -o extension, wav for stdout, pcm from the service when playing; convert\: mp3\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
 wav\:"WAV, 16-bit mono"
@@ -51,11 +51,15 @@ mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
 '-e+[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
+cosyvoice\:"The DashScope CosyVoice service"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '--engine=[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
+cosyvoice\:"The DashScope CosyVoice service"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
@@ -101,11 +105,11 @@ _arguments "${_arguments_options[@]}" : \
 '--out-dir=[Write the audio files into DIR, made if missing \[default\: beside each input\]]:DIR:_files' \
 '-j+[Files converted at once, each job over one connection reused file after file \[default\: 4\]]:N:_default' \
 '--jobs=[Files converted at once, each job over one connection reused file after file \[default\: 4\]]:N:_default' \
-'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
-'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
 '-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
-'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\] (not with a neural voice)]:X:_default' \
 '--volume=[Volume, 0 to 100 \[default\: 50\]]:N:_default' \
 '--format=[Output format \[say\: from the -o extension, wav for stdout, pcm from the service when playing; convert\: mp3\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
 wav\:"WAV, 16-bit mono"
@@ -113,11 +117,15 @@ mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
 '-e+[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
+cosyvoice\:"The DashScope CosyVoice service"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '--engine=[Engine\: auto is cosyvoice when an API key is configured, else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
+cosyvoice\:"The DashScope CosyVoice service"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
@@ -172,11 +180,15 @@ _arguments "${_arguments_options[@]}" : \
 (voices)
 _arguments "${_arguments_options[@]}" : \
 '-e+[Whose voices\: the CosyVoice catalog or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
+cosyvoice\:"The DashScope CosyVoice service"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '--engine=[Whose voices\: the CosyVoice catalog or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
-cosyvoice\:"The DashScope CosyVoice service"))' \
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
+cosyvoice\:"The DashScope CosyVoice service"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '-m+[Only voices that work with MODEL (cosyvoice-v3-flash, ...)]:MODEL:_default' \
 '--model=[Only voices that work with MODEL (cosyvoice-v3-flash, ...)]:MODEL:_default' \
 '-l+[Only voices speaking LANG (a prefix\: zh, en, en-GB, ja, ...)]:LANG:_default' \

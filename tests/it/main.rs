@@ -7,6 +7,7 @@ mod cli;
 mod convert;
 mod fake_server;
 mod file_output;
+mod neural;
 mod playback;
 mod sdk;
 mod serve;
