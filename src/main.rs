@@ -297,6 +297,9 @@ fn timing_line(outcome: &pipeline::SayOutcome, started: Instant) -> String {
     } else {
         parts.push(format!("engine ready {:.1} ms", ms(outcome.engine_ready)));
     }
+    if let Some(loaded) = stats.voice_loaded {
+        parts.push(format!("voice loaded {:.1} ms", since_engine(loaded)));
+    }
     if let Some(task_started) = stats.task_started {
         parts.push(format!("task started {:.1} ms", since_engine(task_started)));
     }
@@ -317,6 +320,13 @@ fn timing_line(outcome: &pipeline::SayOutcome, started: Instant) -> String {
     parts.push(format!("done {:.1} ms", ms(Instant::now())));
     if outcome.report.seconds > 0.0 {
         parts.push(format!("{:.2} s of audio", outcome.report.seconds));
+        if let Some(busy) = stats.synthesis {
+            parts.push(format!(
+                "synthesis {:.1} ms (real-time factor {:.3})",
+                busy.as_secs_f64() * 1000.0,
+                busy.as_secs_f64() / outcome.report.seconds
+            ));
+        }
     }
     if !stats.task_ids.is_empty() {
         parts.push(format!(

@@ -151,6 +151,7 @@ fn run(
     events: &SyncSender<EngineEvent>,
     ready: &SyncSender<Result<SampleRate, EngineError>>,
 ) {
+    let started = std::time::Instant::now();
     let prepared = Speaker::new().and_then(|mut speaker| {
         if let (Some(voice), None) = (&params.voice, &params.neural) {
             speaker.select(voice)?;
@@ -182,6 +183,7 @@ fn run(
             return;
         }
     };
+    let voice_loaded = voice.is_some().then(|| started.elapsed());
     let mut emit = |samples: &[i16]| {
         if cancel.is_cancelled() || events.send(EngineEvent::Pcm(samples.to_vec())).is_err() {
             Flow::Stop
@@ -218,7 +220,11 @@ fn run(
             return;
         }
     }
-    let _ = events.send(EngineEvent::Done(EngineStats::default()));
+    let _ = events.send(EngineEvent::Done(EngineStats {
+        voice_loaded,
+        synthesis: voice.map(|v| v.busy),
+        ..EngineStats::default()
+    }));
 }
 
 #[cfg(feature = "neural")]
@@ -236,6 +242,8 @@ pub struct NeuralVoice {
     #[cfg(feature = "neural")]
     model: super::neural::NeuralModel,
     params: NeuralParams,
+    /// Time spent making audio so far.
+    busy: std::time::Duration,
 }
 
 impl NeuralVoice {
@@ -247,6 +255,7 @@ impl NeuralVoice {
             Ok(Self {
                 model,
                 params: params.clone(),
+                busy: std::time::Duration::ZERO,
             })
         }
         #[cfg(not(feature = "neural"))]
@@ -275,6 +284,7 @@ impl NeuralVoice {
         text: &str,
         emit: &mut dyn FnMut(&[i16]) -> Flow,
     ) -> Result<(), EngineError> {
+        let began = std::time::Instant::now();
         let espeak_voice = self.params.voice.config.espeak.voice.clone();
         let utterances = super::piper::utterances(
             text,
@@ -283,6 +293,7 @@ impl NeuralVoice {
             &mut |piece| speaker.phonemes(&espeak_voice, piece),
         )?;
         let chunk = (self.sample_rate() * NEURAL_CHUNK_MS / 1000) as usize;
+        self.busy += began.elapsed();
         let mut samples = Vec::new();
         for utterance in utterances {
             tracing::debug!(phonemes = utterance, "neural utterance");
@@ -291,7 +302,9 @@ impl NeuralVoice {
             if ids.len() <= 3 {
                 continue;
             }
+            let began = std::time::Instant::now();
             let audio = self.synthesize(ids, 1.0 / params.rate)?;
+            self.busy += began.elapsed();
             // As Piper does, each utterance is brought to one peak level (the model's own level
             // varies), here espeak-ng's at volume 50, so the two engines sound equally loud.
             let peak = audio.iter().fold(0.01_f32, |peak, s| peak.max(s.abs()));

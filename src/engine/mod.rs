@@ -65,6 +65,10 @@ pub struct EngineStats {
     pub characters: u64,
     /// The tasks run, in order.
     pub task_ids: Vec<String>,
+    /// The neural voice's model was loaded after this long.
+    pub voice_loaded: Option<Duration>,
+    /// Time the neural voice spent making audio (phonemes and the model), all sentences.
+    pub synthesis: Option<Duration>,
 }
 
 /// Why an engine could not start or speak.
