@@ -579,7 +579,7 @@ _tts() {
             return 0
             ;;
         tts__subcmd__serve)
-            opts="-q -h -V --listen --api-key --client-timeout --quiet --verbose --help --version"
+            opts="-q -h -V --listen --api-key --client-timeout --idle-timeout --max-connections --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -594,6 +594,14 @@ _tts() {
                     return 0
                     ;;
                 --client-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -134,6 +134,8 @@ complete -c tts -n "__fish_tts_using_subcommand convert" -s V -l version -d 'Pri
 complete -c tts -n "__fish_tts_using_subcommand serve" -l listen -d 'Address and port to listen on (port 0 picks a free one)' -r
 complete -c tts -n "__fish_tts_using_subcommand serve" -l api-key -d 'Accept only this API key [env: TTS_SERVE_API_KEY]; without one, any key is accepted, and only on a loopback address' -r
 complete -c tts -n "__fish_tts_using_subcommand serve" -l client-timeout -d 'Seconds a client may stay silent during a task (the service\'s rule is 23)' -r
+complete -c tts -n "__fish_tts_using_subcommand serve" -l idle-timeout -d 'Seconds a connection with no task may stay silent before it is closed' -r
+complete -c tts -n "__fish_tts_using_subcommand serve" -l max-connections -d 'Connections served at once; more are answered with HTTP 503' -r
 complete -c tts -n "__fish_tts_using_subcommand serve" -s q -l quiet -d 'Print only errors: no notices or progress'
 complete -c tts -n "__fish_tts_using_subcommand serve" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
 complete -c tts -n "__fish_tts_using_subcommand serve" -s h -l help -d 'Print help'

@@ -168,6 +168,8 @@ _arguments "${_arguments_options[@]}" : \
 '--listen=[Address and port to listen on (port 0 picks a free one)]:ADDR:PORT:_default' \
 '--api-key=[Accept only this API key \[env\: TTS_SERVE_API_KEY\]; without one, any key is accepted, and only on a loopback address]:KEY:_default' \
 '--client-timeout=[Seconds a client may stay silent during a task (the service'\''s rule is 23)]:SECS:_default' \
+'--idle-timeout=[Seconds a connection with no task may stay silent before it is closed]:SECS:_default' \
+'--max-connections=[Connections served at once; more are answered with HTTP 503]:N:_default' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
 '--verbose[Print what happens at each stage (device, timings, underruns)]' \

@@ -120,6 +120,12 @@ pub struct ServeArgs {
     /// Seconds a client may stay silent during a task (the service's rule is 23).
     #[arg(long, value_name = "SECS", default_value_t = 23.0, hide = true)]
     pub client_timeout: f64,
+    /// Seconds a connection with no task may stay silent before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub idle_timeout: f64,
+    /// Connections served at once; more are answered with HTTP 503.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_connections: usize,
 }
 
 /// `tts say`.

@@ -898,10 +898,29 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
             });
         }
     };
+    let idle_timeout = match args.idle_timeout {
+        s if s.is_finite() && s > 0.0 => std::time::Duration::from_secs_f64(s),
+        s => {
+            return Err(ConfigError::OutOfRange {
+                flag: "--idle-timeout",
+                value: s.to_string(),
+                range: "a number of seconds above 0",
+            });
+        }
+    };
+    if args.max_connections == 0 {
+        return Err(ConfigError::OutOfRange {
+            flag: "--max-connections",
+            value: "0".into(),
+            range: "1 or more",
+        });
+    }
     Ok(ServeOptions {
         listen,
         api_key,
         client_timeout,
+        idle_timeout,
+        max_connections: args.max_connections,
     })
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -35,9 +35,15 @@ pub struct Shared {
     pub pool: SynthPool,
     /// The service's limit between client messages during a task (23 s).
     pub client_timeout: Duration,
+    /// The limit on a connection with no task and no message.
+    pub idle_timeout: Duration,
 }
 
-type Socket = WebSocketStream<TcpStream>;
+/// What a WebSocket can run over: a TCP stream, an upgraded HTTP connection.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+type Socket<S> = WebSocketStream<S>;
 
 /// A sentence being spoken.
 struct Sentence {
@@ -75,14 +81,17 @@ struct Task {
 }
 
 /// Serve one connection until the client leaves.
-pub async fn serve(mut ws: Socket, shared: Shared, conn: u64) {
+pub async fn serve<S: Io>(mut ws: Socket<S>, shared: Shared, conn: u64) {
     let mut task: Option<Task> = None;
     let mut last_message = tokio::time::Instant::now();
     loop {
-        let deadline = task
-            .as_ref()
-            .filter(|t| !t.finishing)
-            .map(|_| last_message + shared.client_timeout);
+        // During a task the client must speak every 23 s; with no task, an idle socket is
+        // closed so that silent clients cannot hold descriptors forever.
+        let deadline = match &task {
+            Some(t) if t.finishing => None,
+            Some(_) => Some(last_message + shared.client_timeout),
+            None => Some(last_message + shared.idle_timeout),
+        };
         let replies = task
             .as_mut()
             .and_then(|t| t.speaking.as_mut())
@@ -128,6 +137,11 @@ pub async fn serve(mut ws: Socket, shared: Shared, conn: u64) {
                 }
             }
             () = sleep_until(deadline), if deadline.is_some() => {
+                if task.is_none() {
+                    tracing::info!(conn, "idle without a task: closed");
+                    close(&mut ws, CloseCode::Normal, "idle without a task").await;
+                    break;
+                }
                 let id = task.as_ref().map(|t| t.id.clone()).unwrap_or_default();
                 stop(&mut task);
                 let refusal = Refusal { code: "CLIENT_ERROR", message: "request timeout after 23 seconds.".into() };
@@ -138,7 +152,6 @@ pub async fn serve(mut ws: Socket, shared: Shared, conn: u64) {
         }
     }
     stop(&mut task);
-    tracing::info!(conn, "connection closed");
 }
 
 async fn recv(replies: Option<&mut UnboundedReceiver<JobEvent>>) -> JobEvent {
@@ -166,7 +179,7 @@ fn stop(task: &mut Option<Task>) {
     }
 }
 
-async fn close(ws: &mut Socket, code: CloseCode, reason: &str) {
+async fn close<S: Io>(ws: &mut Socket<S>, code: CloseCode, reason: &str) {
     let _ = ws
         .send(Message::Close(Some(CloseFrame {
             code,
@@ -180,11 +193,11 @@ fn event(task_id: &str, name: &str, payload: Value) -> String {
         .to_string()
 }
 
-async fn send(ws: &mut Socket, text: String) -> bool {
+async fn send<S: Io>(ws: &mut Socket<S>, text: String) -> bool {
     ws.send(Message::text(text)).await.is_ok()
 }
 
-async fn send_failed(ws: &mut Socket, task_id: &str, refusal: &Refusal) -> bool {
+async fn send_failed<S: Io>(ws: &mut Socket<S>, task_id: &str, refusal: &Refusal) -> bool {
     let frame = json!({"header": {"task_id": task_id, "event": "task-failed", "error_code": refusal.code,
                                   "error_message": refusal.message, "attributes": {}},
                        "payload": {}});
@@ -192,8 +205,8 @@ async fn send_failed(ws: &mut Socket, task_id: &str, refusal: &Refusal) -> bool 
 }
 
 /// Handle a client text frame; `false` ends the connection.
-async fn on_text(
-    ws: &mut Socket,
+async fn on_text<S: Io>(
+    ws: &mut Socket<S>,
     shared: &Shared,
     task: &mut Option<Task>,
     text: &str,
@@ -249,8 +262,8 @@ fn validate_error(message: &str) -> Refusal {
     }
 }
 
-async fn run_task(
-    ws: &mut Socket,
+async fn run_task<S: Io>(
+    ws: &mut Socket<S>,
     shared: &Shared,
     task: &mut Option<Task>,
     task_id: &str,
@@ -312,8 +325,8 @@ async fn voice_exists(shared: &Shared, spec: &TaskSpec) -> bool {
     shared.pool.submit(job) && matches!(replies.recv().await, Some(JobEvent::Done))
 }
 
-async fn continue_task(
-    ws: &mut Socket,
+async fn continue_task<S: Io>(
+    ws: &mut Socket<S>,
     shared: &Shared,
     task: &mut Task,
     input: &Value,
@@ -372,8 +385,8 @@ fn strip_tags(ssml: &str) -> String {
 }
 
 /// `Ok(true)` when the task is over (task-finished sent).
-async fn finish_task(
-    ws: &mut Socket,
+async fn finish_task<S: Io>(
+    ws: &mut Socket<S>,
     shared: &Shared,
     task: &mut Task,
     cancel: bool,
@@ -396,7 +409,7 @@ async fn finish_task(
 }
 
 /// Start the next sentence when none is being spoken.
-async fn pump(ws: &mut Socket, shared: &Shared, task: &mut Task) -> Result<(), Refusal> {
+async fn pump<S: Io>(ws: &mut Socket<S>, shared: &Shared, task: &mut Task) -> Result<(), Refusal> {
     if task.speaking.is_some() {
         return Ok(());
     }
@@ -436,8 +449,8 @@ async fn pump(ws: &mut Socket, shared: &Shared, task: &mut Task) -> Result<(), R
 }
 
 /// Handle what the engine says about the current sentence; `Ok(true)` when the task is over.
-async fn on_job_event(
-    ws: &mut Socket,
+async fn on_job_event<S: Io>(
+    ws: &mut Socket<S>,
     shared: &Shared,
     task: &mut Task,
     event_: JobEvent,
@@ -536,7 +549,7 @@ fn words_json(task: &Task, sentence: &Sentence, end_ms: Option<u64>) -> Value {
 }
 
 /// The last bytes of the encoder, then task-finished.
-async fn complete(ws: &mut Socket, task: &mut Task) -> Result<(), Refusal> {
+async fn complete<S: Io>(ws: &mut Socket<S>, task: &mut Task) -> Result<(), Refusal> {
     let mut floats = Vec::new();
     task.resampler
         .finish(&mut floats)

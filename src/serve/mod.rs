@@ -1,22 +1,20 @@
 //! `tts serve`: the CosyVoice duplex protocol over WebSocket, spoken by the offline engine, so
 //! the official SDKs and any CosyVoice client work with no network and no key.
 //!
-//! A multi-thread tokio runtime accepts connections and runs one task per connection
-//! ([`connection`]); one shared engine thread ([`synth`]) speaks for all of them.
+//! A multi-thread tokio runtime serves one HTTP listener ([`http`]: axum on hyper); each
+//! WebSocket connection is one task ([`connection`]); one shared engine thread ([`synth`])
+//! speaks for all of them.
 
 pub mod connection;
+pub mod http;
 pub mod synth;
 pub mod validate;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tokio_tungstenite::tungstenite::http::StatusCode;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::cancel::CancelToken;
 use crate::engine::EngineError;
@@ -24,9 +22,13 @@ use connection::Shared;
 use synth::SynthPool;
 
 /// The path the service serves.
-pub const PATH: &str = "/api-ws/v1/inference";
-/// The largest client frame accepted: a 20,000-character message, escaped, fits many times.
-const MAX_FRAME: usize = 1 << 20;
+pub const PATH: &str = http::COSYVOICE_PATH;
+/// Time for a client to send its whole upgrade request (slow clients are cut off).
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections served at once by default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1000;
+/// How long a WebSocket with no task may stay silent by default.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How to serve.
 #[derive(Debug, Clone)]
@@ -37,6 +39,10 @@ pub struct ServeOptions {
     pub api_key: Option<String>,
     /// The limit between client messages during a task.
     pub client_timeout: Duration,
+    /// The limit on a connection with no task and no message.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more get HTTP 503.
+    pub max_connections: usize,
 }
 
 /// Why the server could not run.
@@ -84,95 +90,19 @@ pub fn run(
             source,
         })?;
         on_listening(addr);
-        let shared = Shared {
-            pool,
-            client_timeout: options.client_timeout,
+        let state = http::AppState {
+            shared: Shared {
+                pool,
+                client_timeout: options.client_timeout,
+                idle_timeout: options.idle_timeout,
+            },
+            api_key: Arc::new(options.api_key.clone()),
         };
-        let key: Arc<Option<String>> = Arc::new(options.api_key.clone());
-        let next_id = AtomicU64::new(1);
-        let mut ticker = tokio::time::interval(Duration::from_millis(50));
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let Ok((stream, peer)) = accepted else { continue };
-                    let conn = next_id.fetch_add(1, Ordering::Relaxed);
-                    let shared = shared.clone();
-                    let key = Arc::clone(&key);
-                    tokio::spawn(accept(stream, peer, shared, key, conn));
-                }
-                _ = ticker.tick() => {
-                    if cancel.is_cancelled() {
-                        return Ok(());
-                    }
-                }
-            }
-        }
+        let limits = http::Limits {
+            handshake: HANDSHAKE_TIMEOUT,
+            max_connections: options.max_connections,
+        };
+        http::serve(listener, http::router(state), limits, cancel).await;
+        Ok(())
     })
-}
-
-/// Upgrade one TCP connection and serve it.
-async fn accept(
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    shared: Shared,
-    key: Arc<Option<String>>,
-    conn: u64,
-) {
-    let _ = stream.set_nodelay(true);
-    // The callback's signature is tungstenite's; its large error type is not ours to shrink.
-    #[allow(clippy::result_large_err)]
-    let check =
-        move |request: &Request, response: Response| authorize(request, response, key.as_deref());
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(MAX_FRAME))
-        .max_frame_size(Some(MAX_FRAME));
-    match tokio_tungstenite::accept_hdr_async_with_config(stream, check, Some(config)).await {
-        Ok(ws) => {
-            tracing::info!(conn, %peer, "connection opened");
-            connection::serve(ws, shared, conn).await;
-        }
-        Err(error) => tracing::info!(conn, %peer, %error, "connection refused"),
-    }
-}
-
-/// The upgrade: the right path, and with a key set, `Authorization: Bearer <key>` (the scheme
-/// in any case, as SDK 1.24.10 sends `bearer`).
-#[allow(
-    clippy::result_large_err,
-    reason = "the signature is tungstenite's Callback trait"
-)]
-fn authorize(
-    request: &Request,
-    response: Response,
-    key: Option<&str>,
-) -> Result<Response, ErrorResponse> {
-    let refuse = |status: StatusCode, message: &str| {
-        let mut refusal = ErrorResponse::new(Some(message.to_owned()));
-        *refusal.status_mut() = status;
-        refusal
-    };
-    if request.uri().path() != PATH {
-        return Err(refuse(
-            StatusCode::NOT_FOUND,
-            "not found: the protocol is served at /api-ws/v1/inference",
-        ));
-    }
-    let Some(key) = key else {
-        return Ok(response);
-    };
-    let given = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    if given == Some(key) {
-        Ok(response)
-    } else {
-        Err(refuse(
-            StatusCode::UNAUTHORIZED,
-            "Invalid API-key provided.",
-        ))
-    }
 }
