@@ -921,6 +921,8 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
         client_timeout,
         idle_timeout,
         max_connections: args.max_connections,
+        // A neural voice when one is installed, loaded once for every connection.
+        neural: neural_choice(None, EngineArg::Local, &[], &env.neural)?.0,
     })
 }
 

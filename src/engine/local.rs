@@ -265,6 +265,16 @@ impl NeuralVoice {
         }
     }
 
+    /// The voice's name (`en_US-joe-medium`).
+    pub fn name(&self) -> &str {
+        &self.params.voice.name
+    }
+
+    /// Whether the voice speaks `language` (`en`).
+    pub fn speaks_language(&self, language: &str) -> bool {
+        self.params.voice.speaks(language)
+    }
+
     /// The voice's rate.
     pub fn sample_rate(&self) -> u32 {
         self.params.voice.config.audio.sample_rate

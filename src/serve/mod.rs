@@ -43,6 +43,8 @@ pub struct ServeOptions {
     pub idle_timeout: Duration,
     /// Connections served at once; more get HTTP 503.
     pub max_connections: usize,
+    /// The neural voice that speaks, when one is installed (else espeak-ng speaks).
+    pub neural: Option<crate::engine::local::NeuralParams>,
 }
 
 /// Why the server could not run.
@@ -72,7 +74,11 @@ pub fn run(
     cancel: &CancelToken,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
-    let pool = SynthPool::start()?;
+    let pool = SynthPool::start(options.neural.clone())?;
+    match &options.neural {
+        Some(neural) => tracing::info!("speaking with the neural voice {}", neural.voice.name),
+        None => tracing::info!("speaking with espeak-ng (no neural voice is installed)"),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -392,3 +392,85 @@ fn every_format_and_subtitles_work_with_the_neural_voice() {
     let decoded = samples.len() as f64 / f64::from(rate);
     assert!((decoded / seconds - 1.0).abs() < 0.12, "{decoded:.2} s");
 }
+
+#[test]
+fn serve_speaks_english_with_the_one_loaded_neural_voice_and_chinese_with_espeak() {
+    use std::io::BufRead;
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut server = neural_tts(home.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tts serve starts");
+    let mut lines = std::io::BufReader::new(server.stderr.take().expect("stderr")).lines();
+    let mut log = String::new();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the server says where it listens")
+            .expect("a line");
+        log.push_str(&line);
+        log.push('\n');
+        if let Some(url) = line.strip_prefix("tts: serving the CosyVoice protocol on ") {
+            break url.to_owned();
+        }
+    };
+    assert!(
+        log.contains(&format!("speaking with the neural voice {VOICE}")),
+        "{log}"
+    );
+    // Two clients at once, each on its own connection, sharing the loaded model.
+    let client = |name: &str, voice: &str, model: &str, text: &str| {
+        let path = home.path().join(name);
+        let child = tts(home.path())
+            .env("DASHSCOPE_API_KEY", "sk-test")
+            .args([
+                "say",
+                "-q",
+                "-e",
+                "cosyvoice",
+                "--endpoint",
+                &url,
+                "-v",
+                voice,
+                "-m",
+                model,
+            ])
+            .arg("-o")
+            .arg(&path)
+            .arg(text)
+            .spawn()
+            .expect("tts say runs");
+        (child, path)
+    };
+    let (mut english, english_path) =
+        client("en.wav", "longanyang", "cosyvoice-v3-flash", SENTENCE);
+    let (mut chinese, chinese_path) = client(
+        "zh.wav",
+        "longxiaochun_v2",
+        "cosyvoice-v2",
+        "你好，世界。今天天气很好。",
+    );
+    assert!(english.wait().expect("exits").success());
+    assert!(chinese.wait().expect("exits").success());
+    let _ = server.kill();
+    let _ = server.wait();
+    let (rate, speech) = samples(&english_path);
+    assert_eq!(rate, 22050);
+    let peak = speech.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
+    assert!(
+        (23_000..=24_800).contains(&peak),
+        "the neural voice's level: peak {peak}"
+    );
+    let seconds = speech.len() as f64 / f64::from(rate);
+    let reference = espeak_reference(home.path(), SENTENCE);
+    assert!(
+        (0.6..1.6).contains(&(seconds / reference)),
+        "{seconds:.2} s against {reference:.2} s"
+    );
+    let (_, chinese) = samples(&chinese_path);
+    assert!(
+        chinese.len() > 22050 && rms(&chinese) > 500.0,
+        "Chinese spoken by espeak-ng"
+    );
+}
