@@ -610,12 +610,14 @@ pub(super) fn speech_config(
             &env.neural,
         )?,
     };
-    if let (Some(neural), Some(pitch)) = (&neural, args.synthesis.pitch) {
-        if (pitch - 1.0).abs() > f64::EPSILON {
-            return Err(ConfigError::NeuralPitch {
-                voice: neural.voice.name.clone(),
-            });
-        }
+    let pitch_asked = args
+        .synthesis
+        .pitch
+        .is_some_and(|p| (p - 1.0).abs() > f64::EPSILON);
+    if let (Some(neural), true) = (&neural, pitch_asked) {
+        return Err(ConfigError::NeuralPitch {
+            voice: neural.voice.name.clone(),
+        });
     }
     let engine_notice = (engine_arg == EngineArg::Auto && remote.is_none()).then(|| {
         match (&neural, missing) {
@@ -781,7 +783,7 @@ fn neural_choice(
     engine: EngineArg,
     inputs: &[Input],
     paths: &SearchPaths,
-) -> Result<(Option<NeuralParams>, Option<String>), ConfigError> {
+) -> Result<(Option<Box<NeuralParams>>, Option<String>), ConfigError> {
     if engine == EngineArg::Espeak {
         return Ok((None, None));
     }
@@ -854,12 +856,12 @@ fn neural_choice(
                         })?),
                     };
                 return Ok((
-                    Some(NeuralParams {
+                    Some(Box::new(NeuralParams {
                         runtime: runtime.clone(),
                         voice: voice.clone(),
                         speaker,
                         pinned,
-                    }),
+                    })),
                     None,
                 ));
             }

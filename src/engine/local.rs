@@ -48,7 +48,7 @@ pub struct LocalParams {
     /// Volume, 0 to 100 (50 normal).
     pub volume: u8,
     /// The neural voice that speaks, if one was chosen (else espeak-ng does).
-    pub neural: Option<NeuralParams>,
+    pub neural: Option<Box<NeuralParams>>,
 }
 
 /// A neural voice chosen for the offline engine.
@@ -176,7 +176,7 @@ fn run(
     };
     let _ = ready.send(Ok(rate));
     // The model loads while the caller opens the device and reads the first text.
-    let mut voice = match params.neural.as_ref().map(NeuralVoice::load).transpose() {
+    let mut voice = match params.neural.as_deref().map(NeuralVoice::load).transpose() {
         Ok(voice) => voice,
         Err(err) => {
             let _ = events.send(EngineEvent::Failed(err));

@@ -44,7 +44,7 @@ pub struct ServeOptions {
     /// Connections served at once; more get HTTP 503.
     pub max_connections: usize,
     /// The neural voice that speaks, when one is installed (else espeak-ng speaks).
-    pub neural: Option<crate::engine::local::NeuralParams>,
+    pub neural: Option<Box<crate::engine::local::NeuralParams>>,
 }
 
 /// Why the server could not run.

@@ -51,14 +51,14 @@ pub struct SynthPool {
 impl SynthPool {
     /// Start the engine thread, with `neural`'s model loaded when given; the audio's rate is
     /// then the voice's (espeak-ng's is resampled to it).
-    pub fn start(neural: Option<NeuralParams>) -> Result<Self, EngineError> {
+    pub fn start(neural: Option<Box<NeuralParams>>) -> Result<Self, EngineError> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let (ready_tx, ready_rx) = mpsc::sync_channel(1);
         thread::Builder::new()
             .name("espeak".into())
             .spawn(move || {
                 let prepared = Speaker::new().and_then(|speaker| {
-                    let voice = neural.as_ref().map(NeuralVoice::load).transpose()?;
+                    let voice = neural.as_deref().map(NeuralVoice::load).transpose()?;
                     let rate = match &voice {
                         Some(voice) => SampleRate::new(voice.sample_rate())
                             .ok_or(EngineError::Gone("neural"))?,

@@ -518,7 +518,7 @@ fn say_in(env: &Environment, argv: &[&str]) -> Result<SayConfig, ConfigError> {
 
 fn neural_of(config: &SayConfig) -> Option<&NeuralParams> {
     match &config.engine {
-        EngineConfig::Local(p) => p.neural.as_ref(),
+        EngineConfig::Local(p) => p.neural.as_deref(),
         EngineConfig::CosyVoice(_) => None,
     }
 }
