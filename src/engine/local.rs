@@ -24,7 +24,7 @@ pub const NEURAL_CHUNK_MS: u32 = 100;
 /// The peak level each neural utterance is brought to at volume 50 (of full scale).
 const NEURAL_PEAK: f32 = 0.75;
 /// A sentence longer than this many phonemes is spoken in pieces cut at clauses...
-const UTTERANCE_PHONEMES: usize = 400;
+const UTTERANCE_PHONEMES: usize = 240;
 /// ... the first about this long, so its audio starts sooner.
 const FIRST_PIECE_PHONEMES: usize = 120;
 /// espeak's rate at 1.0x, in words per minute.
