@@ -36,12 +36,15 @@ complete -c tts -n "__fish_tts_needs_command" -f -a "devices" -d 'List audio out
 complete -c tts -n "__fish_tts_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c tts -n "__fish_tts_needs_command" -f -a "man" -d 'Print the manual page (roff)'
 complete -c tts -n "__fish_tts_needs_command" -f -a "config" -d 'Show the config file\'s path or its settings (never the key)'
+complete -c tts -n "__fish_tts_needs_command" -f -a "voice" -d 'Your own voices: clone one from a recording or design one from a description; list, show, update and delete them'
+complete -c tts -n "__fish_tts_needs_command" -f -a "token" -d 'Print a temporary API token for another app; it works wherever a key does'
 complete -c tts -n "__fish_tts_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tts -n "__fish_tts_using_subcommand say" -s f -l file -d 'Read text from FILE (\'-\' is stdin); repeatable' -r -F
 complete -c tts -n "__fish_tts_using_subcommand say" -s o -l output -d 'Write audio to FILE instead of playing it (\'-\' is stdout)' -r -F
 complete -c tts -n "__fish_tts_using_subcommand say" -l device -d 'Play on the output device NAME [default: the system default]' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -l idle-timeout -d 'Seconds of quiet input after which the service\'s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task [default: 15]' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine a neural voice (en_US-joe-medium, NAME:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by script]' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -l idle-timeout -d 'Seconds of quiet input after which the service\'s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task [default: 15]' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -l flush-after -d 'Seconds of silence after which text without a sentence or clause end is spoken anyway, cut between words (and all of it once the input has been quiet that long) [default: 3]' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine a neural voice (en_US-joe-medium, NAME:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -s r -l rate -d 'Speaking rate, 0.5 to 2.0 [default: 1.0]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0] (not with a neural voice)' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l volume -d 'Volume, 0 to 100 [default: 50]' -r
@@ -59,7 +62,7 @@ complete -c tts -n "__fish_tts_using_subcommand say" -s p -l profile -d 'Use the
 complete -c tts -n "__fish_tts_using_subcommand say" -l subtitles -d 'Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
 vtt\t'WebVTT (.vtt)'"
 complete -c tts -n "__fish_tts_using_subcommand say" -s m -l model -d 'Model [default: cosyvoice-v3-flash]' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -l bit-rate -d 'Opus bit rate in kbps, 6 to 510 (opus only) [default: 32]' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -l bit-rate -d 'Bit rate in kbps of an Opus file, 6 to 510 [default: 32], or with the offline engine of an MP3 file, 8 to 320 [default: by sample rate]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l seed -d 'Random seed, 0 to 65535 [default: 0]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l language -d 'Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l instruction -d 'A style instruction, 100 characters at most (v3 models)' -r
@@ -81,6 +84,7 @@ complete -c tts -n "__fish_tts_using_subcommand say" -l word-timestamps -d 'Ask 
 complete -c tts -n "__fish_tts_using_subcommand say" -l phoneme-timestamps -d 'Ask for phoneme times'
 complete -c tts -n "__fish_tts_using_subcommand say" -l markdown-filter -d 'Strip Markdown (#, *, code blocks, links) before speaking: the service does it for CosyVoice, tts itself for the offline engine'
 complete -c tts -n "__fish_tts_using_subcommand say" -l aigc-tag -d 'Add the AIGC watermark tag'
+complete -c tts -n "__fish_tts_using_subcommand say" -l force-voice -d 'Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)'
 complete -c tts -n "__fish_tts_using_subcommand say" -l ssml -d 'The text is SSML (one message; not with streaming stdin)'
 complete -c tts -n "__fish_tts_using_subcommand say" -s q -l quiet -d 'Print only errors: no notices or progress'
 complete -c tts -n "__fish_tts_using_subcommand say" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
@@ -88,7 +92,7 @@ complete -c tts -n "__fish_tts_using_subcommand say" -s h -l help -d 'Print help
 complete -c tts -n "__fish_tts_using_subcommand say" -s V -l version -d 'Print version'
 complete -c tts -n "__fish_tts_using_subcommand convert" -s d -l out-dir -d 'Write the audio files into DIR, made if missing [default: beside each input]' -r -F
 complete -c tts -n "__fish_tts_using_subcommand convert" -s j -l jobs -d 'Files converted at once, each job over one connection reused file after file [default: 4]' -r
-complete -c tts -n "__fish_tts_using_subcommand convert" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine a neural voice (en_US-joe-medium, NAME:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by script]' -r
+complete -c tts -n "__fish_tts_using_subcommand convert" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine a neural voice (en_US-joe-medium, NAME:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -s r -l rate -d 'Speaking rate, 0.5 to 2.0 [default: 1.0]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0] (not with a neural voice)' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l volume -d 'Volume, 0 to 100 [default: 50]' -r
@@ -106,7 +110,7 @@ complete -c tts -n "__fish_tts_using_subcommand convert" -s p -l profile -d 'Use
 complete -c tts -n "__fish_tts_using_subcommand convert" -l subtitles -d 'Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
 vtt\t'WebVTT (.vtt)'"
 complete -c tts -n "__fish_tts_using_subcommand convert" -s m -l model -d 'Model [default: cosyvoice-v3-flash]' -r
-complete -c tts -n "__fish_tts_using_subcommand convert" -l bit-rate -d 'Opus bit rate in kbps, 6 to 510 (opus only) [default: 32]' -r
+complete -c tts -n "__fish_tts_using_subcommand convert" -l bit-rate -d 'Bit rate in kbps of an Opus file, 6 to 510 [default: 32], or with the offline engine of an MP3 file, 8 to 320 [default: by sample rate]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l seed -d 'Random seed, 0 to 65535 [default: 0]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l language -d 'Language of the text: zh, en, fr, de, ja, ko, ru, pt, th, id or vi' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l instruction -d 'A style instruction, 100 characters at most (v3 models)' -r
@@ -122,10 +126,12 @@ complete -c tts -n "__fish_tts_using_subcommand convert" -l start-timeout -d 'Se
 complete -c tts -n "__fish_tts_using_subcommand convert" -l progress-timeout -d 'Seconds of silence from the service before giving up, once all text is sent [default: 60]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l force -d 'Convert again even when an output is complete and newer than its input'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l no-reuse -d 'Open a new connection for every file (to measure what reuse saves)'
+complete -c tts -n "__fish_tts_using_subcommand convert" -s R -l recursive -d 'Also take the text files in each directory\'s subdirectories (mirrored in -d DIR)'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l word-timestamps -d 'Ask for word begin and end times'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l phoneme-timestamps -d 'Ask for phoneme times'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l markdown-filter -d 'Strip Markdown (#, *, code blocks, links) before speaking: the service does it for CosyVoice, tts itself for the offline engine'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l aigc-tag -d 'Add the AIGC watermark tag'
+complete -c tts -n "__fish_tts_using_subcommand convert" -l force-voice -d 'Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l ssml -d 'The text is SSML (one message; not with streaming stdin)'
 complete -c tts -n "__fish_tts_using_subcommand convert" -s q -l quiet -d 'Print only errors: no notices or progress'
 complete -c tts -n "__fish_tts_using_subcommand convert" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
@@ -136,6 +142,8 @@ complete -c tts -n "__fish_tts_using_subcommand serve" -l api-key -d 'Accept onl
 complete -c tts -n "__fish_tts_using_subcommand serve" -l client-timeout -d 'Seconds a client may stay silent during a task (the service\'s rule is 23)' -r
 complete -c tts -n "__fish_tts_using_subcommand serve" -l idle-timeout -d 'Seconds a connection with no task may stay silent before it is closed' -r
 complete -c tts -n "__fish_tts_using_subcommand serve" -l max-connections -d 'Connections served at once; more are answered with HTTP 503' -r
+complete -c tts -n "__fish_tts_using_subcommand serve" -l state-dir -d 'Keep custom voices in DIR [default: tts/serve under the user\'s data directory]' -r -F
+complete -c tts -n "__fish_tts_using_subcommand serve" -l voice-quota -d 'Custom voices allowed per family (the service allows 1000)' -r
 complete -c tts -n "__fish_tts_using_subcommand serve" -s q -l quiet -d 'Print only errors: no notices or progress'
 complete -c tts -n "__fish_tts_using_subcommand serve" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
 complete -c tts -n "__fish_tts_using_subcommand serve" -s h -l help -d 'Print help'
@@ -170,12 +178,118 @@ complete -c tts -n "__fish_tts_using_subcommand config" -s q -l quiet -d 'Print 
 complete -c tts -n "__fish_tts_using_subcommand config" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
 complete -c tts -n "__fish_tts_using_subcommand config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tts -n "__fish_tts_using_subcommand config" -s V -l version -d 'Print version'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "say" -d 'Speak text from arguments, files or stdin'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "convert" -d 'Convert text files to audio files, several at once, with progress'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "serve" -d 'Serve the CosyVoice WebSocket protocol, spoken by the offline engine'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "voices" -d 'List voices: the service\'s catalog, or the offline engine\'s'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "devices" -d 'List audio output devices; --device takes a name or a number from this list'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "man" -d 'Print the manual page (roff)'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "config" -d 'Show the config file\'s path or its settings (never the key)'
-complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and not __fish_seen_subcommand_from clone design list show delete update help" -s q -l quiet -d 'Print only errors: no notices or progress'
+complete -c tts -n "__fish_tts_using_subcommand voice; and not __fish_seen_subcommand_from clone design list show delete update help" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and not __fish_seen_subcommand_from clone design list show delete update help" -s h -l help -d 'Print help'
+complete -c tts -n "__fish_tts_using_subcommand voice; and not __fish_seen_subcommand_from clone design list show delete update help" -s V -l version -d 'Print version'
+complete -c tts -n "__fish_tts_using_subcommand voice; and not __fish_seen_subcommand_from clone design list show delete update help" -f -a "clone" -d 'Clone a voice from a recording of 10 to 20 s (WAV 16-bit, MP3 or M4A; checked first)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and not __fish_seen_subcommand_from clone design list show delete update help" -f -a "design" -d 'Design a voice from a description, and hear its preview'
+complete -c tts -n "__fish_tts_using_subcommand voice; and not __fish_seen_subcommand_from clone design list show delete update help" -f -a "list" -d 'List your voices, CosyVoice and Qwen, with their target models and status'
+complete -c tts -n "__fish_tts_using_subcommand voice; and not __fish_seen_subcommand_from clone design list show delete update help" -f -a "show" -d 'Show one voice'
+complete -c tts -n "__fish_tts_using_subcommand voice; and not __fish_seen_subcommand_from clone design list show delete update help" -f -a "delete" -d 'Delete one voice (asks first on a terminal)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and not __fish_seen_subcommand_from clone design list show delete update help" -f -a "update" -d 'Make a CosyVoice clone again from another recording'
+complete -c tts -n "__fish_tts_using_subcommand voice; and not __fish_seen_subcommand_from clone design list show delete update help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -l name -d 'A name for the voice: 1 to 10 lowercase letters and digits (CosyVoice), or up to 16 letters, digits and underscores (Qwen)' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -s m -l model -d 'The model the voice will speak with [default: cosyvoice-v3-plus]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -l language -d 'The recording\'s language (zh, en, fr, de, ja, ko, ru; Qwen also it, pt, es)' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -l text -d 'What the recording says (Qwen only)' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -l url -d 'A public URL of the recording instead of a local file (not checked here)' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -l wait -d 'Seconds to wait for the voice to be ready' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -l region -d 'Service region [default: intl]' -r -f -a "intl\t'International (Singapore): dashscope-intl.aliyuncs.com'
+cn\t'Mainland China (Beijing): dashscope.aliyuncs.com'"
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -l endpoint -d 'The service\'s address: https://HOST, or http://127.0.0.1:PORT for tts serve (/api/v1 is added) [env: DASHSCOPE_HTTP_BASE_URL]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -l workspace -d 'DashScope workspace id [env: DASHSCOPE_WORKSPACE_ID]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -l json -d 'Print JSON for scripts'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -s q -l quiet -d 'Print only errors: no notices or progress'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from clone" -s V -l version -d 'Print version'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -l name -d 'A name for the voice (as for clone)' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -s m -l model -d 'The model the voice will speak with [default: cosyvoice-v3-plus]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -l preview-text -d 'What the preview says (200 characters at most for CosyVoice) [default: a greeting]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -l language -d 'The preview\'s language, zh or en [default: the description\'s]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -s o -l output -d 'Write the preview to FILE (.wav or .mp3) instead of playing it' -r -F
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -l wait -d 'Seconds to wait for the voice to be ready' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -l region -d 'Service region [default: intl]' -r -f -a "intl\t'International (Singapore): dashscope-intl.aliyuncs.com'
+cn\t'Mainland China (Beijing): dashscope.aliyuncs.com'"
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -l endpoint -d 'The service\'s address: https://HOST, or http://127.0.0.1:PORT for tts serve (/api/v1 is added) [env: DASHSCOPE_HTTP_BASE_URL]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -l workspace -d 'DashScope workspace id [env: DASHSCOPE_WORKSPACE_ID]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -l json -d 'Print JSON for scripts'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -s q -l quiet -d 'Print only errors: no notices or progress'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from design" -s V -l version -d 'Print version'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from list" -s m -l model -d 'Only voices for MODEL' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from list" -l region -d 'Service region [default: intl]' -r -f -a "intl\t'International (Singapore): dashscope-intl.aliyuncs.com'
+cn\t'Mainland China (Beijing): dashscope.aliyuncs.com'"
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from list" -l endpoint -d 'The service\'s address: https://HOST, or http://127.0.0.1:PORT for tts serve (/api/v1 is added) [env: DASHSCOPE_HTTP_BASE_URL]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from list" -l workspace -d 'DashScope workspace id [env: DASHSCOPE_WORKSPACE_ID]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from list" -l json -d 'Print JSON for scripts'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only errors: no notices or progress'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from list" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from show" -l region -d 'Service region [default: intl]' -r -f -a "intl\t'International (Singapore): dashscope-intl.aliyuncs.com'
+cn\t'Mainland China (Beijing): dashscope.aliyuncs.com'"
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from show" -l endpoint -d 'The service\'s address: https://HOST, or http://127.0.0.1:PORT for tts serve (/api/v1 is added) [env: DASHSCOPE_HTTP_BASE_URL]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from show" -l workspace -d 'DashScope workspace id [env: DASHSCOPE_WORKSPACE_ID]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from show" -l json -d 'Print JSON for scripts'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only errors: no notices or progress'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from show" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from delete" -l region -d 'Service region [default: intl]' -r -f -a "intl\t'International (Singapore): dashscope-intl.aliyuncs.com'
+cn\t'Mainland China (Beijing): dashscope.aliyuncs.com'"
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from delete" -l endpoint -d 'The service\'s address: https://HOST, or http://127.0.0.1:PORT for tts serve (/api/v1 is added) [env: DASHSCOPE_HTTP_BASE_URL]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from delete" -l workspace -d 'DashScope workspace id [env: DASHSCOPE_WORKSPACE_ID]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Do not ask'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON for scripts'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only errors: no notices or progress'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from delete" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from update" -l url -d 'A public URL of the recording instead (not checked here)' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from update" -l wait -d 'Seconds to wait for the voice to be ready' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from update" -l region -d 'Service region [default: intl]' -r -f -a "intl\t'International (Singapore): dashscope-intl.aliyuncs.com'
+cn\t'Mainland China (Beijing): dashscope.aliyuncs.com'"
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from update" -l endpoint -d 'The service\'s address: https://HOST, or http://127.0.0.1:PORT for tts serve (/api/v1 is added) [env: DASHSCOPE_HTTP_BASE_URL]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from update" -l workspace -d 'DashScope workspace id [env: DASHSCOPE_WORKSPACE_ID]' -r
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from update" -l json -d 'Print JSON for scripts'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print only errors: no notices or progress'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from update" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from help" -f -a "clone" -d 'Clone a voice from a recording of 10 to 20 s (WAV 16-bit, MP3 or M4A; checked first)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from help" -f -a "design" -d 'Design a voice from a description, and hear its preview'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your voices, CosyVoice and Qwen, with their target models and status'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one voice'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete one voice (asks first on a terminal)'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from help" -f -a "update" -d 'Make a CosyVoice clone again from another recording'
+complete -c tts -n "__fish_tts_using_subcommand voice; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tts -n "__fish_tts_using_subcommand token" -l ttl -d 'Seconds the token works, 1 to 1800' -r
+complete -c tts -n "__fish_tts_using_subcommand token" -l region -d 'Service region [default: intl]' -r -f -a "intl\t'International (Singapore): dashscope-intl.aliyuncs.com'
+cn\t'Mainland China (Beijing): dashscope.aliyuncs.com'"
+complete -c tts -n "__fish_tts_using_subcommand token" -l endpoint -d 'The service\'s address: https://HOST, or http://127.0.0.1:PORT for tts serve (/api/v1 is added) [env: DASHSCOPE_HTTP_BASE_URL]' -r
+complete -c tts -n "__fish_tts_using_subcommand token" -l workspace -d 'DashScope workspace id [env: DASHSCOPE_WORKSPACE_ID]' -r
+complete -c tts -n "__fish_tts_using_subcommand token" -l json -d 'Print JSON for scripts'
+complete -c tts -n "__fish_tts_using_subcommand token" -s q -l quiet -d 'Print only errors: no notices or progress'
+complete -c tts -n "__fish_tts_using_subcommand token" -l verbose -d 'Print what happens at each stage (device, timings, underruns)'
+complete -c tts -n "__fish_tts_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tts -n "__fish_tts_using_subcommand token" -s V -l version -d 'Print version'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "say" -d 'Speak text from arguments, files or stdin'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "convert" -d 'Convert text files to audio files, several at once, with progress'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "serve" -d 'Serve the CosyVoice WebSocket protocol, spoken by the offline engine'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "voices" -d 'List voices: the service\'s catalog, or the offline engine\'s'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "devices" -d 'List audio output devices; --device takes a name or a number from this list'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "man" -d 'Print the manual page (roff)'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "config" -d 'Show the config file\'s path or its settings (never the key)'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "voice" -d 'Your own voices: clone one from a recording or design one from a description; list, show, update and delete them'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "token" -d 'Print a temporary API token for another app; it works wherever a key does'
+complete -c tts -n "__fish_tts_using_subcommand help; and not __fish_seen_subcommand_from say convert serve voices devices completions man config voice token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tts -n "__fish_tts_using_subcommand help; and __fish_seen_subcommand_from voice" -f -a "clone" -d 'Clone a voice from a recording of 10 to 20 s (WAV 16-bit, MP3 or M4A; checked first)'
+complete -c tts -n "__fish_tts_using_subcommand help; and __fish_seen_subcommand_from voice" -f -a "design" -d 'Design a voice from a description, and hear its preview'
+complete -c tts -n "__fish_tts_using_subcommand help; and __fish_seen_subcommand_from voice" -f -a "list" -d 'List your voices, CosyVoice and Qwen, with their target models and status'
+complete -c tts -n "__fish_tts_using_subcommand help; and __fish_seen_subcommand_from voice" -f -a "show" -d 'Show one voice'
+complete -c tts -n "__fish_tts_using_subcommand help; and __fish_seen_subcommand_from voice" -f -a "delete" -d 'Delete one voice (asks first on a terminal)'
+complete -c tts -n "__fish_tts_using_subcommand help; and __fish_seen_subcommand_from voice" -f -a "update" -d 'Make a CosyVoice clone again from another recording'

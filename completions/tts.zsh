@@ -38,9 +38,10 @@ _arguments "${_arguments_options[@]}" : \
 '(--device)-o+[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
 '(--device)--output=[Write audio to FILE instead of playing it ('\''-'\'' is stdout)]:FILE:_files' \
 '--device=[Play on the output device NAME \[default\: the system default\]]:NAME:_default' \
-'--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly (it fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
-'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
-'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
+'--flush-after=[Seconds of silence after which text without a sentence or clause end is spoken anyway, cut between words (and all of it once the input has been quiet that long) \[default\: 3\]]:SECS:_default' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
 '-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\] (not with a neural voice)]:X:_default' \
@@ -66,7 +67,7 @@ espeak\:"Offline, espeak-ng only"))' \
 vtt\:"WebVTT (.vtt)"))' \
 '-m+[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
-'--bit-rate=[Opus bit rate in kbps, 6 to 510 (opus only) \[default\: 32\]]:KBPS:_default' \
+'--bit-rate=[Bit rate in kbps of an Opus file, 6 to 510 \[default\: 32\], or with the offline engine of an MP3 file, 8 to 320 \[default\: by sample rate\]]:KBPS:_default' \
 '--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
 '--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
 '--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
@@ -88,6 +89,7 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--phoneme-timestamps[Ask for phoneme times]' \
 '--markdown-filter[Strip Markdown (#, *, code blocks, links) before speaking\: the service does it for CosyVoice, tts itself for the offline engine]' \
 '--aigc-tag[Add the AIGC watermark tag]' \
+'--force-voice[Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)]' \
 '--ssml[The text is SSML (one message; not with streaming stdin)]' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
@@ -105,8 +107,8 @@ _arguments "${_arguments_options[@]}" : \
 '--out-dir=[Write the audio files into DIR, made if missing \[default\: beside each input\]]:DIR:_files' \
 '-j+[Files converted at once, each job over one connection reused file after file \[default\: 4\]]:N:_default' \
 '--jobs=[Files converted at once, each job over one connection reused file after file \[default\: 4\]]:N:_default' \
-'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
-'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by script\]]:VOICE:_default' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
 '-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\] (not with a neural voice)]:X:_default' \
@@ -132,7 +134,7 @@ espeak\:"Offline, espeak-ng only"))' \
 vtt\:"WebVTT (.vtt)"))' \
 '-m+[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
 '--model=[Model \[default\: cosyvoice-v3-flash\]]:MODEL:_default' \
-'--bit-rate=[Opus bit rate in kbps, 6 to 510 (opus only) \[default\: 32\]]:KBPS:_default' \
+'--bit-rate=[Bit rate in kbps of an Opus file, 6 to 510 \[default\: 32\], or with the offline engine of an MP3 file, 8 to 320 \[default\: by sample rate\]]:KBPS:_default' \
 '--seed=[Random seed, 0 to 65535 \[default\: 0\]]:N:_default' \
 '--language=[Language of the text\: zh, en, fr, de, ja, ko, ru, pt, th, id or vi]:LANG:_default' \
 '--instruction=[A style instruction, 100 characters at most (v3 models)]:TEXT:_default' \
@@ -148,10 +150,13 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--progress-timeout=[Seconds of silence from the service before giving up, once all text is sent \[default\: 60\]]:SECS:_default' \
 '--force[Convert again even when an output is complete and newer than its input]' \
 '--no-reuse[Open a new connection for every file (to measure what reuse saves)]' \
+'-R[Also take the text files in each directory'\''s subdirectories (mirrored in -d DIR)]' \
+'--recursive[Also take the text files in each directory'\''s subdirectories (mirrored in -d DIR)]' \
 '--word-timestamps[Ask for word begin and end times]' \
 '--phoneme-timestamps[Ask for phoneme times]' \
 '--markdown-filter[Strip Markdown (#, *, code blocks, links) before speaking\: the service does it for CosyVoice, tts itself for the offline engine]' \
 '--aigc-tag[Add the AIGC watermark tag]' \
+'--force-voice[Send the voice even when the catalog says it does not serve the model (for a catalog that is behind the service)]' \
 '--ssml[The text is SSML (one message; not with streaming stdin)]' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
@@ -160,7 +165,7 @@ cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::files -- Text or Markdown files, each converted to an audio file of the same name:_files' \
+'*::files -- Text or Markdown files, each converted to an audio file of the same name; a directory stands for its .txt, .md and .markdown files:_files' \
 && ret=0
 ;;
 (serve)
@@ -170,6 +175,8 @@ _arguments "${_arguments_options[@]}" : \
 '--client-timeout=[Seconds a client may stay silent during a task (the service'\''s rule is 23)]:SECS:_default' \
 '--idle-timeout=[Seconds a connection with no task may stay silent before it is closed]:SECS:_default' \
 '--max-connections=[Connections served at once; more are answered with HTTP 503]:N:_default' \
+'--state-dir=[Keep custom voices in DIR \[default\: tts/serve under the user'\''s data directory\]]:DIR:_files' \
+'--voice-quota=[Custom voices allowed per family (the service allows 1000)]:N:_default' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \
 '(--verbose)--quiet[Print only errors\: no notices or progress]' \
 '--verbose[Print what happens at each stage (device, timings, underruns)]' \
@@ -256,6 +263,213 @@ _arguments "${_arguments_options[@]}" : \
 show\:"Its settings and profiles, with the key hidden"))' \
 && ret=0
 ;;
+(voice)
+_arguments "${_arguments_options[@]}" : \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_tts__subcmd__voice_commands" \
+"*::: :->voice" \
+&& ret=0
+
+    case $state in
+    (voice)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:tts-voice-command-$line[1]:"
+        case $line[1] in
+            (clone)
+_arguments "${_arguments_options[@]}" : \
+'--name=[A name for the voice\: 1 to 10 lowercase letters and digits (CosyVoice), or up to 16 letters, digits and underscores (Qwen)]:PREFIX:_default' \
+'-m+[The model the voice will speak with \[default\: cosyvoice-v3-plus\]]:TARGET_MODEL:_default' \
+'--model=[The model the voice will speak with \[default\: cosyvoice-v3-plus\]]:TARGET_MODEL:_default' \
+'--language=[The recording'\''s language (zh, en, fr, de, ja, ko, ru; Qwen also it, pt, es)]:LANG:_default' \
+'--text=[What the recording says (Qwen only)]:TRANSCRIPT:_default' \
+'--url=[A public URL of the recording instead of a local file (not checked here)]:URL:_default' \
+'--wait=[Seconds to wait for the voice to be ready]:SECS:_default' \
+'--region=[Service region \[default\: intl\]]:REGION:((intl\:"International (Singapore)\: dashscope-intl.aliyuncs.com"
+cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
+'--endpoint=[The service'\''s address\: https\://HOST, or http\://127.0.0.1\:PORT for tts serve (/api/v1 is added) \[env\: DASHSCOPE_HTTP_BASE_URL\]]:URL:_default' \
+'--workspace=[DashScope workspace id \[env\: DASHSCOPE_WORKSPACE_ID\]]:ID:_default' \
+'--json[Print JSON for scripts]' \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::sample -- The recording\: one speaker, 10 to 20 s of clear speech (at most 60 s and 10 MB):_files' \
+&& ret=0
+;;
+(design)
+_arguments "${_arguments_options[@]}" : \
+'--name=[A name for the voice (as for clone)]:PREFIX:_default' \
+'-m+[The model the voice will speak with \[default\: cosyvoice-v3-plus\]]:TARGET_MODEL:_default' \
+'--model=[The model the voice will speak with \[default\: cosyvoice-v3-plus\]]:TARGET_MODEL:_default' \
+'--preview-text=[What the preview says (200 characters at most for CosyVoice) \[default\: a greeting\]]:TEXT:_default' \
+'--language=[The preview'\''s language, zh or en \[default\: the description'\''s\]]:LANG:_default' \
+'-o+[Write the preview to FILE (.wav or .mp3) instead of playing it]:FILE:_files' \
+'--output=[Write the preview to FILE (.wav or .mp3) instead of playing it]:FILE:_files' \
+'--wait=[Seconds to wait for the voice to be ready]:SECS:_default' \
+'--region=[Service region \[default\: intl\]]:REGION:((intl\:"International (Singapore)\: dashscope-intl.aliyuncs.com"
+cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
+'--endpoint=[The service'\''s address\: https\://HOST, or http\://127.0.0.1\:PORT for tts serve (/api/v1 is added) \[env\: DASHSCOPE_HTTP_BASE_URL\]]:URL:_default' \
+'--workspace=[DashScope workspace id \[env\: DASHSCOPE_WORKSPACE_ID\]]:ID:_default' \
+'--json[Print JSON for scripts]' \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':description -- The voice, in Chinese or English\: gender, age, pitch, pace, manner (500 characters at most for CosyVoice):_default' \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+'-m+[Only voices for MODEL]:MODEL:_default' \
+'--model=[Only voices for MODEL]:MODEL:_default' \
+'--region=[Service region \[default\: intl\]]:REGION:((intl\:"International (Singapore)\: dashscope-intl.aliyuncs.com"
+cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
+'--endpoint=[The service'\''s address\: https\://HOST, or http\://127.0.0.1\:PORT for tts serve (/api/v1 is added) \[env\: DASHSCOPE_HTTP_BASE_URL\]]:URL:_default' \
+'--workspace=[DashScope workspace id \[env\: DASHSCOPE_WORKSPACE_ID\]]:ID:_default' \
+'--json[Print JSON for scripts]' \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+'--region=[Service region \[default\: intl\]]:REGION:((intl\:"International (Singapore)\: dashscope-intl.aliyuncs.com"
+cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
+'--endpoint=[The service'\''s address\: https\://HOST, or http\://127.0.0.1\:PORT for tts serve (/api/v1 is added) \[env\: DASHSCOPE_HTTP_BASE_URL\]]:URL:_default' \
+'--workspace=[DashScope workspace id \[env\: DASHSCOPE_WORKSPACE_ID\]]:ID:_default' \
+'--json[Print JSON for scripts]' \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':id -- The voice id:_default' \
+&& ret=0
+;;
+(delete)
+_arguments "${_arguments_options[@]}" : \
+'--region=[Service region \[default\: intl\]]:REGION:((intl\:"International (Singapore)\: dashscope-intl.aliyuncs.com"
+cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
+'--endpoint=[The service'\''s address\: https\://HOST, or http\://127.0.0.1\:PORT for tts serve (/api/v1 is added) \[env\: DASHSCOPE_HTTP_BASE_URL\]]:URL:_default' \
+'--workspace=[DashScope workspace id \[env\: DASHSCOPE_WORKSPACE_ID\]]:ID:_default' \
+'-y[Do not ask]' \
+'--yes[Do not ask]' \
+'--json[Print JSON for scripts]' \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':id -- The voice id:_default' \
+&& ret=0
+;;
+(update)
+_arguments "${_arguments_options[@]}" : \
+'--url=[A public URL of the recording instead (not checked here)]:URL:_default' \
+'--wait=[Seconds to wait for the voice to be ready]:SECS:_default' \
+'--region=[Service region \[default\: intl\]]:REGION:((intl\:"International (Singapore)\: dashscope-intl.aliyuncs.com"
+cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
+'--endpoint=[The service'\''s address\: https\://HOST, or http\://127.0.0.1\:PORT for tts serve (/api/v1 is added) \[env\: DASHSCOPE_HTTP_BASE_URL\]]:URL:_default' \
+'--workspace=[DashScope workspace id \[env\: DASHSCOPE_WORKSPACE_ID\]]:ID:_default' \
+'--json[Print JSON for scripts]' \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':id -- The CosyVoice voice id:_default' \
+'::sample -- The new recording:_files' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_tts__subcmd__voice__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:tts-voice-help-command-$line[1]:"
+        case $line[1] in
+            (clone)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(design)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(delete)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(update)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(token)
+_arguments "${_arguments_options[@]}" : \
+'--ttl=[Seconds the token works, 1 to 1800]:SECONDS:_default' \
+'--region=[Service region \[default\: intl\]]:REGION:((intl\:"International (Singapore)\: dashscope-intl.aliyuncs.com"
+cn\:"Mainland China (Beijing)\: dashscope.aliyuncs.com"))' \
+'--endpoint=[The service'\''s address\: https\://HOST, or http\://127.0.0.1\:PORT for tts serve (/api/v1 is added) \[env\: DASHSCOPE_HTTP_BASE_URL\]]:URL:_default' \
+'--workspace=[DashScope workspace id \[env\: DASHSCOPE_WORKSPACE_ID\]]:ID:_default' \
+'--json[Print JSON for scripts]' \
+'(--verbose)-q[Print only errors\: no notices or progress]' \
+'(--verbose)--quiet[Print only errors\: no notices or progress]' \
+'--verbose[Print what happens at each stage (device, timings, underruns)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_tts__subcmd__help_commands" \
@@ -300,6 +514,50 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(voice)
+_arguments "${_arguments_options[@]}" : \
+":: :_tts__subcmd__help__subcmd__voice_commands" \
+"*::: :->voice" \
+&& ret=0
+
+    case $state in
+    (voice)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:tts-help-voice-command-$line[1]:"
+        case $line[1] in
+            (clone)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(design)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(delete)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(update)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(token)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -324,6 +582,8 @@ _tts_commands() {
 'completions:Print the completion script for a shell' \
 'man:Print the manual page (roff)' \
 'config:Show the config file'\''s path or its settings (never the key)' \
+'voice:Your own voices\: clone one from a recording or design one from a description; list, show, update and delete them' \
+'token:Print a temporary API token for another app; it works wherever a key does' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'tts commands' commands "$@"
@@ -359,6 +619,8 @@ _tts__subcmd__help_commands() {
 'completions:Print the completion script for a shell' \
 'man:Print the manual page (roff)' \
 'config:Show the config file'\''s path or its settings (never the key)' \
+'voice:Your own voices\: clone one from a recording or design one from a description; list, show, update and delete them' \
+'token:Print a temporary API token for another app; it works wherever a key does' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'tts help commands' commands "$@"
@@ -403,6 +665,53 @@ _tts__subcmd__help__subcmd__serve_commands() {
     local commands; commands=()
     _describe -t commands 'tts help serve commands' commands "$@"
 }
+(( $+functions[_tts__subcmd__help__subcmd__token_commands] )) ||
+_tts__subcmd__help__subcmd__token_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help token commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__voice_commands] )) ||
+_tts__subcmd__help__subcmd__voice_commands() {
+    local commands; commands=(
+'clone:Clone a voice from a recording of 10 to 20 s (WAV 16-bit, MP3 or M4A; checked first)' \
+'design:Design a voice from a description, and hear its preview' \
+'list:List your voices, CosyVoice and Qwen, with their target models and status' \
+'show:Show one voice' \
+'delete:Delete one voice (asks first on a terminal)' \
+'update:Make a CosyVoice clone again from another recording' \
+    )
+    _describe -t commands 'tts help voice commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__voice__subcmd__clone_commands] )) ||
+_tts__subcmd__help__subcmd__voice__subcmd__clone_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help voice clone commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__voice__subcmd__delete_commands] )) ||
+_tts__subcmd__help__subcmd__voice__subcmd__delete_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help voice delete commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__voice__subcmd__design_commands] )) ||
+_tts__subcmd__help__subcmd__voice__subcmd__design_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help voice design commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__voice__subcmd__list_commands] )) ||
+_tts__subcmd__help__subcmd__voice__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help voice list commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__voice__subcmd__show_commands] )) ||
+_tts__subcmd__help__subcmd__voice__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help voice show commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__help__subcmd__voice__subcmd__update_commands] )) ||
+_tts__subcmd__help__subcmd__voice__subcmd__update_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts help voice update commands' commands "$@"
+}
 (( $+functions[_tts__subcmd__help__subcmd__voices_commands] )) ||
 _tts__subcmd__help__subcmd__voices_commands() {
     local commands; commands=()
@@ -422,6 +731,102 @@ _tts__subcmd__say_commands() {
 _tts__subcmd__serve_commands() {
     local commands; commands=()
     _describe -t commands 'tts serve commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__token_commands] )) ||
+_tts__subcmd__token_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts token commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice_commands] )) ||
+_tts__subcmd__voice_commands() {
+    local commands; commands=(
+'clone:Clone a voice from a recording of 10 to 20 s (WAV 16-bit, MP3 or M4A; checked first)' \
+'design:Design a voice from a description, and hear its preview' \
+'list:List your voices, CosyVoice and Qwen, with their target models and status' \
+'show:Show one voice' \
+'delete:Delete one voice (asks first on a terminal)' \
+'update:Make a CosyVoice clone again from another recording' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'tts voice commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__clone_commands] )) ||
+_tts__subcmd__voice__subcmd__clone_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice clone commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__delete_commands] )) ||
+_tts__subcmd__voice__subcmd__delete_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice delete commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__design_commands] )) ||
+_tts__subcmd__voice__subcmd__design_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice design commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__help_commands] )) ||
+_tts__subcmd__voice__subcmd__help_commands() {
+    local commands; commands=(
+'clone:Clone a voice from a recording of 10 to 20 s (WAV 16-bit, MP3 or M4A; checked first)' \
+'design:Design a voice from a description, and hear its preview' \
+'list:List your voices, CosyVoice and Qwen, with their target models and status' \
+'show:Show one voice' \
+'delete:Delete one voice (asks first on a terminal)' \
+'update:Make a CosyVoice clone again from another recording' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'tts voice help commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__help__subcmd__clone_commands] )) ||
+_tts__subcmd__voice__subcmd__help__subcmd__clone_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice help clone commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__help__subcmd__delete_commands] )) ||
+_tts__subcmd__voice__subcmd__help__subcmd__delete_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice help delete commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__help__subcmd__design_commands] )) ||
+_tts__subcmd__voice__subcmd__help__subcmd__design_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice help design commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__help__subcmd__help_commands] )) ||
+_tts__subcmd__voice__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice help help commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__help__subcmd__list_commands] )) ||
+_tts__subcmd__voice__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice help list commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__help__subcmd__show_commands] )) ||
+_tts__subcmd__voice__subcmd__help__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice help show commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__help__subcmd__update_commands] )) ||
+_tts__subcmd__voice__subcmd__help__subcmd__update_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice help update commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__list_commands] )) ||
+_tts__subcmd__voice__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice list commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__show_commands] )) ||
+_tts__subcmd__voice__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice show commands' commands "$@"
+}
+(( $+functions[_tts__subcmd__voice__subcmd__update_commands] )) ||
+_tts__subcmd__voice__subcmd__update_commands() {
+    local commands; commands=()
+    _describe -t commands 'tts voice update commands' commands "$@"
 }
 (( $+functions[_tts__subcmd__voices_commands] )) ||
 _tts__subcmd__voices_commands() {

@@ -38,27 +38,34 @@ mod code {
 
 fn main() -> ExitCode {
     let started = Instant::now();
-    let args = Args::parse();
+    // `tts "Hello"` and `echo hi | tts` mean `tts say`.
+    let argv = tts::cli::args::with_default_verb(
+        std::env::args_os().collect(),
+        std::io::stdin().is_terminal(),
+    );
+    let args = Args::parse_from(argv);
     match run(args, started) {
         Ok(code) => code,
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("tts: {err:#}");
+            eprintln!("tts: {}", one_line(&err));
             ExitCode::from(exit_code(&err))
         }
     }
 }
 
 fn run(args: Args, started: Instant) -> Result<ExitCode> {
-    let config = Config::try_from(args)?;
-    // A server logs each connection and task; a one-shot command only what goes wrong.
-    let serving = matches!(config.command, CommandConfig::Serve(_));
-    init_logging(config.verbosity, serving);
+    // Installed first: reading the configuration may run api_key_command, which a Ctrl-C or
+    // SIGTERM must not leave running.
     let cancel = CancelToken::new();
     let handler_cancel = cancel.clone();
     ctrlc::set_handler(move || {
+        if tts::cli::credentials::stop_key_command() {
+            // Nothing else has started yet.
+            std::process::exit(i32::from(code::INTERRUPTED));
+        }
         if handler_cancel.is_cancelled() {
             // A second Ctrl-C: the user means it. No destructor runs, so temporary files are
             // removed here.
@@ -67,6 +74,10 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
         }
         handler_cancel.cancel();
     })?;
+    let config = Config::try_from(args)?;
+    // A server logs each connection and task; a one-shot command only what goes wrong.
+    let serving = matches!(config.command, CommandConfig::Serve(_));
+    init_logging(config.verbosity, serving);
     match &config.command {
         CommandConfig::Say(say) => run_say(say, config.verbosity, &cancel, started),
         CommandConfig::Convert(convert) => run_convert(convert, config.verbosity, &cancel),
@@ -113,6 +124,16 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
             std::io::stdout().write_all(&tts::cli::generate::man()?)?;
             Ok(ExitCode::SUCCESS)
         }
+        CommandConfig::Voice(voice) => {
+            let quiet = config.verbosity == Verbosity::Quiet;
+            let out = tts::voice::run(voice, &cancel, &mut |notice| {
+                if !quiet {
+                    eprintln!("tts: {notice}");
+                }
+            })?;
+            std::io::stdout().write_all(out.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         CommandConfig::Serve(options) => {
             let quiet = config.verbosity == Verbosity::Quiet;
             tts::serve::run(options, &cancel, |addr| {
@@ -120,6 +141,9 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
                     eprintln!(
                         "tts: serving the CosyVoice protocol on ws://{addr}{}",
                         tts::serve::PATH
+                    );
+                    eprintln!(
+                        "tts: serving custom voices, uploads and tokens on http://{addr}/api/v1"
                     );
                 }
             })?;
@@ -378,7 +402,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<ConfigError>()
             || matches!(
                 cause.downcast_ref::<SourceError>(),
-                Some(SourceError::Empty)
+                Some(SourceError::Empty | SourceError::NotText { .. })
             )
         {
             return code::USAGE;
@@ -388,6 +412,26 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             Some(EngineError::UnknownVoice { .. } | EngineError::UnknownVariant { .. })
         ) {
             return code::USAGE;
+        }
+        if let Some(voice) = cause.downcast_ref::<tts::voice::VoiceError>() {
+            if voice.is_usage() {
+                return code::USAGE;
+            }
+            match voice {
+                tts::voice::VoiceError::Interrupted => return code::INTERRUPTED,
+                tts::voice::VoiceError::Http(http) if http.is_service() => return code::SERVICE,
+                tts::voice::VoiceError::Http(_) => return code::NETWORK,
+                tts::voice::VoiceError::Undeployed { .. }
+                | tts::voice::VoiceError::NotReady { .. } => return code::SERVICE,
+                _ => {}
+            }
+        }
+        if let Some(http) = cause.downcast_ref::<tts::dashscope::http::HttpError>() {
+            return if http.is_service() {
+                code::SERVICE
+            } else {
+                code::NETWORK
+            };
         }
         if let Some(session) = cause.downcast_ref::<SessionError>() {
             return match session.kind() {
@@ -409,6 +453,27 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     code::FAILURE
 }
 
+/// The error and its causes on one line, each said once: a cause whose text an outer error
+/// already quotes is left out, and line breaks in a cause become spaces.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         matches!(
@@ -418,4 +483,23 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_cause_is_said_once_on_one_line() {
+        let inner = std::io::Error::other("Key mismatch");
+        let err = anyhow::Error::new(inner)
+            .context("the service said: Key mismatch")
+            .context("synthesis failed");
+        assert_eq!(
+            one_line(&err),
+            "synthesis failed: the service said: Key mismatch"
+        );
+        let err = anyhow::anyhow!("first line\nsecond  line").context("outer");
+        assert_eq!(one_line(&err), "outer: first line second line");
+    }
 }

@@ -23,7 +23,8 @@ use crate::output::framing::Framer;
 use crate::output::subtitles::Subtitles;
 use crate::output::{AudioSink, OutputError, SinkReport};
 use crate::text::markdown::MarkdownFilter;
-use crate::text::segment::{self, Segmenter};
+use crate::text::pace::Pacer;
+use crate::text::segment::{self, Cut, LineBreaks, Segmenter};
 use crate::text::source::{self, Input, SourceError};
 
 /// How often the pipeline looks at the Ctrl-C flag while waiting.
@@ -56,9 +57,26 @@ pub fn say(
     cancel: &CancelToken,
     on_sentence: &mut dyn FnMut(&str),
 ) -> Result<SayOutcome> {
+    // A file that is not text is refused before a connection is opened or a sound made.
+    source::check_files(&config.inputs)?;
     let engine_started = Instant::now();
     let (mut synthesis, device) = start_engine(config, cancel)?;
     let engine_ready = Instant::now();
+    // Text flows to the engine while the device may still be opening: the first audio is
+    // ready when it is.
+    let fragments = synthesis
+        .fragment_sender()
+        .context("the engine takes no more text")?;
+    let inputs = config.inputs.clone();
+    let whole = matches!(&config.engine, EngineConfig::CosyVoice(remote) if remote.ssml);
+    let feed_options = config.feed.clone();
+    let reader_cancel = cancel.clone();
+    let reader = thread::Builder::new()
+        .name("fragmenter".into())
+        .spawn(move || feed(inputs, &fragments, whole, &feed_options, &reader_cancel))
+        .context("starting the text reader")?;
+
+    let device = device.wait()?;
     let rate = synthesis.sample_rate();
     let encoded = matches!(config.engine, EngineConfig::CosyVoice(_));
     // What the service sends: PCM, unless playback asked for another format.
@@ -98,23 +116,13 @@ pub fn say(
     let mut samples = Vec::new();
     let mut subtitles = match (&config.feed.subtitles, &config.sink) {
         (Some(format), SinkConfig::File(options)) => match &options.target {
-            Target::Path(path) => Some(Subtitles::new(*format, path)),
+            Target::Path(path) => {
+                Some(Subtitles::new(*format, path).filtering_markdown(config.feed.keep_lines))
+            }
             Target::Stdout => None,
         },
         _ => None,
     };
-
-    let fragments = synthesis
-        .fragment_sender()
-        .context("the engine takes no more text")?;
-    let inputs = config.inputs.clone();
-    let whole = matches!(&config.engine, EngineConfig::CosyVoice(remote) if remote.ssml);
-    let feed_options = config.feed.clone();
-    let reader_cancel = cancel.clone();
-    let reader = thread::Builder::new()
-        .name("fragmenter".into())
-        .spawn(move || feed(inputs, &fragments, whole, &feed_options, &reader_cancel))
-        .context("starting the text reader")?;
 
     let outcome = |interrupted, report, stats| SayOutcome {
         interrupted,
@@ -154,8 +162,9 @@ pub fn say(
                 if let Some(subtitles) = subtitles.as_mut() {
                     subtitles.sentence(sink.position().unwrap_or_default(), &text);
                 }
-                if config.feed.echo {
-                    on_sentence(&text);
+                // Echoed a line each, without the white space around it.
+                if config.feed.echo && !text.trim().is_empty() {
+                    on_sentence(text.trim());
                 }
                 Ok(())
             }
@@ -227,53 +236,90 @@ fn wind_down(synthesis: &Synthesis) {
     }
 }
 
+/// The output device: opened, or opening on a thread of its own.
+enum Opening {
+    Open(Option<Box<Device>>),
+    Pending(thread::JoinHandle<Result<Device, OutputError>>),
+}
+
+impl Opening {
+    fn wait(self) -> Result<Option<Device>> {
+        match self {
+            Self::Open(device) => Ok(device.map(|device| *device)),
+            Self::Pending(opening) => match opening.join() {
+                Ok(device) => Ok(Some(device?)),
+                Err(_) => bail!("opening the audio device failed unexpectedly"),
+            },
+        }
+    }
+}
+
 /// Start the engine; when playing, the device is opened first or alongside.
-fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, Option<Device>)> {
+fn start_engine(config: &SayConfig, cancel: &CancelToken) -> Result<(Synthesis, Opening)> {
     let open_device = || match &config.sink {
         SinkConfig::Device(options) => Some(Player::open(options, cancel.clone())),
         SinkConfig::File(_) => None,
     };
     match &config.engine {
         EngineConfig::Local(params) => {
+            // The device opens on its own thread while espeak loads its data and speaks the
+            // first sentence; a bad voice is reported first.
+            let opening = match &config.sink {
+                SinkConfig::Device(options) => {
+                    let (options, cancel) = (options.clone(), cancel.clone());
+                    Opening::Pending(
+                        thread::Builder::new()
+                            .name("device".into())
+                            .spawn(move || Player::open(&options, cancel))
+                            .context("starting the device thread")?,
+                    )
+                }
+                SinkConfig::File(_) => Opening::Open(None),
+            };
             let starting = local::start(params.clone(), cancel.clone())
                 .context("starting the offline engine")?;
-            // The device opens while espeak loads its data; a bad voice is reported first.
-            let device = open_device();
             let synthesis = starting.ready()?;
-            Ok((synthesis, device.transpose()?))
+            Ok((synthesis, opening))
+        }
+        EngineConfig::CosyVoice(remote) if matches!(config.sink, SinkConfig::Device(_)) => {
+            // The connection is made while the device opens; run-task waits for its rate.
+            let session = remote.session.clone();
+            let opus = session.parameters.format == AudioFormat::Opus.name();
+            let (mut synthesis, rate_tx) = cosyvoice::start_before_rate(session, cancel.clone())?;
+            let device = open_device()
+                .transpose()?
+                .context("no output device was opened")?;
+            // Ask for the device's rate when the service offers it: no resampling.
+            let rate = device.device_rate();
+            let offered: &[u32] = if opus { &OPUS_RATES } else { &SUPPORTED_RATES };
+            let rate = if offered.contains(&rate) {
+                rate
+            } else {
+                48_000
+            };
+            let _ = rate_tx.send(rate);
+            synthesis.set_sample_rate(SampleRate::new(rate).context("the sample rate is 0 Hz")?);
+            Ok((synthesis, Opening::Open(Some(Box::new(device)))))
         }
         EngineConfig::CosyVoice(remote) => {
-            let device = open_device().transpose()?;
-            let mut session = remote.session.clone();
-            if let Some(device) = &device {
-                // Ask for the device's rate when the service offers it: no resampling.
-                let rate = device.device_rate();
-                let offered: &[u32] = if session.parameters.format == AudioFormat::Opus.name() {
-                    &OPUS_RATES
-                } else {
-                    &SUPPORTED_RATES
-                };
-                session.parameters.sample_rate = if offered.contains(&rate) {
-                    rate
-                } else {
-                    48_000
-                };
-            }
+            let session = remote.session.clone();
             let rate = SampleRate::new(session.parameters.sample_rate)
                 .context("the sample rate is 0 Hz")?;
             let synthesis = cosyvoice::start(session, rate, cancel.clone())?;
-            Ok((synthesis, device))
+            Ok((synthesis, Opening::Open(None)))
         }
     }
 }
 
-/// How long the input must be quiet before a sentence without its end is spoken anyway: an LLM
-/// streams tokens without line breaks, and a pause means it is thinking.
-const QUIET: Duration = Duration::from_millis(400);
+/// How often the fragmenter looks at Ctrl-C and the idle limit when nothing else is due.
+const IDLE_POLL: Duration = Duration::from_millis(250);
+/// The shortest wait for input between two looks at the pacing policy.
+const MIN_WAIT: Duration = Duration::from_millis(5);
 
 /// The fragmenter thread: text in (from a reader thread of its own, so it can notice quiet
-/// moments), whole sentences out to the engine; for SSML, the whole document as one fragment.
-/// Fails when the input held nothing to say.
+/// moments), fragments out to the engine; for SSML, the whole document as one fragment.
+/// What is not yet a whole sentence is spoken when the [`Pacer`] says so. Fails when the
+/// input held nothing to say.
 fn feed(
     inputs: Vec<Input>,
     fragments: &FragmentSender,
@@ -303,30 +349,35 @@ fn feed(
     let mut fragmenter = Fragmenter::new(options);
     let mut last_input = Instant::now();
     let mut idle_told = false;
-    let mut open = true;
-    while open {
+    loop {
         if cancel.is_cancelled() {
             return Ok(());
         }
-        let ready = match pieces.recv_timeout(QUIET) {
+        let now = Instant::now();
+        let mut wait = fragmenter
+            .due(now)
+            .map_or(IDLE_POLL, |at| at.saturating_duration_since(now));
+        if !idle_told {
+            wait = wait.min((last_input + options.idle).saturating_duration_since(now));
+        }
+        // Never a busy loop, whatever the policy says.
+        let wait = wait.clamp(MIN_WAIT, IDLE_POLL);
+        let (ready, end) = match pieces.recv_timeout(wait) {
             Ok(piece) => {
                 last_input = Instant::now();
                 idle_told = false;
-                fragmenter.push(&piece)
+                (fragmenter.push(&piece, last_input), false)
             }
             Err(RecvTimeoutError::Timeout) => {
                 if !idle_told && last_input.elapsed() >= options.idle {
                     idle_told = true;
                     fragments.idle();
                 }
-                fragmenter.take_partial()
+                (fragmenter.cut(Instant::now()), false)
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                open = false;
-                fragmenter.take_partial()
-            }
+            Err(RecvTimeoutError::Disconnected) => (fragmenter.finish(), true),
         };
-        if !fragmenter.send(ready, fragments) {
+        if !fragmenter.send(ready, fragments, end) || end {
             break;
         }
     }
@@ -344,69 +395,223 @@ fn feed(
     Ok(())
 }
 
-/// Text to sentences: the Markdown filter (line by line) and the segmenter.
+/// What [`Fragmenter`] hands out: fragments, and whether the last is cut short of its
+/// sentence's end (the service must be told to speak it now).
+pub(crate) struct Ready {
+    fragments: Vec<String>,
+    cut_short: bool,
+}
+
+/// Text to fragments: the Markdown filter (line by line), the segmenter and the pacing policy.
 pub(crate) struct Fragmenter {
     segmenter: Segmenter,
     markdown: Option<MarkdownFilter>,
     line: String,
     sent: usize,
+    pacer: Pacer,
+    /// Lines are kept for the service's Markdown filter: only a cut forces a flush.
+    keep_lines: bool,
 }
 
 impl Fragmenter {
     pub(crate) fn new(options: &FeedOptions) -> Self {
-        let segmenter = if options.flush_on_newline {
-            Segmenter::flush_on_newline()
+        let line_breaks = if options.keep_lines {
+            LineBreaks::Keep
+        } else if options.flush_on_newline {
+            LineBreaks::EveryLine
         } else {
-            Segmenter::new()
+            LineBreaks::Space
         };
         Self {
-            segmenter,
+            segmenter: Segmenter::with_line_breaks(line_breaks),
             markdown: options.markdown.then(MarkdownFilter::new),
             line: String::new(),
             sent: 0,
+            pacer: Pacer::new(options.flush_after),
+            keep_lines: options.keep_lines,
         }
     }
 
-    /// Sentences completed by `piece`.
-    pub(crate) fn push(&mut self, piece: &str) -> Vec<String> {
-        let Some(filter) = self.markdown.as_mut() else {
-            return self.segmenter.push(piece);
+    /// Fragments completed by `piece`, which arrived at `now`.
+    pub(crate) fn push(&mut self, piece: &str, now: Instant) -> Ready {
+        self.pacer.input(now);
+        let fragments = match self.markdown.as_mut() {
+            None => self.segmenter.push(piece),
+            Some(filter) => {
+                self.line.push_str(piece);
+                let mut ready = Vec::new();
+                while let Some(end) = self.line.find('\n') {
+                    let line: String = self.line.drain(..=end).collect();
+                    let mut text = filter.line(line.trim_end_matches(['\n', '\r']));
+                    text.push('\n');
+                    ready.extend(self.segmenter.push(&text));
+                }
+                ready
+            }
         };
-        self.line.push_str(piece);
-        let mut ready = Vec::new();
-        while let Some(end) = self.line.find('\n') {
-            let line: String = self.line.drain(..=end).collect();
-            let mut text = filter.line(line.trim_end_matches(['\n', '\r']));
-            text.push('\n');
-            ready.extend(self.segmenter.push(&text));
+        let cut_short =
+            !self.keep_lines && fragments.last().is_some_and(|f| !segment::ends_sentence(f));
+        self.pacer.observe(now, &self.segmenter);
+        Ready {
+            fragments,
+            cut_short,
         }
-        ready
     }
 
-    /// Whatever is held back, as a last sentence (a quiet moment, or the end of input).
-    pub(crate) fn take_partial(&mut self) -> Vec<String> {
+    /// When [`Fragmenter::cut`] may next have something.
+    pub(crate) fn due(&self, now: Instant) -> Option<Instant> {
+        self.pacer.next_check(now, &self.segmenter)
+    }
+
+    /// What the pacing policy says to speak now, short of a sentence's end.
+    pub(crate) fn cut(&mut self, now: Instant) -> Ready {
+        let mut fragments = Vec::new();
+        if let Some(cut) = self.pacer.decide(now, &self.segmenter) {
+            // A partial Markdown line is filtered as a line of its own once the writer stops.
+            if cut == Cut::All {
+                if let Some(filter) = self.markdown.as_mut() {
+                    let line = std::mem::take(&mut self.line);
+                    if !line.trim().is_empty() {
+                        fragments.extend(self.segmenter.push(&filter.line(&line)));
+                    }
+                }
+            }
+            fragments.extend(self.segmenter.take(cut));
+        }
+        self.pacer.observe(now, &self.segmenter);
+        let cut_short = fragments.last().is_some_and(|f| !segment::ends_sentence(f));
+        Ready {
+            fragments,
+            cut_short,
+        }
+    }
+
+    /// End of input: whatever is held back is the last fragment.
+    pub(crate) fn finish(&mut self) -> Ready {
+        let mut fragments = Vec::new();
         if let Some(filter) = self.markdown.as_mut() {
-            if !self.line.trim().is_empty() {
-                let line = std::mem::take(&mut self.line);
-                let text = filter.line(&line);
-                let mut ready = self.segmenter.push(&text);
-                ready.extend(self.segmenter.finish());
-                return ready;
+            let line = std::mem::take(&mut self.line);
+            if !line.trim().is_empty() {
+                fragments.extend(self.segmenter.push(&filter.line(&line)));
             }
         }
-        self.segmenter.finish().into_iter().collect()
+        fragments.extend(self.segmenter.finish());
+        Ready {
+            fragments,
+            cut_short: false,
+        }
     }
 
-    /// Send sentences; one without final punctuation is followed by a flush, so the service
-    /// speaks it now rather than waiting for its end. `false` when the engine is gone.
-    pub(crate) fn send(&mut self, ready: Vec<String>, fragments: &FragmentSender) -> bool {
-        let unfinished = ready.last().is_some_and(|s| !segment::ends_sentence(s));
-        for sentence in ready {
+    /// Send fragments; one cut short of its sentence's end is followed by a flush, so the
+    /// service speaks it now rather than waiting for the end (none at the end of input:
+    /// finish-task follows). `false` when the engine is gone.
+    pub(crate) fn send(&mut self, ready: Ready, fragments: &FragmentSender, end: bool) -> bool {
+        let now = Instant::now();
+        for fragment in ready.fragments {
             self.sent += 1;
-            if !fragments.send(sentence) {
+            self.pacer.sent(now, &fragment);
+            if !fragments.send(fragment) {
                 return false;
             }
         }
-        !unfinished || fragments.flush()
+        self.pacer.observe(now, &self.segmenter);
+        end || !ready.cut_short || fragments.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::engine::Fragment;
+
+    fn options(flush_on_newline: bool) -> FeedOptions {
+        FeedOptions {
+            echo: false,
+            subtitles: None,
+            flush_on_newline,
+            markdown: false,
+            idle: Duration::from_secs(15),
+            keep_lines: false,
+            flush_after: crate::text::pace::FLUSH_AFTER,
+        }
+    }
+
+    /// The text as the engine must get it: a run of white space with exactly one line break
+    /// has it as a space (unless every line break is kept); the end trimmed.
+    fn expected(text: &str, every_line: bool) -> String {
+        let mut out = String::new();
+        let mut run = String::new();
+        let flush_run = |run: &mut String, out: &mut String| {
+            if !every_line && run.matches('\n').count() == 1 {
+                out.push_str(&run.replacen('\n', " ", 1));
+            } else {
+                out.push_str(run);
+            }
+            run.clear();
+        };
+        for c in text.chars() {
+            if c.is_whitespace() {
+                run.push(c);
+            } else {
+                flush_run(&mut run, &mut out);
+                out.push(c);
+            }
+        }
+        flush_run(&mut run, &mut out);
+        out.trim_end().to_owned()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// What the offline engine is handed, joined, is the text: whatever the pieces the
+        /// reader delivered, and whenever the pacing policy cut what was held.
+        #[test]
+        fn what_the_engine_gets_joined_is_the_text(
+            parts in prop::collection::vec("[a-zA-Z]{1,8}|[0-9.,;:!?]|[ \t\n]|\n\n|你好|。", 0..300),
+            cuts in prop::collection::vec(0usize..3000, 0..30),
+            later in prop::collection::vec(prop::sample::select(vec![0u64, 300, 700, 3500, 100_000]), 0..30),
+            every_line in any::<bool>(),
+        ) {
+            let text = parts.concat();
+            let chars: Vec<char> = text.chars().collect();
+            let mut at: Vec<usize> = cuts.into_iter().map(|c| c.min(chars.len())).collect();
+            at.extend([0, chars.len()]);
+            at.sort_unstable();
+            at.dedup();
+            let (tx, rx) = mpsc::sync_channel(100_000);
+            let sender = FragmentSender::Local(tx);
+            let mut fragmenter = Fragmenter::new(&options(every_line));
+            for (i, window) in at.windows(2).enumerate() {
+                let piece: String = chars[window[0]..window[1]].iter().collect();
+                let ready = fragmenter.push(&piece, Instant::now());
+                prop_assert!(fragmenter.send(ready, &sender, false));
+                let quiet = Duration::from_millis(later.get(i).copied().unwrap_or(0));
+                let ready = fragmenter.cut(Instant::now() + quiet);
+                prop_assert!(fragmenter.send(ready, &sender, false));
+            }
+            let ready = fragmenter.finish();
+            prop_assert!(fragmenter.send(ready, &sender, true));
+            drop(sender);
+            let got: Vec<String> = rx
+                .into_iter()
+                .filter_map(|f| match f {
+                    Fragment::Text(text) => Some(text),
+                    Fragment::EndTask => None,
+                })
+                .collect();
+            prop_assert_eq!(got.concat(), expected(&text, every_line));
+            for fragment in &got {
+                prop_assert!(!fragment.trim().is_empty());
+                prop_assert!(fragment.chars().count() <= segment::MAX_FRAGMENT_CHARS);
+                prop_assert!(
+                    crate::text::count::billed(fragment) <= crate::text::count::MAX_PER_MESSAGE
+                );
+            }
+        }
     }
 }

@@ -77,7 +77,7 @@ pub struct DecodeSummary {
 }
 
 /// Symphonia's decoders with libopus for Opus, which symphonia lacks.
-fn codecs() -> &'static CodecRegistry {
+pub(crate) fn codecs() -> &'static CodecRegistry {
     static CODECS: OnceLock<CodecRegistry> = OnceLock::new();
     CODECS.get_or_init(|| {
         let mut registry = CodecRegistry::new();

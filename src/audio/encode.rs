@@ -37,7 +37,8 @@ pub trait Encoder: Send {
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError>;
 }
 
-/// An encoder of `format` for mono audio at `rate`; `bit_rate` (kbps) applies to Opus.
+/// An encoder of `format` for mono audio at `rate`; `bit_rate` (kbps) applies to Opus and MP3
+/// (one of [`MP3_BIT_RATES`]).
 pub fn encoder(
     format: AudioFormat,
     rate: SampleRate,
@@ -49,7 +50,7 @@ pub fn encoder(
             rate: rate.get(),
             header_sent: false,
         }),
-        AudioFormat::Mp3 => Box::new(Mp3::new(rate)?),
+        AudioFormat::Mp3 => Box::new(Mp3::new(rate, bit_rate)?),
         AudioFormat::Opus => Box::new(OggOpus::new(rate, bit_rate.unwrap_or(32))?),
     })
 }
@@ -130,7 +131,12 @@ impl Encoder for Wav {
     }
 }
 
-/// MP3 through LAME, constant bit rate by sample rate.
+/// The MP3 bit rates LAME takes, in kbps (it rounds to the nearest one the sample rate allows).
+pub const MP3_BIT_RATES: [u32; 16] = [
+    8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+];
+
+/// MP3 through LAME, at a constant bit rate: the one asked for, else one by sample rate.
 struct Mp3 {
     lame: mp3lame_encoder::Encoder,
     /// Samples have gone in.
@@ -138,17 +144,40 @@ struct Mp3 {
 }
 
 impl Mp3 {
-    fn new(rate: SampleRate) -> Result<Self, EncodeError> {
+    fn new(rate: SampleRate, asked: Option<u32>) -> Result<Self, EncodeError> {
         use mp3lame_encoder::{Bitrate, Builder, Quality};
         let setup = |e: &dyn std::fmt::Display| EncodeError::Mp3Setup(e.to_string());
         let mut builder =
             Builder::new().ok_or_else(|| EncodeError::Mp3Setup("LAME did not start".into()))?;
         builder.set_num_channels(1).map_err(|e| setup(&e))?;
         builder.set_sample_rate(rate.get()).map_err(|e| setup(&e))?;
-        let kbps = match rate.get() {
-            ..=8000 => Bitrate::Kbps32,
-            8001..=16000 => Bitrate::Kbps64,
-            _ => Bitrate::Kbps128,
+        let kbps = match asked {
+            None => match rate.get() {
+                ..=8000 => Bitrate::Kbps32,
+                8001..=16000 => Bitrate::Kbps64,
+                _ => Bitrate::Kbps128,
+            },
+            Some(8) => Bitrate::Kbps8,
+            Some(16) => Bitrate::Kbps16,
+            Some(24) => Bitrate::Kbps24,
+            Some(32) => Bitrate::Kbps32,
+            Some(40) => Bitrate::Kbps40,
+            Some(48) => Bitrate::Kbps48,
+            Some(64) => Bitrate::Kbps64,
+            Some(80) => Bitrate::Kbps80,
+            Some(96) => Bitrate::Kbps96,
+            Some(112) => Bitrate::Kbps112,
+            Some(128) => Bitrate::Kbps128,
+            Some(160) => Bitrate::Kbps160,
+            Some(192) => Bitrate::Kbps192,
+            Some(224) => Bitrate::Kbps224,
+            Some(256) => Bitrate::Kbps256,
+            Some(320) => Bitrate::Kbps320,
+            Some(other) => {
+                return Err(EncodeError::Mp3Setup(format!(
+                    "{other} kbps is not an MP3 bit rate"
+                )));
+            }
         };
         builder.set_brate(kbps).map_err(|e| setup(&e))?;
         builder.set_quality(Quality::Good).map_err(|e| setup(&e))?;

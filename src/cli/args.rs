@@ -18,13 +18,24 @@ Examples:
   tts convert chapters/*.txt -d audiobook          chapters/one.txt -> audiobook/one.mp3
   tts convert notes.md --markdown-filter --format opus
   tts convert *.txt -j 8 --subtitles srt           eight at once, with subtitles
+  tts convert book -R -d audiobook                 every .txt, .md and .markdown below book/
 
 A rerun skips outputs that are complete and newer than their input (--force redoes them);
 Ctrl-C leaves no partial files. Exit code 3 when any file failed.";
 
+const TOP_EXAMPLES: &str = "\
+Without a verb, tts speaks: `tts \"Hello\"` is `tts say \"Hello\"`, and `echo hi | tts` speaks
+standard input (to speak a verb's name, write `tts say convert`).";
+
 /// Text to speech in the terminal: CosyVoice voices, or an embedded offline engine.
 #[derive(Debug, Parser)]
-#[command(name = "tts", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "tts",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = TOP_EXAMPLES
+)]
 pub struct Args {
     /// Print only errors: no notices or progress.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -34,6 +45,43 @@ pub struct Args {
     pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The command line with `say` put before the first argument that is not a verb or a global
+/// flag, so `tts "Hello"`, `tts -v en-gb Hello` and `echo hi | tts` speak. Help and version
+/// flags are left alone; so is a bare `tts` typed on a terminal (`stdin_is_terminal`), which
+/// prints the help instead of waiting for text.
+pub fn with_default_verb(
+    argv: Vec<std::ffi::OsString>,
+    stdin_is_terminal: bool,
+) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let command = Args::command();
+    let is_verb = |arg: &str| {
+        arg == "help"
+            || command
+                .get_subcommands()
+                .any(|c| c.get_name() == arg || c.get_all_aliases().any(|a| a == arg))
+    };
+    let first = argv
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, arg)| !matches!(arg.to_str(), Some("-q" | "--quiet" | "--verbose")))
+        .map(|(at, arg)| {
+            let leave = arg
+                .to_str()
+                .is_some_and(|a| is_verb(a) || matches!(a, "-h" | "--help" | "-V" | "--version"));
+            (at, leave)
+        });
+    let mut argv = argv;
+    match first {
+        Some((_, true)) => {}
+        Some((at, false)) => argv.insert(at, "say".into()),
+        None if argv.len() <= 1 && stdin_is_terminal => argv.push("--help".into()),
+        None => argv.push("say".into()),
+    }
+    argv
 }
 
 /// The verbs of `tts`.
@@ -57,6 +105,180 @@ pub enum Command {
     Man,
     /// Show the config file's path or its settings (never the key).
     Config(ConfigArgs),
+    /// Your own voices: clone one from a recording or design one from a description; list,
+    /// show, update and delete them.
+    #[command(subcommand)]
+    Voice(VoiceCommand),
+    /// Print a temporary API token for another app; it works wherever a key does.
+    Token(TokenArgs),
+}
+
+/// `tts voice` actions.
+#[derive(Debug, Subcommand)]
+pub enum VoiceCommand {
+    /// Clone a voice from a recording of 10 to 20 s (WAV 16-bit, MP3 or M4A; checked first).
+    Clone(VoiceCloneArgs),
+    /// Design a voice from a description, and hear its preview.
+    Design(VoiceDesignArgs),
+    /// List your voices, CosyVoice and Qwen, with their target models and status.
+    List(VoiceListArgs),
+    /// Show one voice.
+    Show(VoiceIdArgs),
+    /// Delete one voice (asks first on a terminal).
+    Delete(VoiceDeleteArgs),
+    /// Make a CosyVoice clone again from another recording.
+    Update(VoiceUpdateArgs),
+}
+
+/// Where the service is, for `tts voice` and `tts token`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServiceArgs {
+    /// Service region [default: intl].
+    #[arg(long, value_enum, value_name = "REGION")]
+    pub region: Option<RegionArg>,
+    /// The service's address: https://HOST, or http://127.0.0.1:PORT for tts serve (/api/v1 is
+    /// added) [env: DASHSCOPE_HTTP_BASE_URL].
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// DashScope workspace id [env: DASHSCOPE_WORKSPACE_ID].
+    #[arg(long, value_name = "ID")]
+    pub workspace: Option<String>,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tts voice clone`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceCloneArgs {
+    /// The recording: one speaker, 10 to 20 s of clear speech (at most 60 s and 10 MB).
+    #[arg(
+        value_name = "SAMPLE",
+        required_unless_present = "url",
+        conflicts_with = "url"
+    )]
+    pub sample: Option<PathBuf>,
+    /// A name for the voice: 1 to 10 lowercase letters and digits (CosyVoice), or up to 16
+    /// letters, digits and underscores (Qwen).
+    #[arg(long, value_name = "PREFIX")]
+    pub name: String,
+    /// The model the voice will speak with [default: cosyvoice-v3-plus].
+    #[arg(short, long, value_name = "TARGET_MODEL")]
+    pub model: Option<String>,
+    /// The recording's language (zh, en, fr, de, ja, ko, ru; Qwen also it, pt, es).
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<String>,
+    /// What the recording says (Qwen only).
+    #[arg(long, value_name = "TRANSCRIPT")]
+    pub text: Option<String>,
+    /// A public URL of the recording instead of a local file (not checked here).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Seconds to wait for the voice to be ready.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub wait: u64,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts voice design`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceDesignArgs {
+    /// The voice, in Chinese or English: gender, age, pitch, pace, manner (500 characters at
+    /// most for CosyVoice).
+    #[arg(value_name = "DESCRIPTION")]
+    pub description: String,
+    /// A name for the voice (as for clone).
+    #[arg(long, value_name = "PREFIX")]
+    pub name: String,
+    /// The model the voice will speak with [default: cosyvoice-v3-plus].
+    #[arg(short, long, value_name = "TARGET_MODEL")]
+    pub model: Option<String>,
+    /// What the preview says (200 characters at most for CosyVoice) [default: a greeting].
+    #[arg(long, value_name = "TEXT")]
+    pub preview_text: Option<String>,
+    /// The preview's language, zh or en [default: the description's].
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<String>,
+    /// Write the preview to FILE (.wav or .mp3) instead of playing it.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Seconds to wait for the voice to be ready.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub wait: u64,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts voice list`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceListArgs {
+    /// Only voices for MODEL.
+    #[arg(short, long, value_name = "MODEL")]
+    pub model: Option<String>,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts voice show`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceIdArgs {
+    /// The voice id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts voice delete`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceDeleteArgs {
+    /// The voice id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Do not ask.
+    #[arg(short, long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts voice update`.
+#[derive(Debug, clap::Args)]
+pub struct VoiceUpdateArgs {
+    /// The CosyVoice voice id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// The new recording.
+    #[arg(
+        value_name = "SAMPLE",
+        required_unless_present = "url",
+        conflicts_with = "url"
+    )]
+    pub sample: Option<PathBuf>,
+    /// A public URL of the recording instead (not checked here).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Seconds to wait for the voice to be ready.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub wait: u64,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// `tts token`.
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    /// Seconds the token works, 1 to 1800.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        allow_negative_numbers = true
+    )]
+    pub ttl: i64,
+    #[command(flatten)]
+    pub service: ServiceArgs,
 }
 
 /// `tts voices`.
@@ -126,6 +348,12 @@ pub struct ServeArgs {
     /// Connections served at once; more are answered with HTTP 503.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_connections: usize,
+    /// Keep custom voices in DIR [default: tts/serve under the user's data directory].
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Custom voices allowed per family (the service allows 1000).
+    #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
+    pub voice_quota: usize,
 }
 
 /// `tts say`.
@@ -156,10 +384,15 @@ pub struct SayArgs {
     /// space and a blank line ends what is buffered.
     #[arg(long)]
     pub flush_on_newline: bool,
-    /// Seconds of quiet input after which the service's task is ended cleanly (it fails a task
-    /// after 23 s without a message); speech resumes in a new task [default: 15].
+    /// Seconds of quiet input after which the service's task is ended cleanly, above 0 and
+    /// below 23 (the service fails a task after 23 s without a message); speech resumes in a
+    /// new task [default: 15].
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<f64>,
+    /// Seconds of silence after which text without a sentence or clause end is spoken anyway,
+    /// cut between words (and all of it once the input has been quiet that long) [default: 3].
+    #[arg(long, value_name = "SECS")]
+    pub flush_after: Option<f64>,
     #[command(flatten)]
     pub synthesis: SynthesisArgs,
 }
@@ -169,7 +402,7 @@ pub struct SayArgs {
 pub struct SynthesisArgs {
     /// Voice: a CosyVoice voice [default: longanyang], or for the offline engine a neural voice
     /// (en_US-joe-medium, NAME:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb,
-    /// cmn or en-us+f3 [default: by script].
+    /// cmn or en-us+f3 [default: by each sentence's script and language].
     #[arg(short, long, value_name = "VOICE")]
     pub voice: Option<String>,
     /// Speaking rate, 0.5 to 2.0 [default: 1.0].
@@ -204,7 +437,8 @@ pub struct SynthesisArgs {
 /// `tts convert`.
 #[derive(Debug, clap::Args)]
 pub struct ConvertArgs {
-    /// Text or Markdown files, each converted to an audio file of the same name.
+    /// Text or Markdown files, each converted to an audio file of the same name; a directory
+    /// stands for its .txt, .md and .markdown files.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
     /// Write the audio files into DIR, made if missing [default: beside each input].
@@ -219,6 +453,9 @@ pub struct ConvertArgs {
     /// Open a new connection for every file (to measure what reuse saves).
     #[arg(long, hide = true)]
     pub no_reuse: bool,
+    /// Also take the text files in each directory's subdirectories (mirrored in -d DIR).
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
     #[command(flatten)]
     pub synthesis: SynthesisArgs,
 }
@@ -230,7 +467,8 @@ pub struct CosyVoiceArgs {
     /// Model [default: cosyvoice-v3-flash].
     #[arg(short, long, value_name = "MODEL")]
     pub model: Option<String>,
-    /// Opus bit rate in kbps, 6 to 510 (opus only) [default: 32].
+    /// Bit rate in kbps of an Opus file, 6 to 510 [default: 32], or with the offline engine
+    /// of an MP3 file, 8 to 320 [default: by sample rate].
     #[arg(long, value_name = "KBPS", allow_negative_numbers = true)]
     pub bit_rate: Option<i64>,
     /// Random seed, 0 to 65535 [default: 0].
@@ -265,6 +503,10 @@ pub struct CosyVoiceArgs {
     /// AIGC propagation id.
     #[arg(long, value_name = "ID")]
     pub aigc_propagate_id: Option<String>,
+    /// Send the voice even when the catalog says it does not serve the model (for a catalog
+    /// that is behind the service).
+    #[arg(long)]
+    pub force_voice: bool,
     /// The text is SSML (one message; not with streaming stdin).
     #[arg(long)]
     pub ssml: bool,
@@ -332,4 +574,43 @@ pub enum EngineArg {
     Neural,
     /// Offline, espeak-ng only.
     Espeak,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(args: &[&str], terminal: bool) -> Vec<String> {
+        let argv = std::iter::once("tts")
+            .chain(args.iter().copied())
+            .map(std::ffi::OsString::from)
+            .collect();
+        with_default_verb(argv, terminal)
+            .into_iter()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn say_is_the_verb_when_none_is_given() {
+        assert_eq!(with(&["hello"], true), ["say", "hello"]);
+        assert_eq!(
+            with(&["-q", "-v", "en-gb", "hi"], true),
+            ["-q", "say", "-v", "en-gb", "hi"]
+        );
+        assert_eq!(with(&[], false), ["say"], "echo hi | tts");
+        assert_eq!(with(&["--verbose"], false), ["--verbose", "say"]);
+        assert_eq!(with(&[], true), ["--help"], "tts on a terminal shows help");
+        for kept in [
+            &["convert", "a.txt"][..],
+            &["say", "hi"],
+            &["--help"],
+            &["-V"],
+            &["help", "say"],
+            &["-q", "voices"],
+        ] {
+            assert_eq!(with(kept, true), kept, "{kept:?}");
+        }
+    }
 }

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use super::args::{
     Args, Command, ConfigAction, EngineArg, FormatArg, SayArgs, ServeArgs, SubtitlesArg,
 };
-use super::credentials;
+use super::credentials::{self, Credentials};
 use super::list::{LocalKind, VoicesOptions};
 use super::remote::{self, FileFormat, Prosody, RemoteConfig};
-use super::settings::{self, FileSettings};
+use super::settings::{self, EngineKind, FileDefaults, FileSettings};
 use crate::audio::{AudioFormat, SUPPORTED_RATES, SampleRate};
 use crate::engine::local::{LocalParams, NeuralParams};
 use crate::engine::piper::{self, SearchPaths};
@@ -58,6 +58,8 @@ pub enum CommandConfig {
     Devices,
     /// `tts man`.
     Man,
+    /// `tts voice …` or `tts token`.
+    Voice(crate::voice::VoiceConfig),
 }
 
 /// `tts say`, validated.
@@ -90,6 +92,11 @@ pub struct FeedOptions {
     pub markdown: bool,
     /// Quiet input after which the service's task ends.
     pub idle: std::time::Duration,
+    /// Markdown goes to a service that filters it: lines are kept as they are (the filter
+    /// needs them), and subtitles are filtered here.
+    pub keep_lines: bool,
+    /// Silence after which text without a sentence end is spoken anyway (`--flush-after`).
+    pub flush_after: std::time::Duration,
 }
 
 /// The engine and its settings.
@@ -119,6 +126,8 @@ pub struct Environment {
     pub websocket_url: Option<String>,
     /// `DASHSCOPE_WORKSPACE_ID`.
     pub workspace: Option<String>,
+    /// `DASHSCOPE_HTTP_BASE_URL`: the SDK's HTTP endpoint override.
+    pub http_url: Option<String>,
     /// `TTS_SERVE_API_KEY`.
     pub serve_key: Option<String>,
     /// Every other `TTS_*` variable (defaults for `tts say`).
@@ -127,6 +136,10 @@ pub struct Environment {
     pub config_file: Option<PathBuf>,
     /// Where neural voices and ONNX Runtime are looked for (nowhere by default).
     pub neural: SearchPaths,
+    /// `DASHSCOPE_API_KEY_FILE_PATH`: a file holding the key.
+    pub key_file: Option<PathBuf>,
+    /// `~/.dashscope/api_key`, written by `dashscope auth login`.
+    pub dashscope_key_file: Option<PathBuf>,
 }
 
 impl Environment {
@@ -141,12 +154,15 @@ impl Environment {
             api_key: var("DASHSCOPE_API_KEY"),
             websocket_url: var("DASHSCOPE_WEBSOCKET_BASE_URL"),
             workspace: var("DASHSCOPE_WORKSPACE_ID"),
+            http_url: var("DASHSCOPE_HTTP_BASE_URL"),
             serve_key: var("TTS_SERVE_API_KEY"),
             tts_vars: std::env::vars()
                 .filter(|(k, _)| k.starts_with("TTS_"))
                 .collect(),
             config_file: credentials::config_path(),
             neural: SearchPaths::from_process(),
+            key_file: var("DASHSCOPE_API_KEY_FILE_PATH").map(PathBuf::from),
+            dashscope_key_file: credentials::dashscope_key_path(),
         }
     }
 }
@@ -300,6 +316,22 @@ pub enum ConfigError {
         /// Why.
         reason: String,
     },
+    /// A key file could not be used.
+    #[error("cannot use the API key in {origin}: {reason}")]
+    KeyFile {
+        /// Where it was looked for.
+        origin: String,
+        /// Why.
+        reason: String,
+    },
+    /// A key that cannot be sent in an HTTP header.
+    #[error(
+        "the API key from {origin} contains a line break, a control or a non-ASCII character; write the key alone on one line"
+    )]
+    KeyCharacters {
+        /// Where it came from.
+        origin: String,
+    },
     /// `api_key_command` failed.
     #[error("api_key_command in {path} failed: {reason}")]
     KeyCommand {
@@ -413,12 +445,33 @@ pub enum ConfigError {
         /// The value given.
         value: i64,
     },
+    /// `tts say -f FILE -o FILE`: the audio would overwrite its own text.
+    #[error(
+        "-o {} is the input {} (the same file): the audio would overwrite the text; write it to another file",
+        output.display(),
+        input.display()
+    )]
+    OutputIsAnInput {
+        /// The output asked for.
+        output: PathBuf,
+        /// The input it is.
+        input: PathBuf,
+    },
+    /// The output cannot be written as asked.
+    #[error(transparent)]
+    Output(Box<crate::output::OutputError>),
     /// An input's output would replace the input itself.
     #[error("the audio for {path} would replace it; use -d DIR or another --format")]
     OutputIsInput {
         /// The input.
         path: PathBuf,
     },
+    /// A bad `--endpoint` for the HTTP API (or `DASHSCOPE_HTTP_BASE_URL`).
+    #[error(transparent)]
+    HttpEndpoint(#[from] crate::dashscope::endpoints::EndpointError),
+    /// A custom voice's rule, checked before anything is sent.
+    #[error(transparent)]
+    VoiceRule(#[from] crate::voice::rules::RuleError),
     /// Two inputs would write the same output.
     #[error(
         "{first} and {second} would both be written to {output}; convert them separately or rename one"
@@ -430,6 +483,59 @@ pub enum ConfigError {
         second: PathBuf,
         /// The output both map to.
         output: PathBuf,
+    },
+    /// A flag that the engine of this run would not honour.
+    #[error(
+        "{flag} is honoured by the {engine} engine only, and this run speaks with the offline engine; drop {flag}, or use -e {engine} (with an API key)"
+    )]
+    OtherEngine {
+        /// The flag.
+        flag: &'static str,
+        /// The engine that honours it.
+        engine: &'static str,
+    },
+    /// `--bit-rate` for a format without one.
+    #[error(
+        "--bit-rate applies to opus and mp3 files with the offline engine: write -o FILE.opus or FILE.mp3, or drop --bit-rate"
+    )]
+    BitRateLocal,
+    /// `--format` while the offline engine plays.
+    #[error(
+        "--format {format} applies to files with the offline engine, which plays its samples as they are: add -o FILE, or drop --format"
+    )]
+    FormatWhilePlaying {
+        /// The format asked for.
+        format: AudioFormat,
+    },
+    /// An MP3 bit rate LAME does not take.
+    #[error(
+        "--bit-rate {value} is not an MP3 bit rate: use one of 8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320"
+    )]
+    Mp3BitRate {
+        /// The value given.
+        value: i64,
+    },
+    /// A catalog voice with a model it does not serve.
+    #[error(
+        "voice {voice} does not serve the model {model}: it takes {models}; use -m {first}, or --force-voice to send it anyway"
+    )]
+    VoiceModel {
+        /// The voice.
+        voice: String,
+        /// The model asked for.
+        model: String,
+        /// The models the catalog lists for the voice.
+        models: String,
+        /// The first of them.
+        first: String,
+    },
+    /// `tts convert DIR` with no text files in it.
+    #[error("{} holds no .txt, .md or .markdown files{}", dir.display(), if *recursive { "" } else { " (--recursive looks in its subdirectories)" })]
+    NoTextFiles {
+        /// The directory.
+        dir: PathBuf,
+        /// Whether subdirectories were searched.
+        recursive: bool,
     },
 }
 
@@ -451,36 +557,26 @@ impl Config {
         };
         let command = match args.command {
             Command::Say(mut say) => {
-                let file = with_settings(&mut say, env)?;
                 if say.synthesis.voice.as_deref() == Some("?") {
                     // The macOS `say -v '?'` habit: list the voices of the engine that would speak.
-                    let engine = say.synthesis.engine.unwrap_or(EngineArg::Auto);
-                    let keyless = || -> Result<bool, ConfigError> {
-                        Ok(credentials::find(
-                            env.api_key.as_deref(),
-                            env.config_file.as_deref(),
-                            &file,
-                        )?
-                        .is_none())
-                    };
-                    let local = matches!(
-                        engine,
-                        EngineArg::Local | EngineArg::Neural | EngineArg::Espeak
-                    ) || (engine == EngineArg::Auto && keyless()?);
+                    let prepared = with_settings(&mut say, env, false)?;
                     CommandConfig::Voices(VoicesOptions {
-                        local,
-                        kind: local_kind(engine),
+                        // `-e cosyvoice` lists the catalog even without a key.
+                        local: prepared.engine == EngineKind::Local
+                            && say.synthesis.engine != Some(EngineArg::Cosyvoice),
+                        kind: local_kind(say.synthesis.engine.unwrap_or(EngineArg::Auto)),
                         neural: env.neural.clone(),
                         ..VoicesOptions::default()
                     })
                 } else {
-                    CommandConfig::Say(say_config(*say, env, &file)?)
+                    let prepared = with_settings(&mut say, env, true)?;
+                    CommandConfig::Say(say_config(*say, env, prepared)?)
                 }
             }
             Command::Convert(convert) => {
                 let mut say = super::batch::as_say_args(&convert);
-                let file = with_settings(&mut say, env)?;
-                CommandConfig::Convert(super::batch::convert_config(*convert, say, env, &file)?)
+                let prepared = with_settings(&mut say, env, true)?;
+                CommandConfig::Convert(super::batch::convert_config(*convert, say, env, prepared)?)
             }
             Command::Serve(serve) => CommandConfig::Serve(serve_config(&serve, env)?),
             Command::Config(config) => {
@@ -490,7 +586,11 @@ impl Config {
                         || "no config directory".to_owned(),
                         |p| p.display().to_string(),
                     ),
-                    ConfigAction::Show => settings::show(env.config_file.as_ref(), &file),
+                    ConfigAction::Show => format!(
+                        "{}{}\n",
+                        settings::show(env.config_file.as_ref(), &file),
+                        credentials::describe(env, &file)
+                    ),
                 })
             }
             Command::Voices(voices) => CommandConfig::Voices(VoicesOptions {
@@ -509,14 +609,39 @@ impl Config {
             Command::Devices => CommandConfig::Devices,
             Command::Completions(args) => CommandConfig::Completions(args.shell),
             Command::Man => CommandConfig::Man,
+            Command::Voice(voice) => CommandConfig::Voice(super::voice::voice_config(voice, env)?),
+            Command::Token(token) => CommandConfig::Voice(super::voice::token_config(&token, env)?),
         };
         Ok(Self { verbosity, command })
     }
 }
 
-/// Fill what the command line left unset from TTS_* variables, the profile and the config
-/// file; the file's settings are returned for the key lookup.
-fn with_settings(say: &mut SayArgs, env: &Environment) -> Result<FileSettings, ConfigError> {
+/// What the settings and the engine choice give a `say` or `convert` run.
+pub(super) struct Prepared {
+    /// The config file's settings (for the key-exposure warning).
+    pub(super) file: FileSettings,
+    /// The engine that speaks, `auto` resolved.
+    pub(super) engine: EngineKind,
+    /// The key, for the CosyVoice engine.
+    pub(super) credentials: Option<Credentials>,
+    /// Defaults for the output file.
+    pub(super) file_defaults: FileDefaults,
+    /// Notices: skipped settings (the engine choice is told once the offline voice is known).
+    pub(super) notices: Vec<String>,
+    /// Whether `--pitch` was on the command line (a pitch from the settings is skipped for a
+    /// neural voice, a flag refused).
+    pub(super) pitch_flag: bool,
+}
+
+/// Choose the engine (flag, else setting, else `auto`: CosyVoice when a key is configured),
+/// refuse flags it would not honour, then fill what the command line left unset from the
+/// `TTS_*` variables, the profile and the config file, where each fits that engine.
+/// `need_key`: `-e cosyvoice` without a key is an error (not for listing voices).
+fn with_settings(
+    say: &mut SayArgs,
+    env: &Environment,
+    need_key: bool,
+) -> Result<Prepared, ConfigError> {
     let file = settings::load(env.config_file.as_deref())?;
     let lookup = |name: &str| {
         env.tts_vars
@@ -525,26 +650,107 @@ fn with_settings(say: &mut SayArgs, env: &Environment) -> Result<FileSettings, C
             .map(|(_, v)| v.clone())
     };
     let environment = settings::from_environment(&lookup)?;
-    settings::defaults_for(&file, say.synthesis.profile.as_deref(), environment)?.apply(say)?;
-    Ok(file)
+    let profile = settings::profile(&file, say.synthesis.profile.as_deref())?;
+    let engine_arg = match say.synthesis.engine {
+        Some(engine) => engine,
+        None => settings::engine_setting(&file, profile, &environment)?.unwrap_or(EngineArg::Auto),
+    };
+    say.synthesis.engine = Some(engine_arg);
+    let credentials = match engine_arg {
+        EngineArg::Local | EngineArg::Neural | EngineArg::Espeak => None,
+        EngineArg::Auto | EngineArg::Cosyvoice => credentials::find(env, &file)?,
+    };
+    if need_key && engine_arg == EngineArg::Cosyvoice && credentials.is_none() {
+        let config = env
+            .config_file
+            .as_ref()
+            .map_or_else(|| "the config file".into(), |p| p.display().to_string());
+        return Err(ConfigError::NoApiKey { config });
+    }
+    let engine = if credentials.is_some() {
+        EngineKind::CosyVoice
+    } else {
+        EngineKind::Local
+    };
+    if need_key {
+        refuse_unfit_flags(say, engine)?;
+    }
+    let pitch_flag = say.synthesis.pitch.is_some();
+    let mut chosen = settings::defaults_for(&file, profile, environment, engine);
+    let defaults = std::mem::take(&mut chosen.defaults);
+    chosen.file.format = defaults.apply(say)?;
+    let notices: Vec<String> = chosen.notice(engine).into_iter().collect();
+    Ok(Prepared {
+        file,
+        engine,
+        credentials,
+        file_defaults: chosen.file,
+        notices,
+        pitch_flag,
+    })
+}
+
+/// A flag the engine would not honour is refused, naming the engine that would, before any
+/// default is filled in (a default that does not fit is skipped instead).
+fn refuse_unfit_flags(say: &SayArgs, engine: EngineKind) -> Result<(), ConfigError> {
+    // `--pitch` for a neural voice is refused in `speech_config`, once the voice is known.
+    if engine != EngineKind::Local {
+        return Ok(());
+    }
+    let c = &say.synthesis.cosyvoice;
+    let given = [
+        ("--model", c.model.is_some()),
+        ("--seed", c.seed.is_some()),
+        ("--language", c.language.is_some()),
+        ("--instruction", c.instruction.is_some()),
+        ("--word-timestamps", c.word_timestamps),
+        ("--phoneme-timestamps", c.phoneme_timestamps),
+        ("--hot-fix", c.hot_fix.is_some()),
+        ("--aigc-tag", c.aigc_tag),
+        ("--aigc-propagator", c.aigc_propagator.is_some()),
+        ("--aigc-propagate-id", c.aigc_propagate_id.is_some()),
+        ("--force-voice", c.force_voice),
+        ("--region", c.region.is_some()),
+        ("--endpoint", c.endpoint.is_some()),
+        ("--workspace", c.workspace.is_some()),
+        ("--connect-timeout", c.connect_timeout.is_some()),
+        ("--start-timeout", c.start_timeout.is_some()),
+        ("--progress-timeout", c.progress_timeout.is_some()),
+        ("--idle-timeout", say.idle_timeout.is_some()),
+    ];
+    match given.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => Err(ConfigError::OtherEngine {
+            flag,
+            engine: "cosyvoice",
+        }),
+        None => Ok(()),
+    }
 }
 
 fn say_config(
     args: SayArgs,
     env: &Environment,
-    file: &FileSettings,
+    prepared: Prepared,
 ) -> Result<SayConfig, ConfigError> {
     let inputs = inputs(&args)?;
-    speech_config(args, env, file, inputs)
+    speech_config(args, env, prepared, inputs)
 }
 
 /// Everything about speaking `inputs` as `args` say: engine, sink, feed, notices.
 pub(super) fn speech_config(
-    args: SayArgs,
+    mut args: SayArgs,
     env: &Environment,
-    file: &FileSettings,
+    prepared: Prepared,
     inputs: Vec<Input>,
 ) -> Result<SayConfig, ConfigError> {
+    let Prepared {
+        file,
+        engine: kind,
+        credentials: remote,
+        file_defaults,
+        mut notices,
+        pitch_flag,
+    } = prepared;
     let rate = ranged_f64(
         "--rate",
         args.synthesis.rate,
@@ -573,34 +779,9 @@ pub(super) fn speech_config(
     let sample_rate = args
         .synthesis
         .sample_rate
-        .map(|hz| {
-            u32::try_from(hz)
-                .ok()
-                .filter(|hz| SUPPORTED_RATES.contains(hz))
-                .and_then(SampleRate::new)
-                .ok_or(ConfigError::UnsupportedRate { value: hz })
-        })
+        .map(|hz| checked_rate(hz).ok_or(ConfigError::UnsupportedRate { value: hz }))
         .transpose()?;
     let engine_arg = args.synthesis.engine.unwrap_or(EngineArg::Auto);
-    let found = match engine_arg {
-        EngineArg::Local | EngineArg::Neural | EngineArg::Espeak => None,
-        EngineArg::Auto | EngineArg::Cosyvoice => {
-            credentials::find(env.api_key.as_deref(), env.config_file.as_deref(), file)?
-        }
-    };
-    let remote = match (engine_arg, found) {
-        (EngineArg::Cosyvoice, None) => {
-            let config = env
-                .config_file
-                .as_ref()
-                .map_or_else(|| "the config file".into(), |p| p.display().to_string());
-            return Err(ConfigError::NoApiKey { config });
-        }
-        (EngineArg::Local | EngineArg::Neural | EngineArg::Espeak, _) | (EngineArg::Auto, None) => {
-            None
-        }
-        (_, Some(credentials)) => Some(credentials),
-    };
     let (neural, missing) = match remote {
         Some(_) => (None, None),
         None => neural_choice(
@@ -614,10 +795,19 @@ pub(super) fn speech_config(
         .synthesis
         .pitch
         .is_some_and(|p| (p - 1.0).abs() > f64::EPSILON);
+    let mut pitch = pitch;
     if let (Some(neural), true) = (&neural, pitch_asked) {
-        return Err(ConfigError::NeuralPitch {
-            voice: neural.voice.name.clone(),
-        });
+        if pitch_flag {
+            return Err(ConfigError::NeuralPitch {
+                voice: neural.voice.name.clone(),
+            });
+        }
+        // A pitch from the settings is espeak-ng's: the neural voice speaks at its own.
+        notices.push(format!(
+            "skipping pitch (the neural voice {} has no pitch control; put it under [local] for espeak-ng or use -e espeak)",
+            neural.voice.name
+        ));
+        pitch = 1.0;
     }
     let engine_notice = (engine_arg == EngineArg::Auto && remote.is_none()).then(|| {
         match (&neural, missing) {
@@ -631,7 +821,23 @@ pub(super) fn speech_config(
             (None, None) => "no DashScope API key (DASHSCOPE_API_KEY); speaking with espeak-ng (--engine local hides this)".to_owned(),
         }
     });
-    let sink = sink_config(&args, sample_rate)?;
+    notices.splice(0..0, engine_notice);
+    let mut sink = sink_config(&args, sample_rate, &file_defaults)?;
+    check_output(&sink, &inputs)?;
+    if let SinkConfig::File(options) = &mut sink {
+        default_rate(options, &file_defaults, kind, &mut notices)?;
+        options.bit_rate = bit_rate(&mut args, options, &file_defaults, kind)?;
+    } else if kind == EngineKind::Local {
+        if args.synthesis.cosyvoice.bit_rate.is_some() {
+            return Err(ConfigError::BitRateLocal);
+        }
+        // The offline engine plays its samples as they are: a format would change nothing.
+        if let Some(format) = args.synthesis.format {
+            return Err(ConfigError::FormatWhilePlaying {
+                format: format.into(),
+            });
+        }
+    }
     if args.synthesis.cosyvoice.ssml && remote.is_none() {
         return Err(ConfigError::SsmlNeedsCosyVoice);
     }
@@ -688,19 +894,35 @@ pub(super) fn speech_config(
                 credentials,
                 env,
             )?;
+            crate::voice::rules::check_say(
+                &config.session.parameters.voice,
+                &config.session.model,
+            )?;
             EngineConfig::CosyVoice(Box::new(config))
         }
     };
+    // The service fails a task after 23 s without a message: a longer wait cannot be kept.
     let idle = match args.idle_timeout {
         None => std::time::Duration::from_secs(15),
-        Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
-            std::time::Duration::from_secs_f64(s)
-        }
+        Some(s) if s.is_finite() && s > 0.0 && s < 23.0 => std::time::Duration::from_secs_f64(s),
         Some(s) => {
             return Err(ConfigError::OutOfRange {
                 flag: "--idle-timeout",
                 value: s.to_string(),
-                range: "a number of seconds above 0 (the service allows 23)",
+                range: "a number of seconds above 0 and below 23 (the service fails a task after 23 s without a message)",
+            });
+        }
+    };
+    let flush_after = match args.flush_after {
+        None => crate::text::pace::FLUSH_AFTER,
+        Some(s) if s.is_finite() && (0.1..=60.0).contains(&s) => {
+            std::time::Duration::from_secs_f64(s)
+        }
+        Some(s) => {
+            return Err(ConfigError::OutOfRange {
+                flag: "--flush-after",
+                value: s.to_string(),
+                range: "0.1 to 60 seconds",
             });
         }
     };
@@ -728,15 +950,22 @@ pub(super) fn speech_config(
         markdown: args.synthesis.cosyvoice.markdown_filter
             && matches!(engine, EngineConfig::Local(_)),
         idle,
+        keep_lines: args.synthesis.cosyvoice.markdown_filter
+            && matches!(engine, EngineConfig::CosyVoice(_)),
+        flush_after,
     };
     let exposure = env
         .config_file
         .as_deref()
-        .and_then(|path| settings::exposure_warning(path, file));
+        .and_then(|path| settings::exposure_warning(path, &file));
     // New voices appear all the time, so a name the catalog lacks is still sent, with a hint.
     let unknown_voice = match &engine {
         EngineConfig::CosyVoice(remote)
-            if crate::catalog::find(&remote.session.parameters.voice).is_none() =>
+            if crate::catalog::find(&remote.session.parameters.voice).is_none()
+                && crate::dashscope::customization::Family::of_voice(
+                    &remote.session.parameters.voice,
+                )
+                .is_none() =>
         {
             let voice = &remote.session.parameters.voice;
             let close = crate::catalog::close_to(voice);
@@ -751,11 +980,11 @@ pub(super) fn speech_config(
         }
         _ => None,
     };
-    let notices = engine_notice
-        .into_iter()
-        .chain(exposure)
-        .chain(unknown_voice)
-        .collect();
+    notices.extend(exposure);
+    if let EngineConfig::CosyVoice(remote) = &engine {
+        notices.extend(remote.key_warning.clone());
+    }
+    notices.extend(unknown_voice);
     Ok(SayConfig {
         inputs,
         engine,
@@ -917,12 +1146,17 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
             range: "1 or more",
         });
     }
+    let state_dir = args.state_dir.clone().or_else(|| {
+        directories::ProjectDirs::from("", "", "tts").map(|d| d.data_dir().join("serve"))
+    });
     Ok(ServeOptions {
         listen,
         api_key,
         client_timeout,
         idle_timeout,
         max_connections: args.max_connections,
+        state_dir,
+        voice_quota: args.voice_quota,
         // A neural voice when one is installed, loaded once for every connection.
         neural: neural_choice(None, EngineArg::Local, &[], &env.neural)?.0,
     })
@@ -957,8 +1191,96 @@ impl From<FormatArg> for AudioFormat {
     }
 }
 
-fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkConfig, ConfigError> {
+/// A `--sample-rate` value that files can have.
+fn checked_rate(hz: i64) -> Option<SampleRate> {
+    u32::try_from(hz)
+        .ok()
+        .filter(|hz| SUPPORTED_RATES.contains(hz))
+        .and_then(SampleRate::new)
+}
+
+/// The `sample_rate` setting, for a new file whose rate no flag set; with the service, an Opus
+/// file takes only the rates it offers, so another one is skipped with a notice.
+fn default_rate(
+    options: &mut FileOptions,
+    defaults: &FileDefaults,
+    engine: EngineKind,
+    notices: &mut Vec<String>,
+) -> Result<(), ConfigError> {
+    let Some(hz) = defaults.sample_rate else {
+        return Ok(());
+    };
+    if options.sample_rate.is_some() || options.append {
+        return Ok(());
+    }
+    let rate = checked_rate(hz).ok_or(ConfigError::Setting {
+        key: "sample_rate",
+        value: hz.to_string(),
+    })?;
+    if engine == EngineKind::CosyVoice
+        && options.format == AudioFormat::Opus
+        && !remote::OPUS_RATES.contains(&rate.get())
+    {
+        notices.push(format!(
+            "skipping the setting sample_rate = {hz}: the service's Opus comes at 8000, 16000, 24000 or 48000 Hz"
+        ));
+        return Ok(());
+    }
+    options.sample_rate = Some(rate);
+    Ok(())
+}
+
+/// The bit rate of the file: the flag, else the `bit_rate` setting where the format takes one.
+/// The service encodes Opus (its bit rate goes in the request); the offline engine's Opus and
+/// MP3 are encoded here.
+fn bit_rate(
+    args: &mut SayArgs,
+    options: &FileOptions,
+    defaults: &FileDefaults,
+    engine: EngineKind,
+) -> Result<Option<u32>, ConfigError> {
+    let flag = args.synthesis.cosyvoice.bit_rate;
+    let takes = match engine {
+        EngineKind::CosyVoice => options.format == AudioFormat::Opus,
+        EngineKind::Local => matches!(options.format, AudioFormat::Opus | AudioFormat::Mp3),
+    };
+    let kbps = match (flag, defaults.bit_rate) {
+        (Some(kbps), _) => kbps,
+        (None, Some(kbps)) if takes => kbps,
+        (None, _) => return Ok(None),
+    };
+    if engine == EngineKind::CosyVoice {
+        // Checked with the rest of the request.
+        args.synthesis.cosyvoice.bit_rate = Some(kbps);
+        return Ok(None);
+    }
+    match options.format {
+        AudioFormat::Opus => u32::try_from(kbps)
+            .ok()
+            .filter(|k| (6..=510).contains(k))
+            .map(Some)
+            .ok_or(ConfigError::OutOfRange {
+                flag: "--bit-rate",
+                value: kbps.to_string(),
+                range: "6 to 510 kbps",
+            }),
+        AudioFormat::Mp3 => u32::try_from(kbps)
+            .ok()
+            .filter(|k| crate::audio::encode::MP3_BIT_RATES.contains(k))
+            .map(Some)
+            .ok_or(ConfigError::Mp3BitRate { value: kbps }),
+        _ => Err(ConfigError::BitRateLocal),
+    }
+}
+
+fn sink_config(
+    args: &SayArgs,
+    sample_rate: Option<SampleRate>,
+    defaults: &FileDefaults,
+) -> Result<SinkConfig, ConfigError> {
     let format = args.synthesis.format.map(AudioFormat::from);
+    // The `format` setting is for files whose name does not say.
+    let default_format = defaults.format.map(AudioFormat::from);
     let Some(output) = &args.output else {
         if args.append {
             return Err(ConfigError::AppendNeedsFile);
@@ -975,7 +1297,10 @@ fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkCo
         if args.append {
             return Err(ConfigError::AppendToStdout);
         }
-        (Target::Stdout, format.unwrap_or(AudioFormat::Wav))
+        (
+            Target::Stdout,
+            format.or(default_format).unwrap_or(AudioFormat::Wav),
+        )
     } else {
         let implied = AudioFormat::from_path(output);
         let format = match (format, implied) {
@@ -987,11 +1312,16 @@ fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkCo
             }
             (Some(f), _) => f,
             (None, Some(i)) => i,
-            (None, None) => {
-                return Err(ConfigError::UnknownExtension {
-                    path: output.clone(),
-                });
-            }
+            (None, None) => match default_format {
+                Some(f) => f,
+                // A device or a FIFO (`/dev/null`, `my.fifo`) is a stream, as stdout is.
+                None if is_stream(output) => AudioFormat::Wav,
+                None => {
+                    return Err(ConfigError::UnknownExtension {
+                        path: output.clone(),
+                    });
+                }
+            },
         };
         (Target::Path(output.clone()), format)
     };
@@ -1006,7 +1336,13 @@ fn sink_config(args: &SayArgs, sample_rate: Option<SampleRate>) -> Result<SinkCo
         format,
         sample_rate,
         append: args.append,
+        bit_rate: None,
     }))
+}
+
+/// Whether `path` is a device, a FIFO or a socket: written through like stdout.
+fn is_stream(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// Appending: the rate is the existing file's, unless `--sample-rate` says otherwise, which is
@@ -1046,6 +1382,30 @@ fn appended_rate(
     }
 }
 
+/// The output must not be one of the inputs (the same file, also through links), and an
+/// existing read-only file is not replaced. Checked before any connection is opened.
+fn check_output(sink: &SinkConfig, inputs: &[Input]) -> Result<(), ConfigError> {
+    let SinkConfig::File(FileOptions {
+        target: Target::Path(output),
+        ..
+    }) = sink
+    else {
+        return Ok(());
+    };
+    for input in inputs {
+        if let Input::File(path) = input {
+            if crate::output::file::same_file(path, output) {
+                return Err(ConfigError::OutputIsAnInput {
+                    output: output.clone(),
+                    input: path.clone(),
+                });
+            }
+        }
+    }
+    // Appending changes the file too, so it is refused as well.
+    crate::output::file::check_replaceable(output).map_err(|e| ConfigError::Output(Box::new(e)))
+}
+
 fn inputs(args: &SayArgs) -> Result<Vec<Input>, ConfigError> {
     let mut inputs = Vec::new();
     if !args.text.is_empty() {
@@ -1060,11 +1420,16 @@ fn inputs(args: &SayArgs) -> Result<Vec<Input>, ConfigError> {
             inputs.push(Input::Stdin);
             continue;
         }
-        // Opened now so a typo fails before any audio is made.
-        std::fs::File::open(path).map_err(|e| ConfigError::InputNotReadable {
+        // Opened now so a typo fails before any audio is made; a named pipe only looked at
+        // (opening it waits for its writer, and closing it again loses what was written).
+        let unreadable = |e: std::io::Error| ConfigError::InputNotReadable {
             path: path.clone(),
             reason: e.kind().to_string(),
-        })?;
+        };
+        let kind = std::fs::metadata(path).map_err(unreadable)?.file_type();
+        if !is_fifo(&kind) {
+            std::fs::File::open(path).map_err(unreadable)?;
+        }
         if path.is_dir() {
             return Err(ConfigError::InputNotReadable {
                 path: path.clone(),
@@ -1077,6 +1442,20 @@ fn inputs(args: &SayArgs) -> Result<Vec<Input>, ConfigError> {
         inputs.push(Input::Stdin);
     }
     Ok(inputs)
+}
+
+/// Whether a file is a named pipe.
+fn is_fifo(kind: &std::fs::FileType) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        kind.is_fifo()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = kind;
+        false
+    }
 }
 
 #[cfg(test)]

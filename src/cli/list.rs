@@ -17,6 +17,7 @@ pub enum LocalKind {
     /// Only espeak-ng's.
     Espeak,
 }
+use crate::output::device::DeviceEntry;
 
 /// Which voices, and how to show them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -235,24 +236,22 @@ pub fn local_voices(
     out
 }
 
-/// Output devices, numbered, the default marked.
-pub fn devices_table(devices: &[(String, bool)]) -> String {
+/// Output devices, numbered from 0 (the system default), each with the name `--device` takes
+/// and ALSA's description beside it.
+pub fn devices_table(devices: &[DeviceEntry]) -> String {
     let rows: Vec<Vec<String>> = devices
         .iter()
         .enumerate()
-        .map(|(i, (name, default))| {
-            vec![
-                i.to_string(),
-                name.clone(),
-                if *default {
-                    "default".into()
-                } else {
-                    String::new()
-                },
-            ]
+        .map(|(i, entry)| {
+            let description = match (entry.name.as_str(), entry.description.is_empty()) {
+                ("default", true) => "the system default".to_owned(),
+                ("default", false) => format!("the system default: {}", entry.description),
+                _ => entry.description.clone(),
+            };
+            vec![i.to_string(), entry.name.clone(), description]
         })
         .collect();
-    table(&["#", "DEVICE", ""], &rows, None)
+    table(&["#", "DEVICE", "DESCRIPTION"], &rows, None)
 }
 
 /// Left-aligned columns; when a width is given, the widest columns give way, cut with "…".
@@ -338,6 +337,26 @@ mod tests {
             ..VoicesOptions::default()
         });
         assert!(sunny.iter().any(|v| v.id == "longanyang"));
+    }
+
+    #[test]
+    fn the_device_table_shows_the_names_device_takes() {
+        let entry = |name: &str, description: &str| DeviceEntry {
+            name: name.into(),
+            description: description.into(),
+        };
+        let text = devices_table(&[
+            entry("default", ""),
+            entry("null", "Discard all samples"),
+            entry("capfile", ""),
+        ]);
+        assert_eq!(
+            text,
+            "#  DEVICE   DESCRIPTION\n\
+             0  default  the system default\n\
+             1  null     Discard all samples\n\
+             2  capfile\n"
+        );
     }
 
     #[test]

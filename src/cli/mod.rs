@@ -8,6 +8,7 @@ pub mod generate;
 pub mod list;
 pub mod remote;
 pub mod settings;
+pub mod voice;
 
 pub use args::Args;
 pub use config::{Config, ConfigError};

@@ -34,6 +34,8 @@ pub struct RemoteConfig {
     pub session: SessionOptions,
     /// The text is one SSML document.
     pub ssml: bool,
+    /// A warning about where the key was found (a key file others can read).
+    pub key_warning: Option<String>,
 }
 
 /// The prosody shared with the offline engine, already range-checked.
@@ -87,10 +89,15 @@ pub fn remote_config(
             return Err(ConfigError::InstructionTooLong { chars });
         }
     }
+    let model = args.model.clone().unwrap_or_else(|| DEFAULT_MODEL.into());
+    let voice = voice.unwrap_or(DEFAULT_VOICE);
+    if !args.force_voice {
+        check_voice_serves(voice, &model)?;
+    }
     let (format, sample_rate, bit_rate) = wire_format(args, file)?;
     let hot_fix = args.hot_fix.as_deref().map(read_hot_fix).transpose()?;
     let parameters = Parameters {
-        voice: voice.unwrap_or(DEFAULT_VOICE).to_owned(),
+        voice: voice.to_owned(),
         volume: prosody.volume,
         text_type: "PlainText".into(),
         sample_rate,
@@ -135,16 +142,39 @@ pub fn remote_config(
         .or_else(|| env.workspace.clone())
         .or(credentials.workspace);
     Ok(RemoteConfig {
+        key_warning: credentials.warning,
         session: SessionOptions {
             url,
             api_key: credentials.api_key,
             key_source: credentials.source,
             workspace,
-            model: args.model.clone().unwrap_or_else(|| DEFAULT_MODEL.into()),
+            model,
             parameters,
             timeouts,
+            retry: crate::session::retry::RetryPolicy::SAY,
         },
         ssml: args.ssml,
+    })
+}
+
+/// A catalog voice with a model the catalog knows but does not list for it is refused before
+/// connecting (the service would fail the task). A voice or model the catalog lacks may be
+/// newer than it, so it is not judged.
+fn check_voice_serves(voice: &str, model: &str) -> Result<(), ConfigError> {
+    let Some(entry) = crate::catalog::find(voice) else {
+        return Ok(());
+    };
+    let known_model = crate::catalog::voices()
+        .iter()
+        .any(|v| v.models.contains(&model));
+    if !known_model || entry.models.contains(&model) {
+        return Ok(());
+    }
+    Err(ConfigError::VoiceModel {
+        voice: voice.to_owned(),
+        model: model.to_owned(),
+        models: entry.models.join(", "),
+        first: entry.models.first().copied().unwrap_or_default().to_owned(),
     })
 }
 

@@ -1,11 +1,25 @@
 //! The config file (`~/.config/tts/config.toml`, or `$TTS_CONFIG`) and `TTS_*` variables:
 //! defaults for the flags of `tts say` (all but the per-run ones: text, `-f`, `-o`,
-//! `--append`, `--ssml`, `--subtitles`, `-p`), and named profiles. Precedence: flags > environment >
-//! profile > config file > built-in defaults.
+//! `--append`, `--ssml`, `--subtitles`, `-p`), per-engine sections, and named profiles.
+//! Precedence: flags > environment > profile > config file > built-in defaults; within the
+//! profile and the file, an engine's section wins over the top level.
+//!
+//! A default applies only where it fits: a top-level setting that only another engine uses
+//! (`model` offline, an espeak-ng `voice` with CosyVoice) is skipped with one notice, and
+//! `format`, `sample_rate` and `bit_rate` are defaults for files, never for playback. A flag
+//! that does not fit is refused instead (see `config`).
+//!
+//! `[local]` holds the offline engine's defaults, whichever voice speaks (`-e local`,
+//! `-e neural`, `-e espeak`): its `voice` may name a neural voice or an espeak-ng one, and
+//! decides which speaks as `-v` would; a `pitch` from the settings is skipped (with a notice)
+//! when a neural voice speaks, since the model has no pitch control.
 //!
 //! ```toml
-//! voice = "longanyang"
 //! rate = 1.1
+//! [cosyvoice]
+//! voice = "longanyang"
+//! [local]
+//! voice = "en-gb"
 //! [profile.narrator]
 //! voice = "longxiaochun_v2"
 //! model = "cosyvoice-v2"
@@ -62,6 +76,8 @@ pub struct SayDefaults {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flush_on_newline: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub flush_after: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub echo: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timing: Option<bool>,
@@ -95,10 +111,180 @@ pub struct FileSettings {
     pub workspace: Option<String>,
     /// Named profiles.
     #[serde(default)]
-    pub profile: BTreeMap<String, SayDefaults>,
-    /// Defaults for every run.
+    pub profile: BTreeMap<String, Profile>,
+    /// `[cosyvoice]`: defaults for the CosyVoice engine only.
+    #[serde(default)]
+    pub cosyvoice: SayDefaults,
+    /// `[qwen]`: defaults for the Qwen engine only.
+    #[serde(default)]
+    pub qwen: SayDefaults,
+    /// `[local]`: defaults for the offline engine only.
+    #[serde(default)]
+    pub local: SayDefaults,
+    /// Defaults for every run, where they fit the engine.
     #[serde(flatten)]
     pub defaults: SayDefaults,
+}
+
+/// `[profile.NAME]`: defaults, and per-engine sections (`[profile.NAME.cosyvoice]`, ...).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Defaults for the CosyVoice engine only.
+    #[serde(default)]
+    pub cosyvoice: SayDefaults,
+    /// Defaults for the Qwen engine only.
+    #[serde(default)]
+    pub qwen: SayDefaults,
+    /// Defaults for the offline engine only.
+    #[serde(default)]
+    pub local: SayDefaults,
+    /// Defaults where they fit the engine.
+    #[serde(flatten)]
+    pub defaults: SayDefaults,
+}
+
+impl FileSettings {
+    /// The section of `engine`.
+    pub fn section(&self, engine: EngineKind) -> &SayDefaults {
+        match engine {
+            EngineKind::Local => &self.local,
+            EngineKind::CosyVoice => &self.cosyvoice,
+        }
+    }
+}
+
+impl Profile {
+    /// The section of `engine`.
+    pub fn section(&self, engine: EngineKind) -> &SayDefaults {
+        match engine {
+            EngineKind::Local => &self.local,
+            EngineKind::CosyVoice => &self.cosyvoice,
+        }
+    }
+}
+
+/// The engine a run speaks with, which decides the settings that apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    /// The offline espeak-ng engine.
+    Local,
+    /// The DashScope CosyVoice service.
+    CosyVoice,
+}
+
+impl EngineKind {
+    /// Its name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Local => "offline",
+            Self::CosyVoice => "cosyvoice",
+        }
+    }
+}
+
+/// Settings that only the CosyVoice engine uses; the same names as its flags.
+pub const COSYVOICE_ONLY: &[&str] = &[
+    "model",
+    "seed",
+    "language",
+    "instruction",
+    "region",
+    "endpoint",
+    "idle_timeout",
+    "word_timestamps",
+    "phoneme_timestamps",
+    "aigc_tag",
+    "aigc_propagator",
+    "aigc_propagate_id",
+    "hot_fix",
+    "connect_timeout",
+    "start_timeout",
+    "progress_timeout",
+];
+
+/// Whether `voice` names an offline voice, espeak-ng's (`en`, `cmn`, `en-gb`, `en-us+f3`) or a
+/// neural one (`en_US-joe-medium`, `PATH.onnx`), rather than a service's voice: a top-level
+/// `voice` goes to the engine it names.
+pub fn is_local_voice_name(voice: &str) -> bool {
+    if crate::catalog::find(voice).is_some() {
+        return false;
+    }
+    if is_neural_voice_name(voice) {
+        return true;
+    }
+    let base = voice.split('+').next().unwrap_or(voice);
+    let short = base.len() <= 3 && base.chars().all(|c| c.is_ascii_lowercase());
+    let tagged = base.contains('-') && base.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    voice.contains('+') || short || tagged
+}
+
+/// Whether `voice` looks like a Piper voice: `ll_CC-name-quality` (with `:SPEAKER`), or a
+/// model file.
+fn is_neural_voice_name(voice: &str) -> bool {
+    if std::path::Path::new(voice)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+    {
+        return true;
+    }
+    let name = voice.split(':').next().unwrap_or(voice);
+    let mut parts = name.splitn(2, '-');
+    let locale = parts.next().unwrap_or_default();
+    let rest = parts.next().unwrap_or_default();
+    let (language, country) = locale.split_once('_').unwrap_or_default();
+    (2..=3).contains(&language.len())
+        && language.chars().all(|c| c.is_ascii_lowercase())
+        && country.len() == 2
+        && country.chars().all(|c| c.is_ascii_uppercase())
+        && !rest.is_empty()
+}
+
+/// Whether the top-level setting `key = value` applies to `engine`.
+fn fits(key: &str, value: &toml::Value, engine: EngineKind) -> bool {
+    let local_voice = || value.as_str().is_some_and(is_local_voice_name);
+    match (engine, key) {
+        (EngineKind::Local, "voice") => local_voice(),
+        (EngineKind::Local, key) => !COSYVOICE_ONLY.contains(&key),
+        (EngineKind::CosyVoice, "voice") => !local_voice(),
+        (EngineKind::CosyVoice, _) => true,
+    }
+}
+
+/// Defaults for the file being written, which never apply to playback; a flag of the same
+/// name wins.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileDefaults {
+    /// `format`: used when the output's name does not say (stdout, a device, `tts convert`).
+    pub format: Option<FormatArg>,
+    /// `sample_rate`: used when it fits the format and engine.
+    pub sample_rate: Option<i64>,
+    /// `bit_rate`: used for the formats that take one.
+    pub bit_rate: Option<i64>,
+}
+
+/// What the settings give a run: defaults that fit its engine, and what was skipped.
+#[derive(Debug, Clone, Default)]
+pub struct Chosen {
+    /// Defaults for the flags (without the file ones).
+    pub defaults: SayDefaults,
+    /// Defaults for the output file.
+    pub file: FileDefaults,
+    /// Where a skipped setting came from and its name (`TTS_MODEL`, `model`).
+    pub skipped: Vec<String>,
+}
+
+impl Chosen {
+    /// The notice for skipped settings, if any.
+    pub fn notice(&self, engine: EngineKind) -> Option<String> {
+        (!self.skipped.is_empty()).then(|| {
+            format!(
+                "skipping {} (settings of another engine; this run speaks with the {} engine): put them under [cosyvoice], [qwen] or [local] in the config file",
+                self.skipped.join(", "),
+                engine.name()
+            )
+        })
+    }
 }
 
 /// Read the config file; a missing file is empty settings.
@@ -110,10 +296,12 @@ pub fn load(path: Option<&Path>) -> Result<FileSettings, ConfigError> {
         path: path.to_owned(),
         reason: e.kind().to_string(),
     })?;
-    toml::from_str(&text).map_err(|e| ConfigError::ConfigFile {
+    let settings = toml::from_str(&text).map_err(|e| ConfigError::ConfigFile {
         path: path.to_owned(),
         reason: e.message().to_owned(),
-    })
+    })?;
+    check_sections(path, &settings)?;
+    Ok(settings)
 }
 
 /// A warning when the file holds a key and others may read it.
@@ -172,6 +360,7 @@ const KEYS: &[&str] = &[
     "word_timestamps",
     "markdown_filter",
     "flush_on_newline",
+    "flush_after",
     "echo",
     "timing",
     "phoneme_timestamps",
@@ -207,6 +396,7 @@ impl SayDefaults {
             word_timestamps: self.word_timestamps.or(lower.word_timestamps),
             markdown_filter: self.markdown_filter.or(lower.markdown_filter),
             flush_on_newline: self.flush_on_newline.or(lower.flush_on_newline),
+            flush_after: self.flush_after.or(lower.flush_after),
             echo: self.echo.or(lower.echo),
             timing: self.timing.or(lower.timing),
             phoneme_timestamps: self.phoneme_timestamps.or(lower.phoneme_timestamps),
@@ -220,37 +410,26 @@ impl SayDefaults {
         }
     }
 
-    /// Fill what the command line left unset.
-    pub fn apply(self, args: &mut SayArgs) -> Result<(), ConfigError> {
+    /// Fill what the command line left unset, except the engine (already chosen) and the file
+    /// defaults (`sample_rate` and `bit_rate` are taken out by [`defaults_for`]); the `format`
+    /// setting is returned, for files.
+    pub fn apply(self, args: &mut SayArgs) -> Result<Option<FormatArg>, ConfigError> {
         use clap::ValueEnum;
         args.synthesis.voice = args.synthesis.voice.take().or(self.voice);
         args.synthesis.rate = args.synthesis.rate.or(self.rate);
         args.synthesis.pitch = args.synthesis.pitch.or(self.pitch);
         args.synthesis.volume = args.synthesis.volume.or(self.volume);
-        args.synthesis.sample_rate = args.synthesis.sample_rate.or(self.sample_rate);
         args.device = args.device.take().or(self.device);
-        if args.synthesis.format.is_none() {
-            if let Some(format) = self.format.map(|v| v.to_lowercase()) {
-                args.synthesis.format =
-                    Some(
-                        FormatArg::from_str(&format, true).map_err(|_| ConfigError::Setting {
-                            key: "format",
-                            value: format,
-                        })?,
-                    );
-            }
-        }
-        if args.synthesis.engine.is_none() {
-            if let Some(engine) = self.engine.map(|v| v.to_lowercase()) {
-                args.synthesis.engine =
-                    Some(
-                        EngineArg::from_str(&engine, true).map_err(|_| ConfigError::Setting {
-                            key: "engine",
-                            value: engine,
-                        })?,
-                    );
-            }
-        }
+        let format = self
+            .format
+            .map(|format| {
+                let format = format.to_lowercase();
+                FormatArg::from_str(&format, true).map_err(|_| ConfigError::Setting {
+                    key: "format",
+                    value: format,
+                })
+            })
+            .transpose()?;
         let remote = &mut args.synthesis.cosyvoice;
         if remote.region.is_none() {
             if let Some(region) = self.region.map(|v| v.to_lowercase()) {
@@ -264,7 +443,6 @@ impl SayDefaults {
             }
         }
         remote.model = remote.model.take().or(self.model);
-        remote.bit_rate = remote.bit_rate.or(self.bit_rate);
         remote.seed = remote.seed.or(self.seed);
         remote.language = remote.language.take().or(self.language);
         remote.instruction = remote.instruction.take().or(self.instruction);
@@ -281,41 +459,150 @@ impl SayDefaults {
         remote.progress_timeout = remote.progress_timeout.or(self.progress_timeout);
         args.idle_timeout = args.idle_timeout.or(self.idle_timeout);
         args.flush_on_newline |= self.flush_on_newline.unwrap_or(false);
+        args.flush_after = args.flush_after.or(self.flush_after);
         args.echo |= self.echo.unwrap_or(false);
         args.timing |= self.timing.unwrap_or(false);
-        Ok(())
+        Ok(format)
     }
 }
 
-/// Merge for `tts say`: environment over profile over file; `None` profile means none chosen.
+/// The profile `name`, or an error listing those defined.
+pub fn profile<'a>(
+    settings: &'a FileSettings,
+    name: Option<&str>,
+) -> Result<Option<&'a Profile>, ConfigError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    settings
+        .profile
+        .get(name)
+        .map(Some)
+        .ok_or_else(|| ConfigError::UnknownProfile {
+            name: name.to_owned(),
+            known: if settings.profile.is_empty() {
+                "none are defined".into()
+            } else {
+                settings
+                    .profile
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        })
+}
+
+/// The `engine` setting: environment over profile over file.
+pub fn engine_setting(
+    settings: &FileSettings,
+    profile: Option<&Profile>,
+    environment: &SayDefaults,
+) -> Result<Option<EngineArg>, ConfigError> {
+    use clap::ValueEnum;
+    let engine = environment
+        .engine
+        .clone()
+        .or_else(|| profile.and_then(|p| p.defaults.engine.clone()))
+        .or_else(|| settings.defaults.engine.clone());
+    engine
+        .map(|engine| {
+            let engine = engine.to_lowercase();
+            EngineArg::from_str(&engine, true).map_err(|_| ConfigError::Setting {
+                key: "engine",
+                value: engine,
+            })
+        })
+        .transpose()
+}
+
+/// Merge for a run with `engine`: environment over profile over file, an engine's section over
+/// the top level; top-level settings that do not fit `engine` are skipped (and named).
 pub fn defaults_for(
     settings: &FileSettings,
-    profile: Option<&str>,
+    profile: Option<&Profile>,
     environment: SayDefaults,
-) -> Result<SayDefaults, ConfigError> {
-    let chosen = match profile {
-        None => SayDefaults::default(),
-        Some(name) => {
-            settings
-                .profile
-                .get(name)
-                .cloned()
-                .ok_or_else(|| ConfigError::UnknownProfile {
-                    name: name.to_owned(),
-                    known: if settings.profile.is_empty() {
-                        "none are defined".into()
-                    } else {
-                        settings
-                            .profile
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    },
-                })?
-        }
+    engine: EngineKind,
+) -> Chosen {
+    let mut skipped = Vec::new();
+    let mut top = |defaults: &SayDefaults, env: bool| {
+        let mut table = toml::Table::try_from(defaults).unwrap_or_default();
+        table.retain(|key, value| {
+            let keep = fits(key, value, engine);
+            if !keep {
+                skipped.push(if env {
+                    format!("TTS_{}", key.to_uppercase())
+                } else {
+                    key.to_string()
+                });
+            }
+            keep
+        });
+        SayDefaults::deserialize(table).unwrap_or_default()
     };
-    Ok(environment.or(chosen).or(settings.defaults.clone()))
+    let mut merged = top(&environment, true);
+    if let Some(profile) = profile {
+        merged = merged
+            .or(profile.section(engine).clone())
+            .or(top(&profile.defaults, false));
+    }
+    merged = merged
+        .or(settings.section(engine).clone())
+        .or(top(&settings.defaults, false));
+    // A key skipped in both the profile and the file is named once.
+    let mut seen = std::collections::BTreeSet::new();
+    skipped.retain(|key| seen.insert(key.clone()));
+    let file = FileDefaults {
+        format: None,
+        sample_rate: merged.sample_rate.take(),
+        bit_rate: merged.bit_rate.take(),
+    };
+    Chosen {
+        defaults: merged,
+        file,
+        skipped,
+    }
+}
+
+/// Settings in an engine's section that the engine does not use: a mistake in the file.
+fn check_sections(path: &Path, settings: &FileSettings) -> Result<(), ConfigError> {
+    let profiles = settings.profile.iter().map(|(name, p)| {
+        (
+            format!("profile.{name}."),
+            [&p.cosyvoice, &p.qwen, &p.local],
+        )
+    });
+    let sections = std::iter::once((
+        String::new(),
+        [&settings.cosyvoice, &settings.qwen, &settings.local],
+    ))
+    .chain(profiles);
+    for (prefix, [cosyvoice, qwen, local]) in sections {
+        for (name, defaults, unfit) in [
+            ("cosyvoice", cosyvoice, &[][..]),
+            ("qwen", qwen, &[][..]),
+            ("local", local, COSYVOICE_ONLY),
+        ] {
+            let table = toml::Table::try_from(defaults).unwrap_or_default();
+            let wrong = table
+                .keys()
+                .find(|key| *key == "engine" || unfit.contains(&key.as_str()));
+            if let Some(key) = wrong {
+                let reason = if key == "engine" {
+                    format!("[{prefix}{name}] sets engine, which belongs at the top level")
+                } else {
+                    format!(
+                        "[{prefix}{name}] sets {key}, which the {name} engine does not use; move it to [{prefix}cosyvoice]"
+                    )
+                };
+                return Err(ConfigError::ConfigFile {
+                    path: path.to_owned(),
+                    reason,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `tts config show`: the file's settings, the key never shown.
@@ -340,9 +627,40 @@ pub fn show(path: Option<&PathBuf>, settings: &FileSettings) -> String {
         ));
     }
     out.push_str(&toml::to_string(&settings.defaults).unwrap_or_default());
+    let sections = |out: &mut String, prefix: &str, sections: [(&str, &SayDefaults); 3]| {
+        for (name, defaults) in sections {
+            if *defaults != SayDefaults::default() {
+                out.push_str(&format!("\n[{prefix}{name}]\n"));
+                out.push_str(&toml::to_string(defaults).unwrap_or_default());
+            }
+        }
+    };
+    sections(
+        &mut out,
+        "",
+        [
+            ("cosyvoice", &settings.cosyvoice),
+            ("qwen", &settings.qwen),
+            ("local", &settings.local),
+        ],
+    );
     for (name, profile) in &settings.profile {
-        out.push_str(&format!("\n[profile.{name}]\n"));
-        out.push_str(&toml::to_string(profile).unwrap_or_default());
+        if profile.defaults != SayDefaults::default() {
+            out.push_str(&format!("\n[profile.{name}]\n"));
+            out.push_str(&toml::to_string(&profile.defaults).unwrap_or_default());
+        }
+        sections(
+            &mut out,
+            &format!("profile.{name}."),
+            [
+                ("cosyvoice", &profile.cosyvoice),
+                ("qwen", &profile.qwen),
+                ("local", &profile.local),
+            ],
+        );
     }
+    out.push_str(
+        "\n# Top-level settings apply where they fit the engine; [cosyvoice], [qwen] and [local] hold one engine's.\n",
+    );
     out
 }

@@ -23,11 +23,30 @@ use crate::output::file::{FileOptions, FileSink, Target};
 use crate::output::subtitles::Subtitles;
 use crate::output::{AudioSink, OutputError};
 use crate::pipeline::Fragmenter;
+use crate::session::retry::{Failure, RetryPolicy};
 
-/// Attempts after the first, for failures a retry may mend.
-const MAX_RETRIES: u32 = 3;
-/// The first retry waits about this long; each further one twice as long.
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// The pieces a file's text is fed in (as `tts say` reads files: 8 KiB at a time).
+const FEED_PIECE: usize = 8 * 1024;
+
+/// `text` cut into pieces of about `size` bytes, at character boundaries.
+fn pieces(text: &str, size: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = size.min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end += 1;
+        }
+        let (piece, after) = rest.split_at(end);
+        rest = after;
+        Some(piece)
+    })
+}
+
+/// Retries of a file: the table shared with `tts say` (`session::retry`).
+const POLICY: RetryPolicy = RetryPolicy::CONVERT;
 /// How often a waiting job looks at the Ctrl-C flag.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -144,11 +163,12 @@ enum FileError {
 }
 
 impl FileError {
-    fn retryable(&self) -> bool {
+    /// This failure as the retry table sees it.
+    fn failure(&self) -> Failure<'_> {
         match self {
-            Self::Engine(EngineError::Session(session)) => session.retryable(),
-            Self::Engine(EngineError::Gone(_)) | Self::EngineGone => true,
-            _ => false,
+            Self::Engine(EngineError::Session(session)) => session.failure(),
+            Self::Engine(EngineError::Gone(_)) | Self::EngineGone => Failure::Network,
+            _ => Failure::Permanent,
         }
     }
 
@@ -172,7 +192,8 @@ impl FileError {
 struct Job {
     index: usize,
     file: ConvertFile,
-    text: String,
+    /// Shared with the feeder thread of each attempt rather than copied.
+    text: std::sync::Arc<str>,
 }
 
 /// Convert every file of `config`, telling `on_event` as it goes (on the calling thread).
@@ -183,22 +204,40 @@ pub fn convert(
 ) -> Result<Summary, ConvertError> {
     let started = Instant::now();
     if let Some(dir) = &config.out_dir {
-        std::fs::create_dir_all(dir).map_err(|source| ConvertError::OutDir {
-            path: dir.clone(),
-            source,
-        })?;
+        // With the directory's subdirectories mirrored in it (`tts convert DIR --recursive`).
+        let mut dirs: Vec<&std::path::Path> = config
+            .files
+            .iter()
+            .filter_map(|f| f.output.parent())
+            .collect();
+        dirs.push(dir);
+        dirs.dedup();
+        for dir in dirs {
+            std::fs::create_dir_all(dir).map_err(|source| ConvertError::OutDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
     }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; config.files.len()];
     let mut jobs = VecDeque::new();
     let mut planned = Vec::new();
     for (index, file) in config.files.iter().enumerate() {
-        match prepare(file, config.force) {
+        // An output without the subtitles asked for is not done: the cues need the audio's
+        // timing, so both are made again.
+        let sidecar = config
+            .speech
+            .feed
+            .subtitles
+            .map(|format| Subtitles::new(format, &file.output));
+        let sidecar = sidecar.as_ref().map(Subtitles::path);
+        match prepare(file, sidecar, config.force) {
             Ok(Some(text)) => {
                 planned.push((index, text.chars().count()));
                 jobs.push_back(Job {
                     index,
                     file: file.clone(),
-                    text,
+                    text: text.into(),
                 });
             }
             Ok(None) => outcomes[index] = Some(Outcome::Skipped),
@@ -274,7 +313,11 @@ pub fn convert(
 
 /// The text of `file` when it must be converted; `None` when its output is up to date;
 /// the reason when it cannot be.
-fn prepare(file: &ConvertFile, force: bool) -> Result<Option<String>, String> {
+fn prepare(
+    file: &ConvertFile,
+    sidecar: Option<&std::path::Path>,
+    force: bool,
+) -> Result<Option<String>, String> {
     let input = std::fs::metadata(&file.input).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "not found".to_owned(),
         _ => format!("cannot read it: {e}"),
@@ -282,16 +325,18 @@ fn prepare(file: &ConvertFile, force: bool) -> Result<Option<String>, String> {
     if input.is_dir() {
         return Err("it is a directory".into());
     }
-    if !force && up_to_date(input.modified().ok(), &file.output) {
+    let modified = input.modified().ok();
+    if !force
+        && up_to_date(modified, &file.output)
+        && sidecar.is_none_or(|sidecar| up_to_date(modified, sidecar))
+    {
         return Ok(None);
     }
+    // Before any connection is made for it.
+    crate::output::file::check_replaceable(&file.output).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&file.input).map_err(|e| format!("cannot read it: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (an invalid byte at offset {}); convert it to UTF-8 first",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
+    // UTF-8, or UTF-16 with a byte-order mark; control characters dropped.
+    let text = crate::text::source::decode_all(&bytes)?;
     if text.trim().is_empty() {
         return Err("it is empty: there is nothing to speak".into());
     }
@@ -344,7 +389,7 @@ impl Worker<'_> {
                 Err(_) if self.cancel.is_cancelled() => return Outcome::Interrupted,
                 Err(error) => {
                     // `convert_one` kept the engine only if it is still good.
-                    if !error.retryable() || attempt > MAX_RETRIES {
+                    if !POLICY.should_retry(error.failure(), attempt - 1) {
                         return Outcome::Failed(error.reason());
                     }
                     attempt += 1;
@@ -353,7 +398,7 @@ impl Worker<'_> {
                         reason: error.reason(),
                         attempt,
                     });
-                    if !self.sleep(backoff(attempt - 1)) {
+                    if !self.sleep(POLICY.backoff(attempt - 1)) {
                         return Outcome::Interrupted;
                     }
                 }
@@ -383,8 +428,12 @@ impl Worker<'_> {
                 // Validated before: the rate is one the service offers, never 0.
                 let rate = SampleRate::new(remote.session.parameters.sample_rate)
                     .ok_or(EngineError::Gone("cosyvoice"))?;
-                let synthesis =
-                    cosyvoice::start(remote.session.clone(), rate, self.cancel.clone())?;
+                // Retries are this module's, of whole files: the session tries once.
+                let session = crate::session::SessionOptions {
+                    retry: RetryPolicy::NEVER,
+                    ..remote.session.clone()
+                };
+                let synthesis = cosyvoice::start(session, rate, self.cancel.clone())?;
                 (synthesis, "cosyvoice")
             }
         };
@@ -419,26 +468,31 @@ impl Worker<'_> {
                 return Err(error.into());
             }
         };
-        let mut subtitles = self
-            .config
-            .speech
-            .feed
-            .subtitles
-            .map(|format| Subtitles::new(format, &job.file.output));
+        let mut subtitles = self.config.speech.feed.subtitles.map(|format| {
+            Subtitles::new(format, &job.file.output)
+                .filtering_markdown(self.config.speech.feed.keep_lines)
+        });
         let ssml = matches!(&self.config.speech.engine, EngineConfig::CosyVoice(r) if r.ssml);
         // Text goes in from a thread of its own while audio comes out here: a long file fills
         // the engine's queue, which only the audio leaving it empties.
         let feed = fragments.clone();
         let feed_options = self.config.speech.feed.clone();
-        let text = job.text.clone();
+        let text = std::sync::Arc::clone(&job.text);
         let feeder = thread::spawn(move || {
             if ssml {
-                feed.send(text);
+                feed.send(text.to_string());
             } else {
+                // In pieces, as `tts say -f` reads a file: the sentences of a huge file are
+                // made as the engine takes them, not all at once.
                 let mut fragmenter = Fragmenter::new(&feed_options);
-                let mut ready = fragmenter.push(&text);
-                ready.extend(fragmenter.take_partial());
-                if !fragmenter.send(ready, &feed) {
+                for piece in pieces(&text, FEED_PIECE) {
+                    let ready = fragmenter.push(piece, std::time::Instant::now());
+                    if !fragmenter.send(ready, &feed, false) {
+                        return;
+                    }
+                }
+                let ready = fragmenter.finish();
+                if !fragmenter.send(ready, &feed, true) {
                     return;
                 }
             }
@@ -513,30 +567,18 @@ impl Worker<'_> {
     }
 }
 
-/// The wait before retry `n` (1 is the first): doubling from [`FIRST_BACKOFF`], with a random
-/// factor from 0.5 to 1.5 so jobs that failed together do not retry together.
-fn backoff(n: u32) -> Duration {
-    // A version-4 UUID is 122 random bits from the OS; no random-number crate is needed for this.
-    let jitter = 0.5 + f64::from(uuid::Uuid::new_v4().as_u128() as u16) / f64::from(u16::MAX);
-    FIRST_BACKOFF
-        .saturating_mul(1 << n.saturating_sub(1).min(8))
-        .mul_f64(jitter)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_with_jitter() {
-        for n in 1..=3 {
-            let base = FIRST_BACKOFF.as_secs_f64() * f64::from(1u32 << (n - 1));
-            let waits: Vec<f64> = (0..50).map(|_| backoff(n).as_secs_f64()).collect();
-            assert!(waits.iter().all(|w| *w >= base * 0.5 && *w <= base * 1.5));
-            assert!(
-                waits.iter().any(|w| (w - waits[0]).abs() > 1e-6),
-                "jittered"
-            );
+    fn pieces_cut_at_character_boundaries_and_lose_nothing() {
+        let text = "语音合成 speech ".repeat(1000);
+        for size in [1, 2, 3, 7, 8192] {
+            let cut: Vec<&str> = pieces(&text, size).collect();
+            assert_eq!(cut.concat(), text, "{size}");
+            assert!(cut.iter().all(|p| p.len() < size + 4), "{size}");
         }
+        assert_eq!(pieces("", 8).count(), 0);
     }
 }

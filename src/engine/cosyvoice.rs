@@ -22,6 +22,30 @@ pub fn start(
     sample_rate: SampleRate,
     cancel: CancelToken,
 ) -> Result<Synthesis, EngineError> {
+    start_with(options, sample_rate, cancel, None)
+}
+
+/// Start a session whose sample rate is not known yet: it connects at once, and asks for a
+/// task once the rate is sent on the returned sender (dropping it ends the session). For
+/// playback, where the device's rate is known only once it is open: the two overlap.
+pub fn start_before_rate(
+    options: SessionOptions,
+    cancel: CancelToken,
+) -> Result<(Synthesis, tokio::sync::oneshot::Sender<u32>), EngineError> {
+    let (rate_tx, rate_rx) = tokio::sync::oneshot::channel();
+    // A placeholder until the caller sets the rate it sent.
+    let placeholder = SampleRate::new(options.parameters.sample_rate.max(1))
+        .ok_or(EngineError::Gone("cosyvoice"))?;
+    let synthesis = start_with(options, placeholder, cancel, Some(rate_rx))?;
+    Ok((synthesis, rate_tx))
+}
+
+fn start_with(
+    options: SessionOptions,
+    sample_rate: SampleRate,
+    cancel: CancelToken,
+    rate_later: Option<tokio::sync::oneshot::Receiver<u32>>,
+) -> Result<Synthesis, EngineError> {
     let started = Instant::now();
     let (command_tx, command_rx) = tokio::sync::mpsc::channel(64);
     let (session_tx, session_rx) = mpsc::sync_channel::<SessionEvent>(QUEUED_EVENTS);
@@ -32,7 +56,11 @@ pub fn start(
         .map_err(|_| EngineError::Gone("cosyvoice"))?;
     thread::Builder::new()
         .name("cosyvoice".into())
-        .spawn(move || runtime.block_on(session::run(options, command_rx, session_tx, cancel)))
+        .spawn(move || {
+            runtime.block_on(session::run(
+                options, command_rx, session_tx, cancel, rate_later,
+            ));
+        })
         .map_err(|_| EngineError::Gone("cosyvoice"))?;
     thread::Builder::new()
         .name("cosyvoice-events".into())

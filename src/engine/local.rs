@@ -31,15 +31,17 @@ const FIRST_PIECE_PHONEMES: usize = 120;
 const NORMAL_WPM: f32 = 175.0;
 /// Audio chunks queued between the engine and the sink (about a second).
 const QUEUED_CHUNKS: usize = 50;
-/// Voice used for text that is mostly Chinese when no voice was asked for.
-const CHINESE_VOICE: &str = "cmn";
-/// Voice used otherwise when no voice was asked for.
+/// Voice for Latin-script text (and any script espeak-ng has no voice for) when no voice was
+/// asked for.
 const DEFAULT_VOICE: &str = "en-us";
+/// The voice files of the default voices (espeak-ng 1.49.3 and later); other names are looked up.
+const VOICE_FILES: [(&str, &str); 2] = [(DEFAULT_VOICE, "gmw/en-US"), ("cmn", "sit/cmn")];
 
 /// How the offline engine speaks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalParams {
-    /// An espeak-ng voice (`en-us`, `cmn`, `en-gb+f3`); `None` picks by the text's script.
+    /// An espeak-ng voice (`en-us`, `cmn`, `en-gb+f3`); `None` picks one for each fragment by
+    /// its language ([`voice_for`]).
     pub voice: Option<String>,
     /// Speaking rate, 0.5 to 2.0.
     pub rate: f32,
@@ -280,9 +282,17 @@ impl NeuralVoice {
         self.params.voice.config.audio.sample_rate
     }
 
-    /// Whether this voice speaks `text`: all of it when named, else text not mostly Chinese.
+    /// Whether this voice speaks `text`: all of it when named, else text whose script and
+    /// language ([`voice_for`]) are the voice's; the rest goes to espeak-ng's voice for it.
     pub fn speaks(&self, text: &str) -> bool {
-        self.params.pinned || !is_mostly_han(text) || self.params.voice.speaks("zh")
+        if self.params.pinned {
+            return true;
+        }
+        let language = match voice_for(text) {
+            "cmn" => "zh",
+            voice => voice.split('-').next().unwrap_or(voice),
+        };
+        self.params.voice.speaks(language)
     }
 
     /// Speak `text` an utterance at a time: phonemes from espeak-ng, audio from the model,
@@ -361,6 +371,8 @@ pub struct Speaker {
     sample_rate: SampleRate,
     voice: Option<String>,
     prosody: Option<(i32, i32, i32)>,
+    /// The last voice chosen by the text, for the next fragment's choice.
+    detected: Option<Detected>,
 }
 
 impl Speaker {
@@ -374,6 +386,7 @@ impl Speaker {
             sample_rate,
             voice: None,
             prosody: None,
+            detected: None,
         })
     }
 
@@ -393,7 +406,28 @@ impl Speaker {
         Ok(())
     }
 
-    /// Speak `text` with `params` (a voice of `None` picks one by the text's script).
+    /// The voice names a client may ask for, as (language codes, `+variant` names): every
+    /// installed voice's languages (MBROLA voices need data not installed) and every variant.
+    pub fn voice_names(&self) -> (Vec<String>, Vec<String>) {
+        let languages = self
+            .espeak
+            .list_voices()
+            .into_iter()
+            .filter(|v| !v.identifier.starts_with("mb/"))
+            .flat_map(|v| v.languages)
+            .collect();
+        let variants = std::fs::read_dir(self.espeak.data_path().join("voices").join("!v"))
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter(|entry| entry.path().is_file())
+                    .filter_map(|entry| entry.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        (languages, variants)
+    }
+
+    /// Speak `text` with `params` (a voice of `None` picks one by the text's language).
     pub fn speak(
         &mut self,
         params: &LocalParams,
@@ -402,11 +436,25 @@ impl Speaker {
     ) -> Result<(), EngineError> {
         match &params.voice {
             Some(voice) => self.select(voice)?,
-            None => self.select(if is_mostly_han(text) {
-                CHINESE_VOICE
-            } else {
-                DEFAULT_VOICE
-            })?,
+            None => {
+                let detected = detect(text).after(self.detected);
+                self.detected = Some(detected);
+                let wanted = detected.voice;
+                let before = self.voice.clone();
+                // A voice missing from this espeak-ng build falls back rather than failing
+                // the run: nobody asked for it.
+                let voice = match self.select(wanted) {
+                    Ok(()) => wanted,
+                    Err(error) => {
+                        tracing::debug!(%error, "no voice {wanted}");
+                        self.select(DEFAULT_VOICE)?;
+                        DEFAULT_VOICE
+                    }
+                };
+                if before.as_deref() != Some(voice) {
+                    tracing::debug!("offline voice {voice} for {text:?}");
+                }
+            }
         }
         let prosody = (params.wpm(), params.espeak_pitch(), params.espeak_volume());
         if self.prosody != Some(prosody) {
@@ -508,6 +556,119 @@ pub fn is_mostly_han(text: &str) -> bool {
     han > latin
 }
 
+/// The espeak-ng voice for `text` when none was asked for: by its script, and within a script
+/// that several languages share (Cyrillic, Arabic, Devanagari, Hebrew) by its language when
+/// that is clear. Latin-script text gets `en-us`: telling English from French in a
+/// short sentence is too unreliable to follow (`-v fr` says it).
+pub fn voice_for(text: &str) -> &'static str {
+    detect(text).voice
+}
+
+/// A voice chosen for a fragment by its text, and how sure the choice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Detected {
+    /// The espeak-ng voice.
+    voice: &'static str,
+    /// The text's script; `None` when it has no letters.
+    script: Option<whatlang::Script>,
+    /// Whether the language is clear (a short sentence in a shared script may not say).
+    clear: bool,
+}
+
+impl Detected {
+    /// The choice for this fragment given the one before: text without letters ("42.") and a
+    /// sentence too short to tell among its script's languages keep the voice of the text
+    /// around them, so a Ukrainian paragraph's "Так." stays Ukrainian.
+    fn after(self, last: Option<Self>) -> Self {
+        match last {
+            Some(last) if self.script.is_none() => last,
+            Some(last) if !self.clear && last.script == self.script => last,
+            _ => self,
+        }
+    }
+}
+
+fn detect(text: &str) -> Detected {
+    use whatlang::Script;
+    let Some(script) = whatlang::detect_script(text) else {
+        return Detected {
+            voice: DEFAULT_VOICE,
+            script: None,
+            clear: false,
+        };
+    };
+    if script == Script::Latin {
+        return Detected {
+            voice: DEFAULT_VOICE,
+            script: Some(script),
+            clear: true,
+        };
+    }
+    let shared = matches!(
+        script,
+        Script::Cyrillic | Script::Arabic | Script::Devanagari | Script::Hebrew
+    );
+    let language = whatlang::detect(text)
+        .filter(|info| info.is_reliable() || script == Script::Mandarin)
+        .and_then(|info| espeak_language(info.lang().code()));
+    let voice = language.unwrap_or(match script {
+        Script::Arabic => "ar",
+        Script::Armenian => "hy",
+        Script::Bengali => "bn",
+        Script::Cyrillic => "ru",
+        Script::Devanagari => "hi",
+        Script::Ethiopic => "am",
+        Script::Georgian => "ka",
+        Script::Greek => "el",
+        Script::Gujarati => "gu",
+        Script::Gurmukhi => "pa",
+        Script::Hangul => "ko",
+        Script::Hebrew => "he",
+        Script::Hiragana | Script::Katakana => "ja",
+        Script::Kannada => "kn",
+        Script::Malayalam => "ml",
+        Script::Mandarin => "cmn",
+        Script::Myanmar => "my",
+        Script::Oriya => "or",
+        Script::Sinhala => "si",
+        Script::Tamil => "ta",
+        Script::Telugu => "te",
+        Script::Thai => "th",
+        // No espeak-ng voice reads Khmer.
+        Script::Khmer | Script::Latin => DEFAULT_VOICE,
+    });
+    Detected {
+        voice,
+        script: Some(script),
+        clear: !shared || language.is_some(),
+    }
+}
+
+/// The espeak-ng voice of an ISO 639-3 code that [`whatlang`] reports outside the Latin script.
+fn espeak_language(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "rus" => "ru",
+        "ukr" => "uk",
+        "bel" => "be",
+        "bul" => "bg",
+        "mkd" => "mk",
+        "srp" => "sr",
+        "ara" => "ar",
+        "pes" => "fa",
+        "urd" => "ur",
+        "hin" => "hi",
+        "mar" => "mr",
+        "nep" => "ne",
+        "heb" => "he",
+        "jpn" => "ja",
+        "kor" => "ko",
+        "cmn" => "cmn",
+        "ell" => "el",
+        "tha" => "th",
+        _ => return None,
+    })
+}
+
 /// Select a voice by espeak name or identifier, or else by language code (`en-gb` lives in
 /// the voice file `gmw/en`), keeping any `+variant`.
 fn select_voice(espeak: &mut Espeak, wanted: &str) -> Result<(), EngineError> {
@@ -523,6 +684,20 @@ fn select_voice(espeak: &mut Espeak, wanted: &str) -> Result<(), EngineError> {
                 variant: variant.to_owned(),
                 voice: base.to_owned(),
             });
+        }
+    }
+    // The default voices by their files: espeak loads a file at once, while a language code
+    // makes it read every voice file first (several milliseconds before the first sound).
+    if let Some((_, file)) = VOICE_FILES
+        .iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(base))
+    {
+        let name = match variant {
+            Some(variant) => format!("{file}+{variant}"),
+            None => (*file).to_owned(),
+        };
+        if espeak.set_voice(&name).is_ok() {
+            return Ok(());
         }
     }
     match espeak.set_voice(wanted) {
@@ -615,9 +790,51 @@ mod tests {
     }
 
     #[test]
-    fn chinese_text_is_detected() {
-        assert!(is_mostly_han("你好，世界。"));
-        assert!(is_mostly_han("我喜欢 Rust 语言和编程"));
-        assert!(!is_mostly_han("Hello, 世界"));
+    fn the_voice_follows_the_script_and_language() {
+        for (text, voice) in [
+            ("你好，世界。", "cmn"),
+            ("我喜欢 Rust 语言和编程", "cmn"),
+            ("Hello, 世界", "en-us"),
+            ("Bonjour tout le monde.", "en-us"),
+            ("Привет, как у тебя дела сегодня?", "ru"),
+            (
+                "Добрий день, як ваші справи? Дякую, все добре, і в мене теж.",
+                "uk",
+            ),
+            ("مرحبا بالعالم، كيف حالك اليوم؟", "ar"),
+            ("नमस्ते दुनिया, आप कैसे हैं?", "hi"),
+            ("こんにちは、世界。今日はいい天気ですね。", "ja"),
+            ("東京は日本の首都です。", "ja"),
+            ("안녕하세요, 세계. 오늘 날씨가 좋네요.", "ko"),
+            ("Γειά σου κόσμε, τι κάνεις;", "el"),
+            ("שלום עולם, מה שלומך היום?", "he"),
+            ("สวัสดีชาวโลก วันนี้อากาศดี", "th"),
+            ("12345 ...", "en-us"),
+        ] {
+            assert_eq!(voice_for(text), voice, "{text}");
+        }
+    }
+
+    #[test]
+    fn text_that_cannot_tell_keeps_the_voice_around_it() {
+        let mut last = None;
+        let mut voices = Vec::new();
+        for text in [
+            "Добрий день, як ваші справи? Дякую, все добре, і в мене теж.",
+            "Так.",
+            "42.",
+            "Hello there.",
+            "7",
+        ] {
+            let detected = detect(text).after(last);
+            last = Some(detected);
+            voices.push(detected.voice);
+        }
+        assert_eq!(voices, ["uk", "uk", "uk", "en-us", "en-us"]);
+        assert_eq!(
+            detect("Так.").after(None).voice,
+            "ru",
+            "alone, the script's first"
+        );
     }
 }

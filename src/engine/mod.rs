@@ -210,6 +210,11 @@ impl Synthesis {
         self.fragments.take()
     }
 
+    /// Set the rate once it is known (see `cosyvoice::start_before_rate`).
+    pub fn set_sample_rate(&mut self, rate: SampleRate) {
+        self.sample_rate = rate;
+    }
+
     /// The event stream.
     pub fn events(&self) -> &Receiver<EngineEvent> {
         &self.events

@@ -69,7 +69,12 @@ impl AudioSink for DecodingPlayer {
     }
 
     fn poll(&mut self) -> Result<(), OutputError> {
-        self.play_ready()
+        self.play_ready()?;
+        // The player looks after its device (a failed stream is rebuilt) while nothing comes.
+        match self.player.as_mut() {
+            Some(player) => player.poll(),
+            None => Ok(()),
+        }
     }
 
     fn finish(mut self: Box<Self>) -> Result<SinkReport, OutputError> {

@@ -37,6 +37,8 @@ pub struct FileOptions {
     pub sample_rate: Option<SampleRate>,
     /// Add to an existing file instead of replacing it.
     pub append: bool,
+    /// The bit rate (kbps) of MP3 or Opus encoded here; `None` is the encoder's default.
+    pub bit_rate: Option<u32>,
 }
 
 /// How often (in seconds of audio) a WAV header is rewritten while writing.
@@ -96,6 +98,35 @@ fn remove_unfinished_where(pick: impl Fn(&Path) -> bool) {
     }
 }
 
+/// Refuse to replace a file whose permissions say read-only. A new file is renamed over the
+/// target, which the directory's permissions allow whatever the file's own say (and root may
+/// write anything), so the file's mode is checked here, as `cp` and `rm -i` heed it.
+pub fn check_replaceable(path: &Path) -> Result<(), OutputError> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_file() && meta.permissions().readonly() => Err(OutputError::ReadOnly {
+            path: path.display().to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether two paths name one file, also through hard links and symbolic links.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(first), Ok(second)) = (fs::metadata(a), fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        first.dev() == second.dev() && first.ino() == second.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (first, second);
+        matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
+    }
+}
+
 /// Writes mono 16-bit audio as WAV or raw PCM.
 pub struct FileSink {
     writer: Writer,
@@ -135,7 +166,7 @@ impl FileSink {
             // Encoded here, frame by frame, into a destination that takes bytes.
             let rate = options.sample_rate.unwrap_or(input_rate);
             let mut sink = Self::open_with(options, input_rate, Some(options.format))?;
-            sink.encoder = Some(encode::encoder(options.format, rate, None)?);
+            sink.encoder = Some(encode::encoder(options.format, rate, options.bit_rate)?);
             return Ok(sink);
         }
         Self::open_with(options, input_rate, None)
@@ -191,6 +222,7 @@ impl FileSink {
             }
             Target::Path(path) if options.append && path.exists() => {
                 let label = path.display().to_string();
+                check_replaceable(path)?;
                 let writer = if written == AudioFormat::Wav {
                     open_append(path, spec, &label)?
                 } else {
@@ -203,6 +235,7 @@ impl FileSink {
             }
             Target::Path(path) => {
                 let label = path.display().to_string();
+                check_replaceable(path)?;
                 let io_err = |source| OutputError::Io {
                     path: label.clone(),
                     source,
@@ -601,6 +634,7 @@ mod tests {
             format,
             sample_rate: None,
             append,
+            bit_rate: None,
         }
     }
 

@@ -82,6 +82,14 @@ pub enum OutputError {
         /// How to make them agree.
         hint: String,
     },
+    /// The output file exists and is read-only: it is not replaced behind the user's back.
+    #[error(
+        "{path} is read-only; tts does not replace it (as cp would not): remove it, make it writable (chmod u+w), or write elsewhere"
+    )]
+    ReadOnly {
+        /// The file.
+        path: String,
+    },
     /// Creating, writing or renaming the output file failed.
     #[error("cannot write {path}")]
     Io {

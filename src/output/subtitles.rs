@@ -1,5 +1,6 @@
 //! Subtitle sidecars (SRT or WebVTT) for an audio file: one cue per sentence, long sentences cut
-//! at about 80 characters, each piece starting when its first word is spoken when the service
+//! at about 80 columns (a CJK character takes two) after Chinese punctuation, else at a space,
+//! else between characters, each piece starting when its first word is spoken when the service
 //! gives word times, else at a share of the sentence's time by length. Written under a
 //! temporary name and renamed, like the audio.
 
@@ -8,9 +9,13 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::OutputError;
+use crate::text::markdown::MarkdownFilter;
+use crate::text::segment::is_wide;
 
-/// Longest cue, in characters, before a sentence is cut at a space.
-const CUE_CHARS: usize = 80;
+/// Longest cue, in columns (a wide character counts two), before a sentence is cut.
+const CUE_WIDTH: usize = 80;
+/// Chinese punctuation a long sentence is best cut after.
+const CHINESE_CUTS: &[char] = &['，', '。', '；', '：', '！', '？', '、'];
 
 /// The two formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +53,8 @@ pub struct Subtitles {
     sentences: Vec<Sentence>,
     /// Where the current service task's audio starts in the file: word times count from it.
     task_start: f64,
+    /// The text is Markdown that the service filters: cues show it as spoken.
+    markdown: Option<MarkdownFilter>,
 }
 
 impl Subtitles {
@@ -58,7 +65,15 @@ impl Subtitles {
             path: audio.with_extension(format.extension()),
             sentences: Vec::new(),
             task_start: 0.0,
+            markdown: None,
         }
+    }
+
+    /// Cues show Markdown text as spoken (the service filters it), when `markdown`.
+    #[must_use]
+    pub fn filtering_markdown(mut self, markdown: bool) -> Self {
+        self.markdown = markdown.then(MarkdownFilter::new);
+        self
     }
 
     /// Where the sidecar goes.
@@ -68,9 +83,20 @@ impl Subtitles {
 
     /// A sentence whose audio starts at `seconds`.
     pub fn sentence(&mut self, seconds: f64, text: &str) {
+        // Filtered line by line, the filter remembering code blocks across sentences; a
+        // sentence with nothing left gets no cue.
+        let text = match self.markdown.as_mut() {
+            Some(filter) => text
+                .split('\n')
+                .map(|line| filter.line(line))
+                .filter(|line| !line.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+            None => text.to_owned(),
+        };
         self.sentences.push(Sentence {
             start: seconds,
-            text: text.to_owned(),
+            text,
             words: Vec::new(),
         });
     }
@@ -209,28 +235,53 @@ fn char_offset(text: &str, piece: &str, from: &mut usize) -> usize {
     text.get(..byte).map_or(0, |head| head.chars().count())
 }
 
-/// A sentence in pieces of at most about [`CUE_CHARS`], cut at spaces (CJK text, which has
-/// none, at the limit).
+/// A sentence in pieces of at most [`CUE_WIDTH`] columns: cut after the last Chinese
+/// punctuation that fits, else at the last space, else between characters.
 fn cut(text: &str) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut current = String::new();
-    for word in text.split_inclusive(' ') {
-        if current.chars().count() + word.chars().count() > CUE_CHARS && !current.trim().is_empty()
-        {
-            pieces.push(current.trim().to_owned());
-            current.clear();
+    let mut width = 0;
+    for c in text.chars() {
+        let w = columns(c);
+        if width + w > CUE_WIDTH && !current.trim().is_empty() {
+            // A space next, or just before: the words so far are whole.
+            let at = if c.is_whitespace() || current.ends_with(char::is_whitespace) {
+                current.len()
+            } else {
+                best_cut(&current)
+            };
+            let rest = current.split_off(at);
+            push_piece(&mut pieces, &current);
+            current = rest;
+            width = current.chars().map(columns).sum();
         }
-        current.push_str(word);
-        while current.chars().count() > CUE_CHARS {
-            let head: String = current.chars().take(CUE_CHARS).collect();
-            current = current.chars().skip(CUE_CHARS).collect();
-            pieces.push(head.trim().to_owned());
-        }
+        current.push(c);
+        width += w;
     }
-    if !current.trim().is_empty() {
-        pieces.push(current.trim().to_owned());
-    }
+    push_piece(&mut pieces, &current);
     pieces
+}
+
+/// Where to cut a piece that is full (a byte index).
+fn best_cut(piece: &str) -> usize {
+    let after = |i: usize| i + piece[i..].chars().next().map_or(1, char::len_utf8);
+    if let Some(i) = piece.rfind(CHINESE_CUTS).filter(|&i| i > 0) {
+        return after(i);
+    }
+    match piece.trim_end().rfind(' ') {
+        Some(i) if !piece[..i].trim().is_empty() => after(i),
+        _ => piece.len(),
+    }
+}
+
+fn push_piece(pieces: &mut Vec<String>, piece: &str) {
+    if !piece.trim().is_empty() {
+        pieces.push(piece.trim().to_owned());
+    }
+}
+
+fn columns(c: char) -> usize {
+    if is_wide(c) { 2 } else { 1 }
 }
 
 #[cfg(test)]
@@ -262,7 +313,7 @@ mod tests {
         assert!(
             text.lines()
                 .filter(|l| !l.contains("-->"))
-                .all(|l| l.chars().count() <= CUE_CHARS)
+                .all(|l| l.chars().count() <= CUE_WIDTH)
         );
     }
 
@@ -297,11 +348,52 @@ mod tests {
     }
 
     #[test]
-    fn text_without_spaces_is_cut_at_the_limit() {
-        let pieces = cut(&"字".repeat(200));
+    fn text_without_spaces_or_punctuation_is_cut_between_characters() {
+        let pieces = cut(&"字".repeat(100));
         assert_eq!(
             pieces.iter().map(|p| p.chars().count()).collect::<Vec<_>>(),
-            [80, 80, 40]
+            [40, 40, 20],
+            "80 columns: 40 wide characters"
+        );
+    }
+
+    #[test]
+    fn a_long_chinese_sentence_is_cut_at_its_punctuation() {
+        let sentence = "今天早上我们一起去公园散步，看到很多老人在打太极拳，孩子们在草地上奔跑玩耍，\
+                        湖边的柳树已经发芽了；我们走了大约一个小时，然后在小店吃了早饭，\
+                        大家都觉得这是美好的周末开始了。";
+        assert_eq!(sentence.chars().count(), 86);
+        let mut subtitles = Subtitles::new(SubtitleFormat::Srt, Path::new("a.mp3"));
+        subtitles.sentence(0.0, sentence);
+        let srt = subtitles.render(23.4);
+        let cues: Vec<&str> = srt
+            .lines()
+            .filter(|l| !l.is_empty() && !l.contains(" --> ") && l.parse::<u32>().is_err())
+            .collect();
+        assert!(cues.len() >= 3, "{srt}");
+        assert_eq!(cues.concat(), sentence, "nothing lost");
+        for cue in &cues {
+            assert!(cue.chars().count() <= 40, "{cue}");
+            assert!(cue.ends_with(CHINESE_CUTS), "cut at punctuation: {cue}");
+        }
+        let stamps: Vec<&str> = srt.lines().filter(|l| l.contains(" --> ")).collect();
+        assert_eq!(stamps.len(), cues.len());
+        assert!(stamps[0].starts_with("00:00:00,000 --> "));
+        assert!(stamps.last().expect("a cue").ends_with(" --> 00:00:23,400"));
+    }
+
+    #[test]
+    fn markdown_cues_show_the_text_as_spoken() {
+        let mut subtitles =
+            Subtitles::new(SubtitleFormat::Srt, Path::new("a.mp3")).filtering_markdown(true);
+        subtitles.sentence(0.0, "# A **bold** title");
+        subtitles.sentence(1.0, "\n```rust\nlet x = 1;\n```");
+        subtitles.sentence(2.0, "\nSee [the docs](https://x.y) now.");
+        let srt = subtitles.render(3.0);
+        assert_eq!(
+            srt,
+            "1\n00:00:00,000 --> 00:00:01,000\nA bold title\n\n\
+             2\n00:00:02,000 --> 00:00:03,000\nSee the docs now.\n\n"
         );
     }
 }

@@ -2,9 +2,34 @@
 //!
 //! No I/O here. What we send mirrors the official SDK's frames field for field (pinned by the
 //! golden tests against `shared/protocol/captures`); what we accept is liberal: unknown fields
-//! and unknown events are tolerated, and missing optional parts default.
+//! and unknown events are tolerated, and a field that is missing, `null` or of an unexpected
+//! type takes its default ([`lenient`]), so only a missing or unreadable `header.event` makes
+//! a server message unreadable.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Deserialize a field the client can live without: `null`, a wrong type or an out-of-range
+/// number (a negative count) gives the default instead of failing the whole message.
+fn lenient<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned + Default,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(T::deserialize(value).unwrap_or_default())
+}
+
+/// An error code as a string, whether the server sent `"InvalidParameter"` or `44`.
+fn code_text<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(text) => Some(text),
+        other => Some(other.to_string()),
+    })
+}
 
 /// The `streaming` header value of every client message.
 pub const STREAMING: &str = "duplex";
@@ -245,26 +270,34 @@ pub struct ServerMessage {
     /// Event name, task id, and for task-failed the error.
     pub header: ServerHeader,
     /// Sentence events and usage.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub payload: ServerPayload,
 }
 
 /// `header` of a server event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerHeader {
-    /// The task the event is about (the SDK never checks it).
-    #[serde(default)]
+    /// The task the event is about; empty when the server sent none (or `null`).
+    #[serde(default, deserialize_with = "lenient")]
     pub task_id: String,
     /// Which event.
     pub event: Event,
-    /// task-failed: the service's error code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// task-failed: the service's error code (a number is taken as its digits).
+    #[serde(
+        default,
+        deserialize_with = "code_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error_code: Option<String>,
     /// task-failed: the service's message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error_message: Option<String>,
-    /// Always `{}` so far.
-    #[serde(default)]
+    /// Always `{}` so far (`null` is taken as empty).
+    #[serde(default, deserialize_with = "lenient")]
     pub attributes: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -289,10 +322,18 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ServerPayload {
     /// Sentence data (result-generated).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub output: Option<Output>,
     /// Billed characters so far (sentence-end, task-finished); may be `null`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub usage: Option<Usage>,
 }
 
@@ -300,13 +341,26 @@ pub struct ServerPayload {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Output {
     /// `sentence-begin`, `sentence-synthesis` or `sentence-end`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kind: Option<String>,
     /// The sentence and its words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sentence: Option<Sentence>,
     /// The sentence's text (sentence-begin and sentence-end).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub original_text: Option<String>,
 }
 
@@ -314,10 +368,10 @@ pub struct Output {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Sentence {
     /// Its index in the task, from 0.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub index: u32,
     /// Word timings, when asked for.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub words: Vec<Word>,
 }
 
@@ -325,19 +379,19 @@ pub struct Sentence {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Word {
     /// The word.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub text: String,
     /// First character, from 0.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub begin_index: u32,
     /// One past the last character.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub end_index: u32,
     /// Milliseconds from the start of the task's audio.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub begin_time: u64,
     /// Milliseconds from the start of the task's audio.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub end_time: u64,
 }
 
@@ -345,7 +399,11 @@ pub struct Word {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Usage {
     /// Billed characters (CJK ideographs count 2).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub characters: Option<u64>,
 }
 

@@ -240,3 +240,38 @@ fn every_server_frame_of_the_captures_parses() {
         }
     }
 }
+
+#[test]
+fn fields_that_do_not_matter_never_make_an_event_unreadable() {
+    // Each of these was once dropped whole as unparsable (issue 11, 3.7).
+    let finished = ServerMessage::parse(
+        r#"{"header":{"task_id":"t","event":"task-finished","attributes":null},"payload":null}"#,
+    )
+    .expect("null attributes and payload");
+    assert_eq!(finished.header.event, Event::TaskFinished);
+    assert_eq!(finished.payload, ServerPayload::default());
+
+    let failed = ServerMessage::parse(
+        r#"{"header":{"task_id":null,"event":"task-failed","error_code":44,"error_message":null}}"#,
+    )
+    .expect("numeric code, null task id and message");
+    assert_eq!(failed.header.error_code.as_deref(), Some("44"));
+    assert_eq!(failed.header.task_id, "");
+    assert_eq!(failed.header.error_message, None);
+
+    let negative = ServerMessage::parse(
+        r#"{"header":{"task_id":"t","event":"result-generated","extra":[1]},
+            "payload":{"output":{"type":"sentence-end","sentence":{"index":-1,"words":[{"begin_index":-3}]},
+                                 "original_text":"Hi.","novel":true},
+                       "usage":{"characters":-5,"input_tokens":"x"}}}"#,
+    )
+    .expect("negative counts and unknown fields");
+    assert_eq!(negative.output_kind(), Some("sentence-end"));
+    assert_eq!(negative.characters(), None, "a negative count is no count");
+    let output = negative.payload.output.expect("output");
+    assert_eq!(output.original_text.as_deref(), Some("Hi."));
+    assert_eq!(output.sentence.expect("sentence").index, 0);
+
+    // Without an event there is nothing to act on.
+    assert!(ServerMessage::parse(r#"{"header":{"task_id":"t"}}"#).is_err());
+}

@@ -122,7 +122,8 @@ async fn authorize(State(state): State<AppState>, request: Request, next: Next) 
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim());
-        if given != Some(key) {
+        // A temporary token from the token endpoint works like the key until it expires.
+        if given != Some(key) && !given.is_some_and(|t| state.shared.voices.token_valid(t)) {
             return (StatusCode::UNAUTHORIZED, "Invalid API-key provided.\n").into_response();
         }
     }
@@ -198,9 +199,11 @@ where
                 )
                 .await;
                 tracing::info!(conn = conn.id, peer = %conn.peer, "connection opened");
-                let id = conn.id;
+                // The connection keeps its place under the cap until the room is done.
+                let held = conn.clone();
                 room(ws, conn).await;
-                tracing::info!(conn = id, "connection closed");
+                tracing::info!(conn = held.id, "connection closed");
+                drop(held);
             }
             Err(error) => tracing::info!(conn = conn.id, %error, "upgrade failed"),
         }

@@ -6,9 +6,12 @@
 //! speaks for all of them.
 
 pub mod connection;
+pub mod customization;
 pub mod http;
+pub mod ssml;
 pub mod synth;
 pub mod validate;
+pub mod voices;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,6 +48,10 @@ pub struct ServeOptions {
     pub max_connections: usize,
     /// The neural voice that speaks, when one is installed (else espeak-ng speaks).
     pub neural: Option<Box<crate::engine::local::NeuralParams>>,
+    /// Where custom voices are kept; `None` keeps them in memory.
+    pub state_dir: Option<std::path::PathBuf>,
+    /// Custom voices allowed per family.
+    pub voice_quota: usize,
 }
 
 /// Why the server could not run.
@@ -66,6 +73,15 @@ pub enum ServeError {
     /// The offline engine could not start.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The state directory cannot be used.
+    #[error("cannot keep voices in {}", dir.display())]
+    State {
+        /// The directory.
+        dir: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Serve until Ctrl-C; `on_listening` hears the bound address (port 0 picks one).
@@ -79,6 +95,11 @@ pub fn run(
         Some(neural) => tracing::info!("speaking with the neural voice {}", neural.voice.name),
         None => tracing::info!("speaking with espeak-ng (no neural voice is installed)"),
     }
+    let store = customization::VoiceStore::open(options.state_dir.as_deref(), options.voice_quota)
+        .map_err(|source| ServeError::State {
+            dir: options.state_dir.clone().unwrap_or_default(),
+            source,
+        })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -96,11 +117,22 @@ pub fn run(
             source,
         })?;
         on_listening(addr);
+        // Custom voices, uploads and tokens: the upload host in a policy is this listener.
+        let voices = customization::router(customization::CustomizationState {
+            store: store.clone(),
+            pool: pool.clone(),
+            api_key: options.api_key.clone(),
+            public_base: format!("http://{addr}"),
+        });
         let state = http::AppState {
             shared: Shared {
                 pool,
                 client_timeout: options.client_timeout,
                 idle_timeout: options.idle_timeout,
+                encoders: Arc::new(tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+                )),
+                voices: store,
             },
             api_key: Arc::new(options.api_key.clone()),
         };
@@ -108,7 +140,7 @@ pub fn run(
             handshake: HANDSHAKE_TIMEOUT,
             max_connections: options.max_connections,
         };
-        http::serve(listener, http::router(state), limits, cancel).await;
+        http::serve(listener, http::router(state).merge(voices), limits, cancel).await;
         Ok(())
     })
 }

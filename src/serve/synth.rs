@@ -11,6 +11,7 @@ use std::thread;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::voices::VoiceBook;
 use crate::audio::SampleRate;
 use crate::engine::EngineError;
 use crate::engine::espeak_ffi::{Flow, Output, WordMark};
@@ -23,13 +24,13 @@ pub enum JobEvent {
     Word(WordMark),
     /// Audio at the pool's rate.
     Audio(Vec<i16>),
-    /// The sentence is spoken (or the voice check passed).
+    /// The sentence is spoken.
     Done,
-    /// The voice is unknown, or espeak failed.
+    /// espeak failed.
     Failed(String),
 }
 
-/// One sentence to speak, or with empty text, a voice to check.
+/// One sentence to speak.
 pub struct Job {
     /// The sentence.
     pub text: String,
@@ -46,6 +47,7 @@ pub struct Job {
 pub struct SynthPool {
     jobs: mpsc::Sender<Job>,
     sample_rate: SampleRate,
+    voices: Arc<VoiceBook>,
 }
 
 impl SynthPool {
@@ -68,7 +70,8 @@ impl SynthPool {
                 });
                 let (mut speaker, mut voice, rate) = match prepared {
                     Ok(prepared) => {
-                        let _ = ready_tx.send(Ok(prepared.2));
+                        let (languages, variants) = prepared.0.voice_names();
+                        let _ = ready_tx.send(Ok((prepared.2, languages, variants)));
                         prepared
                     }
                     Err(err) => {
@@ -85,10 +88,19 @@ impl SynthPool {
                 }
             })
             .map_err(|_| EngineError::Gone("offline"))?;
-        let sample_rate = ready_rx
+        let (sample_rate, languages, variants) = ready_rx
             .recv()
             .map_err(|_| EngineError::Gone("offline"))??;
-        Ok(Self { jobs, sample_rate })
+        Ok(Self {
+            jobs,
+            sample_rate,
+            voices: Arc::new(VoiceBook::new(languages, variants)),
+        })
+    }
+
+    /// The voices a client may name.
+    pub fn voices(&self) -> &VoiceBook {
+        &self.voices
     }
 
     /// The rate of every audio chunk.
@@ -117,7 +129,7 @@ fn prefers_neural(neural: &NeuralVoice, job: &Job) -> bool {
         && neural.speaks(&job.text)
 }
 
-/// A sentence by the neural voice (with empty text, the voice check, which it passes).
+/// A sentence by the neural voice.
 fn run_neural(speaker: &mut Speaker, neural: &mut NeuralVoice, job: &Job) {
     if job.cancel.load(Ordering::Acquire) || job.text.is_empty() {
         let _ = job.reply.send(JobEvent::Done);
@@ -140,16 +152,6 @@ fn run_neural(speaker: &mut Speaker, neural: &mut NeuralVoice, job: &Job) {
 fn run(speaker: &mut Speaker, rate: SampleRate, job: &Job) {
     if job.cancel.load(Ordering::Acquire) {
         let _ = job.reply.send(JobEvent::Done);
-        return;
-    }
-    if job.text.is_empty() {
-        let checked = match &job.params.voice {
-            Some(voice) => speaker.select(voice),
-            None => Ok(()),
-        };
-        let _ = job
-            .reply
-            .send(checked.map_or_else(|e| JobEvent::Failed(e.to_string()), |()| JobEvent::Done));
         return;
     }
     if rate != speaker.sample_rate() {

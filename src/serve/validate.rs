@@ -3,16 +3,19 @@
 
 use serde_json::Value;
 
+use super::customization::CustomVoice;
+use super::voices::{Resolved, VoiceBook};
 use crate::audio::{AudioFormat, SUPPORTED_RATES, SampleRate};
-use crate::catalog;
 use crate::engine::local::LocalParams;
 
 /// The models a task may name.
-pub const MODELS: [&str; 4] = [
+pub const MODELS: [&str; 6] = [
     "cosyvoice-v1",
     "cosyvoice-v2",
     "cosyvoice-v3-flash",
     "cosyvoice-v3-plus",
+    "cosyvoice-v3.5-flash",
+    "cosyvoice-v3.5-plus",
 ];
 /// The message of a voice that does not exist or does not fit the model.
 pub const VOICE_MISMATCH: &str = "[tts:]Engine return error code: 418";
@@ -40,7 +43,7 @@ pub struct TaskSpec {
     pub model: String,
     /// The voice named.
     pub voice: String,
-    /// Whether `voice` is a catalog voice (else a local espeak-ng name, checked by the engine).
+    /// Whether `voice` is a catalog voice (else a local espeak-ng name or a custom voice).
     pub catalog_voice: bool,
     /// The offline voice and prosody that speak it.
     pub local: LocalParams,
@@ -52,12 +55,18 @@ pub struct TaskSpec {
     pub bit_rate: Option<u32>,
     /// Word times in result-generated.
     pub words: bool,
-    /// The text is SSML: one continue-task only.
+    /// The text may be SSML: one continue-task only.
     pub ssml: bool,
+    /// Markdown symbols are filtered out of the text.
+    pub markdown: bool,
 }
 
-/// Check a run-task `payload`.
-pub fn run_task(payload: &Value) -> Result<TaskSpec, Refusal> {
+/// Check a run-task `payload`; its voice must be in `voices`.
+pub fn run_task(
+    payload: &Value,
+    voices: &VoiceBook,
+    custom: impl Fn(&str) -> Option<CustomVoice>,
+) -> Result<TaskSpec, Refusal> {
     let model = match payload.get("model") {
         Some(Value::String(model)) if !model.is_empty() => model.clone(),
         _ => {
@@ -83,10 +92,26 @@ pub fn run_task(payload: &Value) -> Result<TaskSpec, Refusal> {
         Some(Value::String(voice)) if !voice.trim().is_empty() => voice.clone(),
         _ => return Err(invalid("Request voice is invalid!")),
     };
-    let (catalog_voice, local_voice) = match catalog::find(&voice) {
-        Some(entry) if entry.models.iter().any(|m| *m == model) => (true, entry.local_voice()),
-        Some(_) => return Err(invalid(VOICE_MISMATCH)),
-        None => (false, voice.clone()),
+    let mut custom_voice = None;
+    let (catalog_voice, local_voice) = match voices.resolve(&voice, &model) {
+        Resolved::Catalog(local) => (true, local),
+        Resolved::Local(local) => (false, local),
+        Resolved::WrongModel => return Err(invalid(VOICE_MISMATCH)),
+        // Not a catalog or local name: a voice made through the customization API, if any.
+        Resolved::Unknown => {
+            let found = custom(&voice).ok_or_else(|| invalid(VOICE_MISMATCH))?;
+            if found.target_model != model {
+                return Err(invalid(VOICE_MISMATCH));
+            }
+            if !found.ready {
+                return Err(invalid(
+                    "the voice is not ready yet (DEPLOYING); query it until its status is OK",
+                ));
+            }
+            let local = found.local.voice.clone();
+            custom_voice = Some(found.local);
+            (false, local)
+        }
     };
     let format = match parameters.get("format") {
         None => AudioFormat::Mp3,
@@ -137,6 +162,7 @@ pub fn run_task(payload: &Value) -> Result<TaskSpec, Refusal> {
     };
     let words = flag(parameters, "word_timestamp_enabled")?;
     let ssml = flag(parameters, "enable_ssml")?;
+    let markdown = flag(parameters, "enable_markdown_filter")?;
     #[allow(
         clippy::cast_possible_truncation,
         reason = "range-checked to 0.5..=2.0"
@@ -148,6 +174,10 @@ pub fn run_task(payload: &Value) -> Result<TaskSpec, Refusal> {
         volume: u8::try_from(volume).unwrap_or(50),
         neural: None,
     };
+    let local = match &custom_voice {
+        Some(custom) => custom.params(&local),
+        None => local,
+    };
     Ok(TaskSpec {
         model,
         voice,
@@ -158,6 +188,7 @@ pub fn run_task(payload: &Value) -> Result<TaskSpec, Refusal> {
         bit_rate,
         words,
         ssml,
+        markdown,
     })
 }
 
@@ -234,6 +265,11 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    fn run_task(payload: &Value) -> Result<TaskSpec, Refusal> {
+        let voices = VoiceBook::new(vec!["en-gb".into(), "cmn".into()], vec!["m3".into()]);
+        super::run_task(payload, &voices, |_| None)
+    }
 
     fn payload(parameters: Value) -> Value {
         json!({"model": "cosyvoice-v3-flash", "task_group": "audio", "task": "tts",

@@ -4,6 +4,7 @@
 //!
 //! Runs on the engine's own thread, on a current-thread runtime (see `engine::cosyvoice`).
 
+pub mod retry;
 pub mod state;
 
 use std::fmt;
@@ -19,6 +20,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::cancel::CancelToken;
 use crate::protocol::{Parameters, ServerMessage};
+use retry::{Failure, RetryPolicy};
 use state::{Action, Input, Machine, Report, State};
 
 /// An API key. Its `Debug` and `Display` never show it.
@@ -31,7 +33,7 @@ impl ApiKey {
         Self(key)
     }
 
-    fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 
@@ -57,6 +59,10 @@ pub enum KeySource {
     ConfigFile(String),
     /// The output of `api_key_command` in the config file.
     Command(String),
+    /// The file named by `DASHSCOPE_API_KEY_FILE_PATH`.
+    FileFromVariable(String),
+    /// `~/.dashscope/api_key`, as `dashscope auth login` writes it.
+    DashScopeFile(String),
 }
 
 impl fmt::Display for KeySource {
@@ -65,6 +71,10 @@ impl fmt::Display for KeySource {
             Self::Environment => f.write_str("DASHSCOPE_API_KEY"),
             Self::ConfigFile(path) => write!(f, "api_key in {path}"),
             Self::Command(path) => write!(f, "the output of api_key_command in {path}"),
+            Self::FileFromVariable(path) => {
+                write!(f, "{path} (named by DASHSCOPE_API_KEY_FILE_PATH)")
+            }
+            Self::DashScopeFile(path) => f.write_str(path),
         }
     }
 }
@@ -107,6 +117,8 @@ pub struct SessionOptions {
     pub parameters: Parameters,
     /// Deadlines.
     pub timeouts: Timeouts,
+    /// Retries of a failed connection ([`RetryPolicy::SAY`]; none where the caller retries).
+    pub retry: RetryPolicy,
 }
 
 /// What the session tells its caller.
@@ -151,7 +163,9 @@ pub enum SessionError {
         source: Box<tungstenite::Error>,
     },
     /// Nothing answered at the endpoint's address. Retrying may help.
-    #[error("cannot connect to {url}; check the address (--endpoint, --region) and the network")]
+    #[error(
+        "cannot connect to {url}: {source}; check the address (--endpoint, --region) and the network"
+    )]
     Unreachable {
         /// The endpoint.
         url: String,
@@ -189,13 +203,39 @@ pub enum SessionError {
         /// Where the key came from.
         key_source: KeySource,
     },
-    /// The upgrade was refused with another status.
-    #[error("the service refused the connection to {url} (HTTP {status})")]
+    /// The key cannot be sent in a header (a control character inside it).
+    #[error(
+        "the API key from {key_source} cannot be sent: it holds a line break or a control character; write the key alone on one line"
+    )]
+    KeyNotSendable {
+        /// Where the key came from.
+        key_source: KeySource,
+    },
+    /// The upgrade was refused with another status; the body's code and message are kept.
+    #[error(
+        "the service refused the connection to {url} (HTTP {status}{}){}",
+        body_detail(code.as_deref(), message.as_deref()),
+        refusal_hint(*status)
+    )]
     Refused {
         /// The endpoint.
         url: String,
         /// The HTTP status.
         status: u16,
+        /// The error code of the response's JSON body, if any.
+        code: Option<String>,
+        /// Its message.
+        message: Option<String>,
+    },
+    /// The server sent a frame over the size tts accepts.
+    #[error(
+        "the service sent a frame larger than tts accepts ({detail}) in task {task_id}; the server at this endpoint is misbehaving: check --endpoint"
+    )]
+    FrameTooLarge {
+        /// The sizes, as the WebSocket layer reports them.
+        detail: String,
+        /// The task.
+        task_id: String,
     },
     /// task-failed.
     #[error(
@@ -268,23 +308,21 @@ impl SessionError {
     /// Whether trying again could succeed: the network, timeouts, the service being busy or
     /// failing inside; not a refused key, a bad parameter or the content check.
     pub fn retryable(&self) -> bool {
+        retry::is_transient(self.failure())
+    }
+
+    /// This error as the retry table ([`retry`]) sees it.
+    pub fn failure(&self) -> Failure<'_> {
         match self {
-            Self::Certificate { .. } | Self::Rejected { .. } | Self::Protocol { .. } => false,
-            Self::Refused { status, .. } => *status == 429 || *status >= 500,
-            Self::TaskFailed { code, .. } => {
-                let code = code.to_ascii_lowercase();
-                [
-                    "throttl",
-                    "internal",
-                    "unavailable",
-                    "timeout",
-                    "busy",
-                    "overload",
-                ]
-                .iter()
-                .any(|transient| code.contains(transient))
+            Self::Certificate { .. }
+            | Self::Protocol { .. }
+            | Self::FrameTooLarge { .. }
+            | Self::KeyNotSendable { .. } => Failure::Permanent,
+            Self::Rejected { status, .. } | Self::Refused { status, .. } => {
+                Failure::Status(*status)
             }
-            _ => true,
+            Self::TaskFailed { code, .. } => Failure::Code(code),
+            _ => Failure::Network,
         }
     }
 
@@ -292,9 +330,11 @@ impl SessionError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Rejected { .. }
+            | Self::KeyNotSendable { .. }
             | Self::Refused { .. }
             | Self::TaskFailed { .. }
-            | Self::Protocol { .. } => ErrorKind::Service,
+            | Self::Protocol { .. }
+            | Self::FrameTooLarge { .. } => ErrorKind::Service,
             _ => ErrorKind::Network,
         }
     }
@@ -302,10 +342,45 @@ impl SessionError {
 
 fn close_detail(code: Option<u16>, reason: &str) -> String {
     match (code, reason.is_empty()) {
-        (None, _) => " (no close frame)".to_owned(),
+        (None, true) => " (no close frame)".to_owned(),
+        (None, false) => format!(" ({reason})"),
         (Some(code), true) => format!(" (close code {code})"),
         (Some(code), false) => format!(" (close code {code}: {reason})"),
     }
+}
+
+fn body_detail(code: Option<&str>, message: Option<&str>) -> String {
+    match (code, message) {
+        (Some(code), Some(message)) => format!(": {code}: {message}"),
+        (Some(one), None) | (None, Some(one)) => format!(": {one}"),
+        (None, None) => String::new(),
+    }
+}
+
+fn refusal_hint(status: u16) -> &'static str {
+    match status {
+        429 => "; the service is throttling requests: wait a moment and try again",
+        500..=599 => "; the service failed: try again later",
+        404 => "; check the address (--endpoint, --region)",
+        _ => "",
+    }
+}
+
+/// The `code` and `message` of a DashScope HTTP error body (`{"code": ..., "message": ...}`).
+fn refusal_body(body: Option<&[u8]>) -> (Option<String>, Option<String>) {
+    let Some(value) = body.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok()) else {
+        return (None, None);
+    };
+    let field = |name: &str| {
+        value
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            // A line of our own must stay one line and short, whatever the server sent.
+            .map(|s| s.chars().filter(|c| !c.is_control()).take(200).collect())
+    };
+    (field("code"), field("message"))
 }
 
 /// What to do about the documented failures.
@@ -352,11 +427,15 @@ async fn emit(
 }
 
 /// Run a session to its end: connect, run tasks for the text that comes, report everything.
+///
+/// With `rate_later`, the connection is made at once but run-task waits for the sample rate
+/// it brings (the device's, while the device opens); the session ends quietly if it is dropped.
 pub async fn run(
     options: SessionOptions,
     mut commands: mpsc::Receiver<Command>,
     events: SyncSender<SessionEvent>,
     cancel: CancelToken,
+    mut rate_later: Option<tokio::sync::oneshot::Receiver<u32>>,
 ) {
     let mut machine = Machine::new(
         &options.model,
@@ -376,7 +455,7 @@ pub async fn run(
                 match action {
                     Action::Connect => {
                         let started = Instant::now();
-                        match connect(&options).await {
+                        match connect_with_retries(&options, &cancel).await {
                             Ok(opened) => {
                                 socket = Some(opened);
                                 if !emit(
@@ -387,6 +466,12 @@ pub async fn run(
                                 .await
                                 {
                                     return;
+                                }
+                                if let Some(rate) = rate_later.take() {
+                                    match rate.await {
+                                        Ok(rate) => machine.set_sample_rate(rate),
+                                        Err(_) => return, // the caller gave up (no device)
+                                    }
                                 }
                                 pending.extend(machine.handle(Input::Connected));
                             }
@@ -471,6 +556,11 @@ pub async fn run(
                         machine.handle(closed(frame.as_ref()))
                     }
                     Some(Ok(_)) => Vec::new(),
+                    Some(Err(tungstenite::Error::Capacity(error))) => {
+                        // Our limit, not the server's close: say so.
+                        socket = None;
+                        machine.handle(Input::TooLarge(error.to_string()))
+                    }
                     Some(Err(error)) => {
                         tracing::debug!(%error, "socket error");
                         socket = None;
@@ -482,7 +572,9 @@ pub async fn run(
                     }
                 };
             }
-            command = commands.recv(), if input_open => {
+            // Text is taken only while the machine has room: otherwise the bounded command
+            // channel fills and the reader waits (backpressure down to stdin).
+            command = commands.recv(), if input_open && machine.wants_input() => {
                 pending = match command {
                     Some(Command::Text(text)) => machine.handle(Input::Text(text)),
                     Some(Command::Flush) => machine.handle(Input::Flush),
@@ -549,6 +641,31 @@ fn closed(frame: Option<&CloseFrame>) -> Input {
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Connect, trying again as the session's [`RetryPolicy`] allows.
+async fn connect_with_retries(
+    options: &SessionOptions,
+    cancel: &CancelToken,
+) -> Result<Socket, SessionError> {
+    let mut retries = 0;
+    loop {
+        match connect(options).await {
+            Ok(socket) => return Ok(socket),
+            Err(error) if options.retry.should_retry(error.failure(), retries) => {
+                retries += 1;
+                tracing::debug!(%error, retries, "connection failed; trying again");
+                let until = tokio::time::Instant::now() + options.retry.backoff(retries);
+                while tokio::time::Instant::now() < until {
+                    if cancel.is_cancelled() {
+                        return Err(error);
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
 async fn connect(options: &SessionOptions) -> Result<Socket, SessionError> {
     // tokio-tungstenite's rustls needs a process-wide crypto provider; a second install fails
     // harmlessly.
@@ -562,11 +679,13 @@ async fn connect(options: &SessionOptions) -> Result<Socket, SessionError> {
             source: Box::new(source),
         })?;
     let headers = request.headers_mut();
-    let bearer = HeaderValue::from_str(&format!("Bearer {}", options.api_key.expose()));
-    if let Ok(mut bearer) = bearer {
-        bearer.set_sensitive(true);
-        headers.insert("Authorization", bearer);
-    }
+    // The configuration refuses such keys; a key left out would only be refused later, as wrong.
+    let mut bearer = HeaderValue::from_str(&format!("Bearer {}", options.api_key.expose()))
+        .map_err(|_| SessionError::KeyNotSendable {
+            key_source: options.key_source.clone(),
+        })?;
+    bearer.set_sensitive(true);
+    headers.insert("Authorization", bearer);
     if let Ok(agent) = HeaderValue::from_str(&user_agent()) {
         headers.insert("user-agent", agent);
     }
@@ -592,9 +711,12 @@ async fn connect(options: &SessionOptions) -> Result<Socket, SessionError> {
                     key_source: options.key_source.clone(),
                 })
             } else {
+                let (code, message) = refusal_body(response.body().as_deref());
                 Err(SessionError::Refused {
                     url: options.url.clone(),
                     status,
+                    code,
+                    message,
                 })
             }
         }

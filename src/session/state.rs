@@ -39,6 +39,8 @@ pub enum Input {
         /// Its reason.
         reason: String,
     },
+    /// The server sent a frame over our size limit (the socket is dropped).
+    TooLarge(String),
     /// task-started did not come in time.
     StartTimeout,
     /// Nothing came from the server for too long while waiting for it.
@@ -129,6 +131,11 @@ pub enum Then {
     Wait,
 }
 
+/// The most fragments held back while no task can take them...
+const MAX_QUEUED_ENTRIES: usize = 256;
+/// ...and the most bytes of text (a few messages' worth).
+const MAX_QUEUED_BYTES: usize = 256 * 1024;
+
 /// Text waiting to be sent.
 #[derive(Debug)]
 enum Pending {
@@ -146,6 +153,8 @@ pub struct Machine {
     new_task_id: Box<dyn FnMut() -> String + Send>,
     task_id: String,
     queue: VecDeque<Pending>,
+    /// Entries and text bytes in `queue`, for [`Machine::wants_input`].
+    queued: (usize, usize),
     task_chars: usize,
     texts_in_task: usize,
     texts_sent: usize,
@@ -169,6 +178,7 @@ impl Machine {
             new_task_id,
             task_id: String::new(),
             queue: VecDeque::new(),
+            queued: (0, 0),
             task_chars: 0,
             texts_in_task: 0,
             texts_sent: 0,
@@ -180,6 +190,19 @@ impl Machine {
     /// The current state.
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Whether more input may be taken now. Text waits here while no task can take it (before
+    /// task-started, while a full task finishes); past a bound the worker stops reading its
+    /// input, so a reader faster than the service is held back instead of filling memory.
+    pub fn wants_input(&self) -> bool {
+        self.queued.0 < MAX_QUEUED_ENTRIES && self.queued.1 < MAX_QUEUED_BYTES
+    }
+
+    /// Set the sample rate asked for, before the first run-task (the device's rate, known once
+    /// it is open, while the connection was being made).
+    pub fn set_sample_rate(&mut self, rate: u32) {
+        self.parameters.sample_rate = rate;
     }
 
     /// The current task's id (empty before the first).
@@ -200,6 +223,8 @@ impl Machine {
                 }
             }
             Input::Text(text) => {
+                self.queued.0 += 1;
+                self.queued.1 += text.len();
                 self.queue.push_back(Pending::Text(text));
                 match self.state {
                     State::Idle => self.start_task(&mut actions),
@@ -211,6 +236,7 @@ impl Machine {
                 }
             }
             Input::Flush => {
+                self.queued.0 += 1;
                 self.queue.push_back(Pending::Flush);
                 self.pump(&mut actions);
             }
@@ -229,6 +255,7 @@ impl Machine {
                 {
                     actions.push(Action::Report(Report::TaskEnded));
                 } else {
+                    self.queued.0 += 1;
                     self.queue.push_back(Pending::EndTask);
                     self.pump(&mut actions);
                 }
@@ -243,8 +270,16 @@ impl Machine {
                 }
             }
             Input::Audio(bytes) => {
-                if !matches!(self.state, State::Connecting) {
+                // Audio belongs to the running task: before task-started it would precede a
+                // file's header, after task-finished it would land in the next file.
+                if self.task_running() {
                     actions.push(Action::Audio(bytes));
+                } else {
+                    tracing::debug!(
+                        bytes = bytes.len(),
+                        state = ?self.state,
+                        "ignoring audio outside a running task"
+                    );
                 }
             }
             Input::Event(message) => self.on_event(message, &mut actions),
@@ -275,6 +310,15 @@ impl Machine {
                     &mut actions,
                 );
             }
+            Input::TooLarge(detail) => {
+                self.fail(
+                    SessionError::FrameTooLarge {
+                        detail,
+                        task_id: self.task_id.clone(),
+                    },
+                    &mut actions,
+                );
+            }
             Input::StartTimeout => {
                 if self.state == State::Starting {
                     self.fail(
@@ -299,16 +343,45 @@ impl Machine {
         actions
     }
 
+    /// Whether a task has started and not yet ended: the only time its audio and events count.
+    fn task_running(&self) -> bool {
+        matches!(self.state, State::Streaming | State::Finishing { .. })
+    }
+
+    /// Whether `message` is about the current task: its id matches (a server that sends no id
+    /// is taken at its word), and the task is one the server may speak of now.
+    fn is_current(&self, message: &ServerMessage) -> bool {
+        let id = message.header.task_id.as_str();
+        let ours = id.is_empty() || id == self.task_id;
+        let live = match message.header.event {
+            Event::TaskStarted => self.state == State::Starting,
+            Event::TaskFailed => self.task_running() || self.state == State::Starting,
+            _ => self.task_running(),
+        };
+        ours && live
+    }
+
     fn on_event(&mut self, message: ServerMessage, actions: &mut Vec<Action>) {
+        if message.header.event == Event::Unknown {
+            return;
+        }
+        if !self.is_current(&message) {
+            tracing::debug!(
+                event = ?message.header.event,
+                task_id = %message.header.task_id,
+                current = %self.task_id,
+                state = ?self.state,
+                "ignoring an event of another or a finished task"
+            );
+            return;
+        }
         match message.header.event {
             Event::TaskStarted => {
-                if self.state == State::Starting {
-                    self.state = State::Streaming;
-                    actions.push(Action::Report(Report::TaskStarted {
-                        task_id: self.task_id.clone(),
-                    }));
-                    self.pump(actions);
-                }
+                self.state = State::Streaming;
+                actions.push(Action::Report(Report::TaskStarted {
+                    task_id: self.task_id.clone(),
+                }));
+                self.pump(actions);
             }
             Event::ResultGenerated => {
                 let output = message.payload.output.unwrap_or_default();
@@ -356,11 +429,7 @@ impl Machine {
                         .error_code
                         .unwrap_or_else(|| "unknown".into()),
                     message: message.header.error_message.unwrap_or_default(),
-                    task_id: if message.header.task_id.is_empty() {
-                        self.task_id.clone()
-                    } else {
-                        message.header.task_id
-                    },
+                    task_id: self.task_id.clone(),
                 };
                 self.fail(error, actions);
             }
@@ -374,6 +443,10 @@ impl Machine {
             let Some(next) = self.queue.pop_front() else {
                 break;
             };
+            self.queued.0 -= 1;
+            if let Pending::Text(text) = &next {
+                self.queued.1 -= text.len();
+            }
             match next {
                 Pending::EndTask if self.texts_in_task > 0 => {
                     actions.push(Action::Send(Box::new(ClientMessage::finish_task(
@@ -400,6 +473,8 @@ impl Machine {
                         && (self.ssml || self.task_chars + chars > count::MAX_PER_TASK)
                     {
                         // This task is full: finish it and carry on in a new one.
+                        self.queued.0 += 1;
+                        self.queued.1 += text.len();
                         self.queue.push_front(Pending::Text(text));
                         actions.push(Action::Send(Box::new(ClientMessage::finish_task(
                             &self.task_id,

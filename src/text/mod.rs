@@ -2,5 +2,6 @@
 
 pub mod count;
 pub mod markdown;
+pub mod pace;
 pub mod segment;
 pub mod source;

@@ -143,6 +143,8 @@ pub(crate) struct ServeProcess {
     child: std::process::Child,
     /// `ws://127.0.0.1:PORT/api-ws/v1/inference`.
     pub(crate) url: String,
+    /// `http://127.0.0.1:PORT/api/v1`: custom voices, uploads, tokens.
+    pub(crate) http: String,
     /// A home directory for the clients of this server.
     pub(crate) home: TempDir,
     log: std::sync::Arc<std::sync::Mutex<String>>,
@@ -170,6 +172,11 @@ impl ServeProcess {
                 if let Some(url) = line.strip_prefix("tts: serving the CosyVoice protocol on ") {
                     let _ = tx.send(url.to_owned());
                 }
+                if let Some(url) =
+                    line.strip_prefix("tts: serving custom voices, uploads and tokens on ")
+                {
+                    let _ = tx.send(url.to_owned());
+                }
                 let mut log = shared.lock().expect("lock");
                 log.push_str(&line);
                 log.push('\n');
@@ -178,9 +185,13 @@ impl ServeProcess {
         let url = rx
             .recv_timeout(std::time::Duration::from_secs(20))
             .expect("the server says where it listens");
+        let http = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the server says where its HTTP API listens");
         Self {
             child,
             url,
+            http,
             home,
             log,
         }
@@ -204,6 +215,26 @@ impl ServeProcess {
             .args(args)
             .output()
             .expect("tts say runs")
+    }
+
+    /// Whether the server process is still running.
+    pub(crate) fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `host:port` of the server.
+    pub(crate) fn authority(&self) -> String {
+        self.url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// A path in the clients' home directory.
@@ -305,4 +336,154 @@ pub(crate) fn srt_cues(srt: &str) -> Vec<(f64, f64)> {
         .filter_map(|line| line.split_once(" --> "))
         .map(|(a, b)| (seconds(a), seconds(b)))
         .collect()
+}
+
+/// A PulseAudio server of our own whose default sink is a null sink: a device paced in real
+/// time, like a sound card (recipe B of shared/testing/PLAYBACK.md). ALSA's `default` reaches it
+/// through Debian's pulse hook. Killed when dropped.
+pub(crate) struct Pulse {
+    daemon: std::process::Child,
+    dir: TempDir,
+}
+
+impl Pulse {
+    pub(crate) fn start() -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .expect("chmod");
+        let daemon = Command::new("pulseaudio")
+            .args([
+                "-n",
+                "--daemonize=no",
+                "--exit-idle-time=-1",
+                "--load=module-native-protocol-unix auth-anonymous=1",
+                "--load=module-null-sink sink_name=cap rate=48000 channels=2",
+            ])
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .env("HOME", dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect(
+                "pulseaudio runs (Debian packages pulseaudio pulseaudio-utils \
+                 libasound2-plugins; scripts/setup --test installs them)",
+            );
+        let pulse = Self { daemon, dir };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let ready = pulse
+                .command("pactl")
+                .args(["set-default-sink", "cap"])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the PulseAudio server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        pulse
+    }
+
+    /// A command that talks to this server.
+    pub(crate) fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        self.apply(&mut cmd);
+        cmd
+    }
+
+    /// Route a command's playback (ALSA `default`) to this server.
+    pub(crate) fn apply<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
+        cmd.env("XDG_RUNTIME_DIR", self.dir.path())
+            .env_remove("PULSE_SERVER")
+            .env_remove("ALSA_CONFIG_PATH")
+    }
+
+    /// Start recording what the null sink plays.
+    pub(crate) fn record(&self) -> Recording {
+        let path = self.dir.path().join(format!(
+            "recording-{}.raw",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        let file = std::fs::File::create(&path).expect("create the recording");
+        let parec = self
+            .command("parec")
+            .args([
+                "-d",
+                "cap.monitor",
+                "--format=s16le",
+                "--rate=48000",
+                "--channels=2",
+                "--latency-msec=200",
+            ])
+            .stdout(file)
+            .spawn()
+            .expect("parec runs (Debian package pulseaudio-utils)");
+        // parec misses what plays before its stream is connected.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Recording { parec, path }
+    }
+}
+
+impl Drop for Pulse {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+/// parec writing the null sink's monitor to a file, 48 kHz stereo S16_LE.
+pub(crate) struct Recording {
+    parec: std::process::Child,
+    path: PathBuf,
+}
+
+impl Recording {
+    /// The left channel recorded so far.
+    pub(crate) fn left(&self) -> Vec<i16> {
+        let bytes = std::fs::read(&self.path).expect("read the recording");
+        bytes
+            .chunks_exact(4)
+            .map(|frame| i16::from_le_bytes([frame[0], frame[1]]))
+            .collect()
+    }
+
+    /// Seconds of sound (not silence) recorded so far.
+    pub(crate) fn sound_seconds(&self) -> f64 {
+        non_silent(&self.left()).len() as f64 / 48_000.0
+    }
+
+    /// Stop recording; the left channel of all of it.
+    pub(crate) fn stop(mut self) -> Vec<i16> {
+        // What the sink played last is still on its way to parec (in 200 ms fragments).
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        interrupt(&self.parec);
+        let _ = self.parec.wait();
+        self.left()
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        let _ = self.parec.kill();
+        let _ = self.parec.wait();
+    }
+}
+
+/// Seconds of sound (runs of 16+ exact zeros dropped) in a mono 16-bit WAV file.
+pub(crate) fn wav_sound_seconds(path: &Path) -> f64 {
+    let mut reader = hound::WavReader::open(path).expect("a valid WAV");
+    let rate = reader.spec().sample_rate;
+    let samples: Vec<i16> = reader
+        .samples::<i16>()
+        .collect::<Result<_, _>>()
+        .expect("samples");
+    non_silent(&samples).len() as f64 / f64::from(rate)
 }

@@ -225,6 +225,11 @@ fn help_of_every_verb_matches_its_snapshot() {
         "completions",
         "man",
         "convert",
+        "voice",
+        "voice clone",
+        "voice design",
+        "voice list",
+        "token",
     ] {
         let mut args: Vec<&str> = verb.split_whitespace().collect();
         args.push("--help");
@@ -233,7 +238,7 @@ fn help_of_every_verb_matches_its_snapshot() {
         let name = if verb.is_empty() {
             "help".to_owned()
         } else {
-            format!("help_{verb}")
+            format!("help_{}", verb.replace(' ', "_"))
         };
         insta::assert_snapshot!(name, String::from_utf8_lossy(&output.stdout));
     }

@@ -30,7 +30,32 @@ pub(crate) enum Script {
     CloseAfterTask,
     /// Drop the connection, without a word, on the first run-task the server ever gets.
     DropFirstTask,
+    /// Refuse the first upgrade with this HTTP status and a JSON body, accept the later ones.
+    RejectFirst(u16),
+    /// task-failed with this code in answer to the first finish-task, then as `Happy`.
+    FailFirstFinish(&'static str),
+    /// A binary frame of junk before each task-started.
+    AudioBeforeStart,
+    /// A binary frame of junk after each task-finished.
+    AudioAfterFinish,
+    /// Events of another task (finished, failed, a sentence) before each of the real ones.
+    StrangersEvents,
+    /// Every field that does not matter sent as `null`, a number or a negative count.
+    OddFields,
+    /// No answer to continue-task until finish-task comes (a server that speaks only then).
+    SpeakOnFinish,
+    /// A 50 MB binary frame after task-started.
+    HugeFrame,
+    /// No audio; the first task-finished is held until [`FakeServer::release`].
+    HoldFirstFinish,
 }
+
+/// The body of a refused upgrade, as DashScope's HTTP errors are shaped.
+pub(crate) const REFUSAL_BODY: &str = r#"{"code":"Throttling.RateQuota","message":"Requests rate limit exceeded, please try again later.","request_id":"r-1"}"#;
+/// What the junk frames hold.
+pub(crate) const JUNK: &[u8] = b"JUNK-NOT-AUDIO";
+/// The task id of events about a task that is not the client's.
+pub(crate) const STRANGER: &str = "00000000000000000000000000000000";
 
 /// What the server saw and sent.
 #[derive(Debug, Default, Clone)]
@@ -68,6 +93,7 @@ pub(crate) struct FakeServer {
     addr: SocketAddr,
     record: Arc<Mutex<Record>>,
     epoch: Instant,
+    released: Arc<tokio::sync::Notify>,
 }
 
 impl FakeServer {
@@ -76,6 +102,8 @@ impl FakeServer {
         let (tx, rx) = std::sync::mpsc::channel();
         let shared = Arc::clone(&record);
         let epoch = Instant::now();
+        let released = Arc::new(tokio::sync::Notify::new());
+        let release = Arc::clone(&released);
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -95,7 +123,14 @@ impl FakeServer {
                         record.connections += 1;
                         record.connections
                     };
-                    tokio::spawn(serve(stream, conn, script, Arc::clone(&shared), epoch));
+                    tokio::spawn(serve(
+                        stream,
+                        conn,
+                        script,
+                        Arc::clone(&shared),
+                        epoch,
+                        Arc::clone(&release),
+                    ));
                 }
             });
         });
@@ -104,7 +139,13 @@ impl FakeServer {
             addr,
             record,
             epoch,
+            released,
         }
+    }
+
+    /// Let a held task-finished go ([`Script::HoldFirstFinish`]).
+    pub(crate) fn release(&self) {
+        self.released.notify_one();
     }
 
     /// The clock of the frames' arrival times.
@@ -127,6 +168,7 @@ async fn serve(
     script: Script,
     record: Arc<Mutex<Record>>,
     epoch: Instant,
+    released: Arc<tokio::sync::Notify>,
 ) {
     let shared = Arc::clone(&record);
     // The signature is tungstenite's Callback trait; its error type is not ours to shrink.
@@ -145,8 +187,13 @@ async fn serve(
             })
             .collect();
         shared.lock().expect("lock").handshakes.push(headers);
-        if let Script::Reject(status) = script {
-            let mut refusal = ErrorResponse::new(Some("refused".into()));
+        let refuse = match script {
+            Script::Reject(status) => Some(status),
+            Script::RejectFirst(status) if conn == 1 => Some(status),
+            _ => None,
+        };
+        if let Some(status) = refuse {
+            let mut refusal = ErrorResponse::new(Some(REFUSAL_BODY.into()));
             *refusal.status_mut() =
                 tokio_tungstenite::tungstenite::http::StatusCode::from_u16(status).expect("status");
             return Err(refusal);
@@ -157,6 +204,8 @@ async fn serve(
         return;
     };
     let mut task = Task::default();
+    // SpeakOnFinish: the continue-tasks not yet answered.
+    let mut held: Vec<Value> = Vec::new();
     while let Some(Ok(message)) = ws.next().await {
         let Message::Text(text) = message else {
             continue;
@@ -169,11 +218,21 @@ async fn serve(
             .push((epoch.elapsed(), conn, frame.clone()));
         let action = frame["header"]["action"].as_str().unwrap_or("").to_owned();
         let task_id = frame["header"]["task_id"].as_str().unwrap_or("").to_owned();
-        if script == Script::FailOn(leak(&action)) {
-            let failed = event(&task_id, "task-failed", json!({}));
-            let mut failed = failed;
-            failed["header"]["error_code"] = json!("InvalidParameter");
-            failed["header"]["error_message"] = json!("[tts:]Engine return error code: 418");
+        let first_finish = action == "finish-task"
+            && record.lock().expect("lock").actions("finish-task").len() == 1;
+        let fail_with = match script {
+            Script::FailOn(on) if on == leak(&action) => Some("InvalidParameter"),
+            Script::FailFirstFinish(code) if first_finish => Some(code),
+            _ => None,
+        };
+        if let Some(code) = fail_with {
+            let mut failed = event(&task_id, "task-failed", json!({}));
+            failed["header"]["error_code"] = json!(code);
+            failed["header"]["error_message"] = json!(if code == "InvalidParameter" {
+                "[tts:]Engine return error code: 418"
+            } else {
+                "an internal error occurred"
+            });
             let _ = ws.send(Message::text(failed.to_string())).await;
             continue;
         }
@@ -191,47 +250,37 @@ async fn serve(
                     sample_rate: parameters["sample_rate"].as_u64().unwrap_or(22050) as u32,
                     ..Task::default()
                 };
+                match script {
+                    Script::AudioBeforeStart => {
+                        let _ = ws.send(Message::binary(JUNK.to_vec())).await;
+                    }
+                    Script::StrangersEvents => {
+                        for name in ["task-finished", "task-failed"] {
+                            send(&mut ws, event(STRANGER, name, json!({}))).await;
+                        }
+                    }
+                    _ => {}
+                }
                 if script != Script::NeverStart {
-                    let _ = ws
-                        .send(Message::text(
-                            event(&task_id, "task-started", json!({})).to_string(),
-                        ))
-                        .await;
+                    let mut started = event(&task_id, "task-started", json!({}));
+                    if script == Script::OddFields {
+                        started = json!({"header": {"task_id": null, "event": "task-started",
+                            "attributes": null, "error_code": 0}, "payload": null});
+                    }
+                    send(&mut ws, started).await;
+                }
+                if script == Script::HugeFrame {
+                    let _ = ws.send(Message::binary(vec![0u8; 50_000_000])).await;
                 }
             }
+            "continue-task" if script == Script::SpeakOnFinish => held.push(frame),
             "continue-task" => {
-                let Some(text) = frame["payload"]["input"]["text"].as_str() else {
-                    continue;
-                };
-                task.characters += tts::text::count::billed(text);
-                let index = task.sentences;
-                task.sentences += 1;
-                let output = |kind: &str| json!({"output": {"type": kind, "sentence": {"index": index, "words": []}, "original_text": text}});
-                let _ = ws
-                    .send(Message::text(
-                        event(&task_id, "result-generated", output("sentence-begin")).to_string(),
-                    ))
-                    .await;
-                let _ = ws
-                    .send(Message::text(
-                        event(&task_id, "result-generated", output("sentence-synthesis"))
-                            .to_string(),
-                    ))
-                    .await;
-                let audio = task.audio(index);
-                send_audio(&mut ws, &record, &audio).await;
-                let mut end = output("sentence-end");
-                if task.words {
-                    end["output"]["sentence"]["words"] = word_times(text, index);
-                }
-                end["usage"] = json!({"characters": task.characters});
-                let _ = ws
-                    .send(Message::text(
-                        event(&task_id, "result-generated", end).to_string(),
-                    ))
-                    .await;
+                answer_text(&mut ws, &record, &mut task, &task_id, &frame, script).await;
             }
             "finish-task" => {
+                for frame in std::mem::take(&mut held) {
+                    answer_text(&mut ws, &record, &mut task, &task_id, &frame, script).await;
+                }
                 if script == Script::CloseOnFinish {
                     let _ = ws
                         .send(Message::Close(Some(CloseFrame {
@@ -241,22 +290,93 @@ async fn serve(
                         .await;
                     return;
                 }
+                if script == Script::HoldFirstFinish && first_finish {
+                    released.notified().await;
+                }
                 let tail = task.tail();
                 send_audio(&mut ws, &record, &tail).await;
-                let payload = json!({"output": {}, "usage": {"characters": task.characters}});
-                let _ = ws
-                    .send(Message::text(
-                        event(&task_id, "task-finished", payload).to_string(),
-                    ))
-                    .await;
-                if script == Script::CloseAfterTask {
-                    let _ = ws.close(None).await;
-                    return;
+                let mut payload = json!({"output": {}, "usage": {"characters": task.characters}});
+                if script == Script::OddFields {
+                    payload["output"] = Value::Null;
+                }
+                let mut finished = event(&task_id, "task-finished", payload);
+                if script == Script::OddFields {
+                    finished["header"]["attributes"] = Value::Null;
+                    finished["header"]["error_message"] = Value::Null;
+                }
+                send(&mut ws, finished).await;
+                match script {
+                    Script::CloseAfterTask => {
+                        let _ = ws.close(None).await;
+                        return;
+                    }
+                    Script::AudioAfterFinish => {
+                        let _ = ws.send(Message::binary(JUNK.to_vec())).await;
+                    }
+                    Script::StrangersEvents => {
+                        // The finished task's events again: stale, to be ignored.
+                        send(&mut ws, event(&task_id, "task-finished", json!({}))).await;
+                        let mut failed = event(&task_id, "task-failed", json!({}));
+                        failed["header"]["error_code"] = json!("InvalidParameter");
+                        send(&mut ws, failed).await;
+                    }
+                    _ => {}
                 }
             }
             _ => {}
         }
     }
+}
+
+async fn send(ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>, value: Value) {
+    let _ = ws.send(Message::text(value.to_string())).await;
+}
+
+/// A continue-task's answer: its sentence events around its audio.
+async fn answer_text(
+    ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    record: &Mutex<Record>,
+    task: &mut Task,
+    task_id: &str,
+    frame: &Value,
+    script: Script,
+) {
+    let Some(text) = frame["payload"]["input"]["text"].as_str() else {
+        return;
+    };
+    task.characters += tts::text::count::billed(text);
+    if script == Script::HoldFirstFinish {
+        return; // no audio: the test is about memory
+    }
+    let index = task.sentences;
+    task.sentences += 1;
+    let output = |kind: &str| json!({"output": {"type": kind, "sentence": {"index": index, "words": []}, "original_text": text}});
+    if script == Script::StrangersEvents {
+        let mut stranger = output("sentence-begin");
+        stranger["output"]["original_text"] = json!("A STRANGER'S SENTENCE");
+        send(ws, event(STRANGER, "result-generated", stranger)).await;
+        send(ws, event(STRANGER, "task-finished", json!({}))).await;
+    }
+    send(
+        ws,
+        event(task_id, "result-generated", output("sentence-begin")),
+    )
+    .await;
+    let mut synthesis = event(task_id, "result-generated", output("sentence-synthesis"));
+    if script == Script::OddFields {
+        synthesis["header"]["attributes"] = Value::Null;
+        synthesis["payload"]["usage"] = json!({"characters": -1, "novel": [1, 2]});
+        synthesis["payload"]["output"]["sentence"]["index"] = json!(-1);
+    }
+    send(ws, synthesis).await;
+    let audio = task.audio(index);
+    send_audio(ws, record, &audio).await;
+    let mut end = output("sentence-end");
+    if task.words {
+        end["output"]["sentence"]["words"] = word_times(text, index);
+    }
+    end["usage"] = json!({"characters": task.characters});
+    send(ws, event(task_id, "result-generated", end)).await;
 }
 
 /// Send audio as a network delivers it: in small uneven binary frames.

@@ -1,5 +1,6 @@
-//! Conformance: the official DashScope Python SDK (2.0.2, and 1.24.10's basic call), installed
-//! from PyPI into virtual environments made here, against `tts serve`. Outputs are decoded with
+//! Conformance: the official DashScope Python SDK (2.0.2 with its `SpeechSynthesizer` and its
+//! `Client().audio.tts`, and 1.24.10's basic call) and the third-party `dashscope-realtime`,
+//! installed from PyPI at pinned versions into virtual environments made here, against `tts serve`. Outputs are decoded with
 //! ffmpeg and checked at the rate each format declares.
 
 use std::path::{Path, PathBuf};
@@ -14,14 +15,19 @@ type Server = ServeProcess;
 
 /// A virtual environment with `dashscope==version`, made once per test run and kept in the
 /// target directory for the next.
-fn python(version: &'static str) -> PathBuf {
-    static VENVS: OnceLock<Mutex<Vec<(&'static str, PathBuf)>>> = OnceLock::new();
+pub(crate) fn python(version: &'static str) -> PathBuf {
+    venv(&format!("dashscope=={version}"), &format!("sdk-{version}"))
+}
+
+/// A virtual environment with the pinned `requirement` installed, in `target/tmp/NAME`.
+fn venv(requirement: &str, name: &str) -> PathBuf {
+    static VENVS: OnceLock<Mutex<Vec<(String, PathBuf)>>> = OnceLock::new();
     let venvs = VENVS.get_or_init(|| Mutex::new(Vec::new()));
     let mut venvs = venvs.lock().expect("lock");
-    if let Some((_, python)) = venvs.iter().find(|(v, _)| *v == version) {
+    if let Some((_, python)) = venvs.iter().find(|(r, _)| r == requirement) {
         return python.clone();
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sdk-{version}"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let python = dir.join("bin").join("python");
     let marker = dir.join("installed");
     if !marker.exists() {
@@ -36,32 +42,31 @@ fn python(version: &'static str) -> PathBuf {
             "python3 -m venv failed (Debian: apt-get install python3-venv)"
         );
         let installed = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                &format!("dashscope=={version}"),
-            ])
+            .args(["-m", "pip", "install", "-q", requirement])
             .status()
             .expect("pip runs");
-        assert!(
-            installed.success(),
-            "pip install dashscope=={version} failed"
-        );
+        assert!(installed.success(), "pip install {requirement} failed");
         std::fs::write(&marker, "").expect("marker");
     }
-    venvs.push((version, python.clone()));
+    venvs.push((requirement.to_owned(), python.clone()));
     python
 }
 
 /// Run one scenario of tests/sdk/conformance.py; its JSON report.
 fn sdk(version: &'static str, server: &Server, scenario: &str, out: &Path) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/conformance.py");
-    let output = Command::new(python(version))
+    script(python(version), "conformance.py", server, scenario, out)
+}
+
+/// Run one scenario of a script of tests/sdk/ with `python`; its JSON report.
+fn script(python: PathBuf, file: &str, server: &Server, scenario: &str, out: &Path) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sdk")
+        .join(file);
+    let output = Command::new(python)
         .arg(script)
         .args([scenario, out.to_str().expect("utf-8")])
         .env("DASHSCOPE_WEBSOCKET_BASE_URL", &server.url)
+        .env("TTS_SERVE_URL", &server.url)
         .env_remove("DASHSCOPE_API_KEY")
         .output()
         .expect("python runs");
@@ -241,4 +246,55 @@ fn sdk_1_24_10_basic_call_gets_its_wav() {
     let (rate, seconds) = decode(report["file"].as_str().expect("file"));
     assert_eq!(rate, 16000);
     assert!((2.0..12.0).contains(&seconds), "{seconds:.2} s");
+}
+
+#[test]
+fn sdk_client_audio_tts_synthesize_gets_its_wav() {
+    let server = Server::start(&[]);
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = sdk("2.0.2", &server, "client_synthesize", out.path());
+    let (rate, seconds) = decode(report["file"].as_str().expect("file"));
+    assert_eq!(rate, 24000);
+    assert!((2.0..12.0).contains(&seconds), "{seconds:.2} s");
+}
+
+#[test]
+fn sdk_client_audio_tts_session_streams_text_in_pieces() {
+    let server = Server::start(&[]);
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = sdk("2.0.2", &server, "client_session", out.path());
+    let sentences: Vec<&str> = report["sentences"]
+        .as_array()
+        .expect("sentences")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        sentences,
+        ["First piece, then the rest of it.", "A second sentence."],
+        "{report}"
+    );
+    let pcm = std::fs::metadata(report["file"].as_str().expect("file"))
+        .expect("file")
+        .len();
+    assert!(pcm > 16_000 * 2, "{pcm} bytes: over a second of 16 kHz PCM");
+}
+
+#[test]
+fn dashscope_realtime_speaks_and_disconnects_without_an_error() {
+    let server = Server::start(&[]);
+    let out = tempfile::tempdir().expect("tempdir");
+    let python = venv("dashscope-realtime==0.1.8", "dashscope-realtime-0.1.8");
+    let report = script(
+        python,
+        "third_party.py",
+        &server,
+        "dashscope_realtime",
+        out.path(),
+    );
+    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
+    assert_eq!(report["ended"], 1, "{report}");
+    let pcm = report["bytes"].as_u64().expect("bytes");
+    assert!(pcm > 16_000 * 2, "{pcm} bytes: over a second of 16 kHz PCM");
+    assert_eq!(server.count("task finished"), 1, "{}", server.log());
 }

@@ -144,7 +144,15 @@ fn streamed_lines_send_the_sdks_frames() {
         "流式文本\n第二段,\n第三段。\n",
     );
     assert_ok(&output);
-    assert_eq!(our_frames(&server), sdk_frames("streaming")[0]);
+    // The SDK's caller sent the lines without their breaks; tts sends the text as given, each
+    // line break with the line that follows it (the last one ends the input and is not sent).
+    let mut expected = sdk_frames("streaming").remove(0);
+    for frame in expected.iter_mut().skip(2) {
+        if let Some(text) = frame["payload"]["input"]["text"].as_str() {
+            frame["payload"]["input"]["text"] = json!(format!("\n{text}"));
+        }
+    }
+    assert_eq!(our_frames(&server), expected);
 }
 
 #[test]

@@ -79,7 +79,17 @@ fn sentences_go_out_as_they_are_written_and_a_long_pause_starts_a_new_task() {
         String::from_utf8_lossy(&output.stderr)
     );
     let record = server.record();
-    assert_eq!(record.texts(), sentences, "every sentence once, in order");
+    let texts = record.texts();
+    assert_eq!(
+        texts.iter().map(|t| t.trim()).collect::<Vec<_>>(),
+        sentences,
+        "every sentence once, in order"
+    );
+    assert_eq!(
+        texts.concat(),
+        sentences.join(" "),
+        "with the spaces between them"
+    );
     assert_eq!(
         record.actions("run-task").len(),
         2,
@@ -123,7 +133,8 @@ fn a_line_without_an_end_is_spoken_after_a_quiet_moment() {
         &["-o", home.path().join("a.pcm").to_str().expect("utf-8")],
     ));
     writer.write("tokens streaming without any punctuation");
-    let deadline = Instant::now() + Duration::from_secs(5);
+    // Spoken once the writer has been quiet for --flush-after (3 s by default).
+    let deadline = Instant::now() + Duration::from_secs(20);
     while server.record().texts().is_empty() {
         assert!(
             Instant::now() < deadline,
@@ -167,7 +178,8 @@ fn a_server_that_closes_an_idle_connection_is_reconnected_to() {
         String::from_utf8_lossy(&output.stderr)
     );
     let record = server.record();
-    assert_eq!(record.texts(), ["Before the pause.", "After the pause."]);
+    // The line break between them is a space, sent with the second.
+    assert_eq!(record.texts(), ["Before the pause.", " After the pause."]);
     assert_eq!(
         record.connections, 2,
         "a new connection after the server closed the idle one"

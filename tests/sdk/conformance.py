@@ -137,6 +137,40 @@ def invalid_voice(out):
     return {"raised": None}
 
 
+def client_synthesize(out):
+    """SDK 2.x's Client().audio.tts: one-shot synthesis over the duplex protocol."""
+    import warnings
+    warnings.simplefilter("ignore", FutureWarning)  # the audio API is marked preview
+    client = dashscope.Client(api_key="sk-conformance")
+    url = os.environ["DASHSCOPE_WEBSOCKET_BASE_URL"]
+    audio = client.audio.tts.synthesize(TEXT, model=MODEL, voice=VOICE, format="wav", sample_rate=24000, ws_url=url)
+    return {"file": write(out, "client.wav", audio), "bytes": len(audio)}
+
+
+def client_session(out):
+    """Client().audio.tts.connect(): text sent in pieces, events and audio read as they come."""
+    import warnings
+    warnings.simplefilter("ignore", FutureWarning)
+    client = dashscope.Client(api_key="sk-conformance")
+    url = os.environ["DASHSCOPE_WEBSOCKET_BASE_URL"]
+    events, audio = [], bytearray()
+    with client.audio.tts.connect(model=MODEL, voice=VOICE, format="pcm", sample_rate=16000, ws_url=url) as session:
+        for piece in ["First piece, ", "then the rest of it. ", "A second sentence."]:
+            session.send_text(piece)
+        session.stop()
+        for item in session.events():
+            if isinstance(item, (bytes, bytearray)):
+                audio.extend(item)
+            else:
+                events.append(item)
+    sentences = []
+    for event in events:
+        output = (event.get("payload") or {}).get("output") or event.get("output") or {}
+        if output.get("type") == "sentence-end":
+            sentences.append(output.get("original_text"))
+    return {"sentences": sentences, "events": len(events), "file": write(out, "session.pcm", bytes(audio))}
+
+
 def basic_call(out):
     """SDK 1.24.10: the plain call."""
     audio = SpeechSynthesizer(model=MODEL, voice=VOICE, format=AudioFormat.WAV_16000HZ_MONO_16BIT).call(TEXT)

@@ -587,3 +587,360 @@ fn without_a_runtime_local_falls_back_and_neural_is_refused() {
         Err(ConfigError::NeuralUnavailable { .. })
     ));
 }
+
+#[test]
+fn a_top_level_voice_goes_to_the_engine_it_names_and_others_are_skipped_with_a_notice() {
+    // The README's own example: a CosyVoice voice, then a run without a key.
+    let file = "voice = \"longanyang\"\nmodel = \"cosyvoice-v2\"\nrate = 1.1\n";
+    let config = say_with(file, &[], &["-e", "local", "x"]).expect("valid offline");
+    assert_eq!(
+        local_voice(&config),
+        None,
+        "the offline engine picks its own"
+    );
+    assert!(
+        (local(&config).0 - 1.1).abs() < 1e-6,
+        "rate fits every engine"
+    );
+    let notice = config
+        .notices
+        .iter()
+        .find(|n| n.starts_with("skipping"))
+        .expect("a notice");
+    assert!(
+        notice.contains("model, voice") && notice.contains("offline engine"),
+        "{notice}"
+    );
+    let twice = "model = \"cosyvoice-v2\"\nseed = 1\n[profile.p]\nmodel = \"cosyvoice-v2\"\n";
+    let config = say_with(twice, &[], &["-e", "local", "-p", "p", "x"]).expect("valid");
+    assert!(
+        config
+            .notices
+            .iter()
+            .any(|n| n.starts_with("skipping model, seed (")),
+        "each key named once: {:?}",
+        config.notices
+    );
+    let config = say_with("", &[("TTS_SEED", "7")], &["-e", "local", "x"]).expect("valid");
+    assert!(
+        config.notices.iter().any(|n| n.contains("TTS_SEED")),
+        "{:?}",
+        config.notices
+    );
+    // An espeak-ng voice at the top level is the offline engine's, and only its.
+    let config = say_with("voice = \"en-gb+f3\"\n", &[], &["-e", "local", "x"]).expect("valid");
+    assert_eq!(local_voice(&config).as_deref(), Some("en-gb+f3"));
+    let env_file = "api_key = \"sk-test\"\nvoice = \"en-gb\"\n";
+    let config = say_with(env_file, &[], &["x"]).expect("valid");
+    let EngineConfig::CosyVoice(remote) = &config.engine else {
+        panic!("cosyvoice expected")
+    };
+    assert_eq!(remote.session.parameters.voice, "longanyang");
+    assert!(config.notices.iter().any(|n| n.contains("skipping voice")));
+}
+
+#[test]
+fn engine_sections_apply_to_their_engine_also_in_profiles() {
+    let file = "api_key_command = \"echo sk-test\"\n\
+                [cosyvoice]\nvoice = \"longxiaochun_v2\"\nmodel = \"cosyvoice-v2\"\n\
+                [local]\nvoice = \"en-gb\"\n\
+                [profile.story.local]\nvoice = \"de\"\n\
+                [profile.story.cosyvoice]\nvoice = \"longanhuan\"\nmodel = \"cosyvoice-v3-flash\"\n";
+    let config = say_with(file, &[], &["-e", "local", "x"]).expect("valid");
+    assert_eq!(local_voice(&config).as_deref(), Some("en-gb"));
+    assert!(
+        config.notices.iter().all(|n| !n.starts_with("skipping")),
+        "a section is no surprise: {:?}",
+        config.notices
+    );
+    let config = say_with(file, &[], &["-e", "local", "-p", "story", "x"]).expect("valid");
+    assert_eq!(local_voice(&config).as_deref(), Some("de"));
+    let config = say_with(file, &[], &["x"]).expect("valid");
+    let EngineConfig::CosyVoice(remote) = &config.engine else {
+        panic!("the key makes auto choose cosyvoice")
+    };
+    assert_eq!(
+        (
+            remote.session.parameters.voice.as_str(),
+            remote.session.model.as_str()
+        ),
+        ("longxiaochun_v2", "cosyvoice-v2")
+    );
+    let config = say_with(file, &[], &["-p", "story", "x"]).expect("valid");
+    let EngineConfig::CosyVoice(remote) = &config.engine else {
+        panic!("cosyvoice expected")
+    };
+    assert_eq!(remote.session.parameters.voice, "longanhuan");
+    // [qwen] is kept for its engine and never applied to another.
+    let config =
+        say_with("[qwen]\nvoice = \"Cherry\"\n", &[], &["-e", "local", "x"]).expect("valid");
+    assert_eq!(local_voice(&config), None);
+    let err = say_with("[local]\nmodel = \"cosyvoice-v2\"\n", &[], &["x"])
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("[local] sets model, which the local engine does not use"),
+        "{err}"
+    );
+}
+
+#[test]
+fn file_settings_apply_to_files_only_and_only_where_they_fit() {
+    let file = "sample_rate = 16000\nformat = \"wav\"\nbit_rate = 64\n";
+    // Playing: none of them applies.
+    let config = say_with(file, &[], &["-e", "local", "x"]).expect("playback is not refused");
+    assert!(matches!(config.sink, SinkConfig::Device(_)));
+    // A named file: its extension wins over format; the rate applies; MP3 takes the bit rate.
+    let config = say_with(file, &[], &["-e", "local", "-o", "a.mp3", "x"]).expect("valid");
+    let SinkConfig::File(options) = config.sink else {
+        panic!("file")
+    };
+    assert_eq!(
+        (
+            options.format,
+            options.sample_rate.map(SampleRate::get),
+            options.bit_rate
+        ),
+        (AudioFormat::Mp3, Some(16000), Some(64))
+    );
+    // stdout: the format setting applies.
+    let config =
+        say_with("format = \"mp3\"\n", &[], &["-e", "local", "-o", "-", "x"]).expect("valid");
+    assert!(matches!(
+        config.sink,
+        SinkConfig::File(FileOptions {
+            format: AudioFormat::Mp3,
+            ..
+        })
+    ));
+    // The service's Opus has its own rates: the setting is skipped, with a notice.
+    let file = "api_key = \"sk-test\"\nsample_rate = 22050\n";
+    let config = say_with(file, &[], &["-o", "a.opus", "x"]).expect("valid");
+    let EngineConfig::CosyVoice(remote) = &config.engine else {
+        panic!("cosyvoice")
+    };
+    assert_eq!(remote.session.parameters.sample_rate, 24000);
+    assert!(
+        config
+            .notices
+            .iter()
+            .any(|n| n.contains("sample_rate = 22050"))
+    );
+    // A flag is still refused.
+    assert!(
+        say_with(file, &[], &["-o", "a.opus", "--sample-rate", "22050", "x"])
+            .expect_err("refused")
+            .to_string()
+            .contains("8000, 16000, 24000 or 48000")
+    );
+}
+
+#[test]
+fn flags_the_offline_engine_would_ignore_are_refused_naming_the_engine() {
+    for flags in [
+        &["--seed", "1"][..],
+        &["--instruction", "calm"],
+        &["--aigc-tag"],
+        &["--aigc-propagator", "p"],
+        &["--aigc-propagate-id", "i"],
+        &["--word-timestamps"],
+        &["--phoneme-timestamps"],
+        &["--hot-fix", "h.json"],
+        &["--language", "en"],
+        &["-m", "cosyvoice-v2"],
+        &["--region", "cn"],
+        &["--endpoint", "ws://127.0.0.1:9/x"],
+        &["--idle-timeout", "5"],
+        &["--force-voice"],
+    ] {
+        for engine in [&["-e", "local"][..], &[]] {
+            let mut argv = engine.to_vec();
+            argv.extend_from_slice(flags);
+            argv.extend_from_slice(&["-o", "a.wav", "x"]);
+            let err = message(&argv);
+            assert!(
+                err.starts_with(&format!(
+                    "{} is honoured by the cosyvoice engine only",
+                    flags[0].replace("-m", "--model")
+                )),
+                "{argv:?}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_offline_engine_encodes_at_the_bit_rate_asked_for() {
+    assert!(
+        message(&["-e", "local", "--format", "mp3", "x"])
+            .starts_with("--format mp3 applies to files with the offline engine")
+    );
+    let options = |argv: &[&str]| match say(argv).expect("valid").sink {
+        SinkConfig::File(options) => options.bit_rate,
+        SinkConfig::Device(_) => panic!("file"),
+    };
+    assert_eq!(
+        options(&["-e", "local", "-o", "a.mp3", "--bit-rate", "32", "x"]),
+        Some(32)
+    );
+    assert_eq!(
+        options(&["-e", "local", "-o", "a.ogg", "--bit-rate", "16", "x"]),
+        Some(16)
+    );
+    assert!(
+        message(&["-e", "local", "-o", "a.mp3", "--bit-rate", "50", "x"])
+            .contains("not an MP3 bit rate")
+    );
+    assert!(message(&["-e", "local", "-o", "a.opus", "--bit-rate", "5", "x"]).contains("6 to 510"));
+    assert!(
+        message(&["-e", "local", "-o", "a.wav", "--bit-rate", "64", "x"])
+            .contains("opus and mp3 files")
+    );
+    assert!(message(&["-e", "local", "--bit-rate", "64", "x"]).contains("opus and mp3 files"));
+}
+
+#[test]
+fn a_catalog_voice_is_refused_with_a_model_it_does_not_serve() {
+    let err = remote_message(&["-m", "cosyvoice-v3-plus", "-v", "longxiaochun_v2", "x"]);
+    assert_eq!(
+        err,
+        "voice longxiaochun_v2 does not serve the model cosyvoice-v3-plus: it takes cosyvoice-v2; use -m cosyvoice-v2, or --force-voice to send it anyway"
+    );
+    let forced = remote(&[
+        "-m",
+        "cosyvoice-v3-plus",
+        "-v",
+        "longxiaochun_v2",
+        "--force-voice",
+        "x",
+    ])
+    .expect("sent anyway");
+    assert_eq!(forced.session.parameters.voice, "longxiaochun_v2");
+    assert!(remote(&["-m", "cosyvoice-v2", "-v", "longxiaochun_v2", "x"]).is_ok());
+    // A model newer than the catalog is not judged.
+    assert!(remote(&["-m", "cosyvoice-v9", "-v", "longxiaochun_v2", "x"]).is_ok());
+}
+
+#[test]
+fn idle_timeout_stays_below_the_services_limit() {
+    assert!(remote(&["--idle-timeout", "22.5", "x"]).is_ok());
+    for bad in ["23", "30", "0"] {
+        let err = remote_message(&["--idle-timeout", bad, "x"]);
+        assert!(
+            err.starts_with(&format!("--idle-timeout {bad} is out of range"))
+                && err.contains("below 23"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn devices_and_fifos_are_written_as_wav() {
+    let SinkConfig::File(options) = say(&["-o", "/dev/null", "x"]).expect("valid").sink else {
+        panic!("file")
+    };
+    assert_eq!(options.format, AudioFormat::Wav);
+    assert!(message(&["-o", "/nonexistent-dir/speech", "x"]).contains("add --format"));
+}
+
+#[test]
+fn config_show_prints_sections_and_profiles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "rate = 1.1\n[local]\nvoice = \"en-gb\"\n[profile.story.cosyvoice]\nmodel = \"cosyvoice-v2\"\n",
+    )
+    .expect("write");
+    let env = Environment {
+        config_file: Some(path),
+        ..Environment::default()
+    };
+    let args = Args::try_parse_from(["tts", "config", "show"]).expect("parses");
+    let CommandConfig::ShowConfig(text) = Config::new(args, &env).expect("valid").command else {
+        panic!("show")
+    };
+    for part in [
+        "rate = 1.1",
+        "[local]\nvoice = \"en-gb\"",
+        "[profile.story.cosyvoice]\nmodel = \"cosyvoice-v2\"",
+    ] {
+        assert!(text.contains(part), "{part} in:\n{text}");
+    }
+    assert!(
+        !text.contains("[profile.story]\n"),
+        "no empty table:\n{text}"
+    );
+}
+
+#[test]
+fn voice_question_mark_lists_the_voices_of_the_engine_asked_for() {
+    let list = |argv: &[&str], env: &Environment| {
+        let mut full = vec!["tts", "say"];
+        full.extend_from_slice(argv);
+        match Config::new(Args::try_parse_from(full).expect("parses"), env)
+            .expect("valid")
+            .command
+        {
+            CommandConfig::Voices(options) => options.local,
+            _ => panic!("voices expected"),
+        }
+    };
+    let keyless = Environment::default();
+    assert!(list(&["-v", "?"], &keyless));
+    assert!(!list(&["-e", "cosyvoice", "-v", "?"], &keyless));
+    let keyed = Environment {
+        api_key: Some("sk-test".into()),
+        ..Environment::default()
+    };
+    assert!(!list(&["-v", "?"], &keyed));
+    assert!(list(&["-e", "local", "-v", "?"], &keyed));
+}
+
+#[test]
+fn a_top_level_neural_voice_is_the_offline_engines_and_a_settings_pitch_is_skipped_for_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut env = neural_env(dir.path(), true);
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(
+        &config_path,
+        "voice = \"en_US-test-medium\"\n[local]\npitch = 1.5\n",
+    )
+    .expect("write");
+    env.config_file = Some(config_path);
+    let config = say_in(&env, &["-e", "local", "hi"]).expect("valid");
+    let EngineConfig::Local(params) = &config.engine else {
+        panic!("offline engine expected")
+    };
+    assert_eq!(
+        params.neural.as_ref().map(|n| n.voice.name.as_str()),
+        Some("en_US-test-medium"),
+        "the top-level voice names the neural voice"
+    );
+    assert!((params.pitch - 1.0).abs() < 1e-6, "pitch skipped");
+    assert!(
+        config
+            .notices
+            .iter()
+            .any(|n| n.starts_with("skipping pitch")),
+        "{:?}",
+        config.notices
+    );
+    // The same pitch speaks with espeak-ng, and a flag is still refused for the neural voice.
+    let config = say_in(&env, &["-e", "espeak", "-v", "en-gb", "hi"]).expect("valid");
+    assert!((local(&config).1 - 1.5).abs() < 1e-6);
+    let config = say_in(&env, &["-e", "local", "-v", "en-gb", "hi"]).expect("valid");
+    let EngineConfig::Local(params) = &config.engine else {
+        panic!("offline engine expected")
+    };
+    assert_eq!(
+        params.voice.as_deref(),
+        Some("en-gb"),
+        "espeak-ng's voice by name"
+    );
+    assert!(params.neural.is_none());
+    assert!(matches!(
+        say_in(&env, &["-e", "local", "--pitch", "1.5", "hi"]),
+        Err(ConfigError::NeuralPitch { .. })
+    ));
+}

@@ -411,3 +411,70 @@ fn end_task_with_nothing_sent_ends_at_once_and_a_long_piece_ends_after_its_last_
     assert_eq!(sent(&actions).len(), 2, "the rest, then finish-task");
     assert!(ended(&m.handle(event("task-finished"))));
 }
+
+fn event_of(name: &str, task_id: &str) -> Input {
+    Input::Event(
+        ServerMessage::parse(&format!(
+            r#"{{"header":{{"event":"{name}","task_id":"{task_id}"}},"payload":{{}}}}"#
+        ))
+        .expect("event"),
+    )
+}
+
+#[test]
+fn events_of_another_or_a_finished_task_are_ignored() {
+    let mut m = machine();
+    m.handle(Input::Connected);
+    for name in ["task-finished", "task-failed", "result-generated"] {
+        assert!(m.handle(event_of(name, "stranger")).is_empty(), "{name}");
+    }
+    assert!(m.handle(event_of("task-started", "stranger")).is_empty());
+    assert_eq!(m.state(), &State::Starting);
+    m.handle(event_of("task-started", "task1"));
+    assert_eq!(m.state(), &State::Streaming);
+    m.handle(Input::Text("one.".into()));
+    m.handle(Input::EndTask);
+    assert!(m.handle(event_of("task-finished", "stranger")).is_empty());
+    let actions = m.handle(event_of("task-finished", "task1"));
+    assert!(actions.contains(&Action::Report(Report::TaskEnded)));
+    // The finished task's late events change nothing.
+    assert!(m.handle(event_of("task-failed", "task1")).is_empty());
+    assert!(m.handle(event_of("task-finished", "task1")).is_empty());
+    assert_eq!(m.state(), &State::Idle);
+}
+
+#[test]
+fn audio_counts_only_while_its_task_runs() {
+    let mut m = machine();
+    assert!(m.handle(Input::Audio(vec![1])).is_empty(), "connecting");
+    m.handle(Input::Connected);
+    assert!(
+        m.handle(Input::Audio(vec![2])).is_empty(),
+        "before task-started"
+    );
+    m.handle(event("task-started"));
+    assert_eq!(m.handle(Input::Audio(vec![3])), [Action::Audio(vec![3])]);
+    m.handle(Input::Text("one.".into()));
+    m.handle(Input::EndTask);
+    assert_eq!(m.handle(Input::Audio(vec![4])), [Action::Audio(vec![4])]);
+    m.handle(event("task-finished"));
+    assert!(
+        m.handle(Input::Audio(vec![5])).is_empty(),
+        "after task-finished"
+    );
+}
+
+#[test]
+fn text_stops_being_taken_while_no_task_can_take_it() {
+    let mut m = machine();
+    m.handle(Input::Connected);
+    let mut taken = 0;
+    while m.wants_input() {
+        m.handle(Input::Text("y ".repeat(250)));
+        taken += 1;
+        assert!(taken < 10_000, "bounded");
+    }
+    let actions = m.handle(event("task-started"));
+    assert_eq!(sent(&actions).len(), taken, "all of it goes out at once");
+    assert!(m.wants_input());
+}
