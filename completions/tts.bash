@@ -236,11 +236,11 @@ _tts() {
                     return 0
                     ;;
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -434,11 +434,11 @@ _tts() {
                     return 0
                     ;;
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -890,11 +890,11 @@ _tts() {
                     return 0
                     ;;
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -1434,11 +1434,11 @@ _tts() {
             fi
             case "${prev}" in
                 --engine)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto local cosyvoice qwen neural espeak" -- "${cur}"))
                     return 0
                     ;;
                 --model)

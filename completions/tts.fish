@@ -45,9 +45,9 @@ complete -c tts -n "__fish_tts_using_subcommand say" -s o -l output -d 'Write au
 complete -c tts -n "__fish_tts_using_subcommand say" -l device -d 'Play on the output device NAME [default: the system default]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l idle-timeout -d 'Seconds of quiet input after which the service\'s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task [default: 15]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l flush-after -d 'Seconds of silence after which text without a sentence or clause end is spoken anyway, cut between words (and all of it once the input has been quiet that long) [default: 3]' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine a neural voice (en_US-joe-medium, NAME:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -s r -l rate -d 'Speaking rate, 0.5 to 2.0 [default: 1.0]' -r
-complete -c tts -n "__fish_tts_using_subcommand say" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0]' -r
+complete -c tts -n "__fish_tts_using_subcommand say" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0] (not with a neural voice)' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l volume -d 'Volume, 0 to 100 [default: 50]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l format -d 'Output format [say: from the -o extension, wav for stdout, pcm from the service when playing; convert: mp3]' -r -f -a "pcm\t'Raw signed 16-bit little-endian mono'
 wav\t'WAV, 16-bit mono'
@@ -55,9 +55,11 @@ mp3\t'MP3'
 opus\t'Ogg Opus'"
 complete -c tts -n "__fish_tts_using_subcommand say" -l sample-rate -d 'Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine\'s]' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -s e -l engine -d 'Engine: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine [default: auto]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
-local\t'The embedded espeak-ng engine: no network, no key'
+local\t'Offline: a neural voice for the text\'s language when one is installed, else espeak-ng'
 cosyvoice\t'The DashScope CosyVoice service'
-qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'"
+qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'
+neural\t'Offline, a neural (Piper) voice only'
+espeak\t'Offline, espeak-ng only'"
 complete -c tts -n "__fish_tts_using_subcommand say" -s p -l profile -d 'Use the settings of [profile.NAME] in the config file' -r
 complete -c tts -n "__fish_tts_using_subcommand say" -l subtitles -d 'Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
 vtt\t'WebVTT (.vtt)'"
@@ -97,9 +99,9 @@ complete -c tts -n "__fish_tts_using_subcommand say" -s h -l help -d 'Print help
 complete -c tts -n "__fish_tts_using_subcommand say" -s V -l version -d 'Print version'
 complete -c tts -n "__fish_tts_using_subcommand convert" -s d -l out-dir -d 'Write the audio files into DIR, made if missing [default: beside each input]' -r -F
 complete -c tts -n "__fish_tts_using_subcommand convert" -s j -l jobs -d 'Files converted at once, each job over one connection reused file after file [default: 4]' -r
-complete -c tts -n "__fish_tts_using_subcommand convert" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
+complete -c tts -n "__fish_tts_using_subcommand convert" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine a neural voice (en_US-joe-medium, NAME:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -s r -l rate -d 'Speaking rate, 0.5 to 2.0 [default: 1.0]' -r
-complete -c tts -n "__fish_tts_using_subcommand convert" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0]' -r
+complete -c tts -n "__fish_tts_using_subcommand convert" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0] (not with a neural voice)' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l volume -d 'Volume, 0 to 100 [default: 50]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l format -d 'Output format [say: from the -o extension, wav for stdout, pcm from the service when playing; convert: mp3]' -r -f -a "pcm\t'Raw signed 16-bit little-endian mono'
 wav\t'WAV, 16-bit mono'
@@ -107,9 +109,11 @@ mp3\t'MP3'
 opus\t'Ogg Opus'"
 complete -c tts -n "__fish_tts_using_subcommand convert" -l sample-rate -d 'Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine\'s]' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -s e -l engine -d 'Engine: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine [default: auto]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
-local\t'The embedded espeak-ng engine: no network, no key'
+local\t'Offline: a neural voice for the text\'s language when one is installed, else espeak-ng'
 cosyvoice\t'The DashScope CosyVoice service'
-qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'"
+qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'
+neural\t'Offline, a neural (Piper) voice only'
+espeak\t'Offline, espeak-ng only'"
 complete -c tts -n "__fish_tts_using_subcommand convert" -s p -l profile -d 'Use the settings of [profile.NAME] in the config file' -r
 complete -c tts -n "__fish_tts_using_subcommand convert" -l subtitles -d 'Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
 vtt\t'WebVTT (.vtt)'"
@@ -161,9 +165,11 @@ complete -c tts -n "__fish_tts_using_subcommand serve" -l verbose -d 'Print what
 complete -c tts -n "__fish_tts_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c tts -n "__fish_tts_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c tts -n "__fish_tts_using_subcommand voices" -s e -l engine -d 'Whose voices: the service\'s catalog (CosyVoice and Qwen; qwen alone lists qwen3-tts-flash-realtime\'s) or the offline engine\'s [default: cosyvoice]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
-local\t'The embedded espeak-ng engine: no network, no key'
+local\t'Offline: a neural voice for the text\'s language when one is installed, else espeak-ng'
 cosyvoice\t'The DashScope CosyVoice service'
-qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'"
+qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'
+neural\t'Offline, a neural (Piper) voice only'
+espeak\t'Offline, espeak-ng only'"
 complete -c tts -n "__fish_tts_using_subcommand voices" -s m -l model -d 'Only voices that work with MODEL (cosyvoice-v3-flash, ...)' -r
 complete -c tts -n "__fish_tts_using_subcommand voices" -s l -l language -d 'Only voices speaking LANG (a prefix: zh, en, en-GB, ja, ...)' -r
 complete -c tts -n "__fish_tts_using_subcommand voices" -s g -l gender -d 'Only female or male voices' -r
@@ -292,9 +298,9 @@ complete -c tts -n "__fish_tts_using_subcommand chat" -s o -l output -d 'Write a
 complete -c tts -n "__fish_tts_using_subcommand chat" -l device -d 'Play on the output device NAME [default: the system default]' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l idle-timeout -d 'Seconds of quiet input after which the service\'s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task [default: 15]' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l flush-after -d 'Seconds of silence after which text without a sentence or clause end is spoken anyway, cut between words (and all of it once the input has been quiet that long) [default: 3]' -r
-complete -c tts -n "__fish_tts_using_subcommand chat" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -s v -l voice -d 'Voice: a CosyVoice voice [default: longanyang], or for the offline engine a neural voice (en_US-joe-medium, NAME:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence\'s script and language]' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -s r -l rate -d 'Speaking rate, 0.5 to 2.0 [default: 1.0]' -r
-complete -c tts -n "__fish_tts_using_subcommand chat" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0]' -r
+complete -c tts -n "__fish_tts_using_subcommand chat" -l pitch -d 'Pitch, 0.5 to 2.0 [default: 1.0] (not with a neural voice)' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l volume -d 'Volume, 0 to 100 [default: 50]' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l format -d 'Output format [say: from the -o extension, wav for stdout, pcm from the service when playing; convert: mp3]' -r -f -a "pcm\t'Raw signed 16-bit little-endian mono'
 wav\t'WAV, 16-bit mono'
@@ -302,9 +308,11 @@ mp3\t'MP3'
 opus\t'Ogg Opus'"
 complete -c tts -n "__fish_tts_using_subcommand chat" -l sample-rate -d 'Sample rate of the output file: 8000, 16000, 22050, 24000, 44100 or 48000 [default: the engine\'s]' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -s e -l engine -d 'Engine: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine [default: auto]' -r -f -a "auto\t'CosyVoice when an API key is configured, else local'
-local\t'The embedded espeak-ng engine: no network, no key'
+local\t'Offline: a neural voice for the text\'s language when one is installed, else espeak-ng'
 cosyvoice\t'The DashScope CosyVoice service'
-qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'"
+qwen\t'DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)'
+neural\t'Offline, a neural (Piper) voice only'
+espeak\t'Offline, espeak-ng only'"
 complete -c tts -n "__fish_tts_using_subcommand chat" -s p -l profile -d 'Use the settings of [profile.NAME] in the config file' -r
 complete -c tts -n "__fish_tts_using_subcommand chat" -l subtitles -d 'Write subtitles beside each audio file (FILE.srt or FILE.vtt): a cue per sentence' -r -f -a "srt\t'SubRip (.srt)'
 vtt\t'WebVTT (.vtt)'"

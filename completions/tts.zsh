@@ -40,11 +40,11 @@ _arguments "${_arguments_options[@]}" : \
 '--device=[Play on the output device NAME \[default\: the system default\]]:NAME:_default' \
 '--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
 '--flush-after=[Seconds of silence after which text without a sentence or clause end is spoken anyway, cut between words (and all of it once the input has been quiet that long) \[default\: 3\]]:SECS:_default' \
-'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
-'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
 '-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
-'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\] (not with a neural voice)]:X:_default' \
 '--volume=[Volume, 0 to 100 \[default\: 50\]]:N:_default' \
 '--format=[Output format \[say\: from the -o extension, wav for stdout, pcm from the service when playing; convert\: mp3\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
 wav\:"WAV, 16-bit mono"
@@ -52,13 +52,17 @@ mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
 '-e+[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
 cosyvoice\:"The DashScope CosyVoice service"
-qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '--engine=[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
 cosyvoice\:"The DashScope CosyVoice service"
-qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
@@ -109,11 +113,11 @@ _arguments "${_arguments_options[@]}" : \
 '--out-dir=[Write the audio files into DIR, made if missing \[default\: beside each input\]]:DIR:_files' \
 '-j+[Files converted at once, each job over one connection reused file after file \[default\: 4\]]:N:_default' \
 '--jobs=[Files converted at once, each job over one connection reused file after file \[default\: 4\]]:N:_default' \
-'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
-'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
 '-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
-'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\] (not with a neural voice)]:X:_default' \
 '--volume=[Volume, 0 to 100 \[default\: 50\]]:N:_default' \
 '--format=[Output format \[say\: from the -o extension, wav for stdout, pcm from the service when playing; convert\: mp3\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
 wav\:"WAV, 16-bit mono"
@@ -121,13 +125,17 @@ mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
 '-e+[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
 cosyvoice\:"The DashScope CosyVoice service"
-qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '--engine=[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
 cosyvoice\:"The DashScope CosyVoice service"
-qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"
@@ -196,13 +204,17 @@ _arguments "${_arguments_options[@]}" : \
 (voices)
 _arguments "${_arguments_options[@]}" : \
 '-e+[Whose voices\: the service'\''s catalog (CosyVoice and Qwen; qwen alone lists qwen3-tts-flash-realtime'\''s) or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
 cosyvoice\:"The DashScope CosyVoice service"
-qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '--engine=[Whose voices\: the service'\''s catalog (CosyVoice and Qwen; qwen alone lists qwen3-tts-flash-realtime'\''s) or the offline engine'\''s \[default\: cosyvoice\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
 cosyvoice\:"The DashScope CosyVoice service"
-qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '-m+[Only voices that work with MODEL (cosyvoice-v3-flash, ...)]:MODEL:_default' \
 '--model=[Only voices that work with MODEL (cosyvoice-v3-flash, ...)]:MODEL:_default' \
 '-l+[Only voices speaking LANG (a prefix\: zh, en, en-GB, ja, ...)]:LANG:_default' \
@@ -484,11 +496,11 @@ _arguments "${_arguments_options[@]}" : \
 '--device=[Play on the output device NAME \[default\: the system default\]]:NAME:_default' \
 '--idle-timeout=[Seconds of quiet input after which the service'\''s task is ended cleanly, above 0 and below 23 (the service fails a task after 23 s without a message); speech resumes in a new task \[default\: 15\]]:SECS:_default' \
 '--flush-after=[Seconds of silence after which text without a sentence or clause end is spoken anyway, cut between words (and all of it once the input has been quiet that long) \[default\: 3\]]:SECS:_default' \
-'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
-'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'-v+[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
+'--voice=[Voice\: a CosyVoice voice \[default\: longanyang\], or for the offline engine a neural voice (en_US-joe-medium, NAME\:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb, cmn or en-us+f3 \[default\: by each sentence'\''s script and language\]]:VOICE:_default' \
 '-r+[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
 '--rate=[Speaking rate, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
-'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\]]:X:_default' \
+'--pitch=[Pitch, 0.5 to 2.0 \[default\: 1.0\] (not with a neural voice)]:X:_default' \
 '--volume=[Volume, 0 to 100 \[default\: 50\]]:N:_default' \
 '--format=[Output format \[say\: from the -o extension, wav for stdout, pcm from the service when playing; convert\: mp3\]]:FORMAT:((pcm\:"Raw signed 16-bit little-endian mono"
 wav\:"WAV, 16-bit mono"
@@ -496,13 +508,17 @@ mp3\:"MP3"
 opus\:"Ogg Opus"))' \
 '--sample-rate=[Sample rate of the output file\: 8000, 16000, 22050, 24000, 44100 or 48000 \[default\: the engine'\''s\]]:HZ:_default' \
 '-e+[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
 cosyvoice\:"The DashScope CosyVoice service"
-qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '--engine=[Engine\: auto is cosyvoice when an API key is configured (qwen when -m names a Qwen realtime model), else the offline engine \[default\: auto\]]:ENGINE:((auto\:"CosyVoice when an API key is configured, else local"
-local\:"The embedded espeak-ng engine\: no network, no key"
+local\:"Offline\: a neural voice for the text'\''s language when one is installed, else espeak-ng"
 cosyvoice\:"The DashScope CosyVoice service"
-qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"))' \
+qwen\:"DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model)"
+neural\:"Offline, a neural (Piper) voice only"
+espeak\:"Offline, espeak-ng only"))' \
 '-p+[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--profile=[Use the settings of \[profile.NAME\] in the config file]:NAME:_default' \
 '--subtitles=[Write subtitles beside each audio file (FILE.srt or FILE.vtt)\: a cue per sentence]:FORMAT:((srt\:"SubRip (.srt)"

@@ -98,7 +98,15 @@ fn run(args: Args, started: Instant) -> Result<ExitCode> {
                 .is_terminal()
                 .then(|| terminal_size::terminal_size().map_or(100, |(w, _)| usize::from(w.0)));
             let text = if options.local {
-                list::local_voices(&local::installed_voices()?, options, width)
+                let espeak = match options.kind {
+                    list::LocalKind::Neural => Vec::new(),
+                    _ => local::installed_voices()?,
+                };
+                let neural = match options.kind {
+                    list::LocalKind::Espeak => Vec::new(),
+                    _ => options.neural.voices(),
+                };
+                list::local_voices(&espeak, &neural, options, width)
             } else {
                 let voices = list::catalog_voices(options);
                 if options.json {
@@ -398,6 +406,9 @@ fn timing_line(outcome: &pipeline::SayOutcome, started: Instant) -> String {
     } else {
         parts.push(format!("engine ready {:.1} ms", ms(outcome.engine_ready)));
     }
+    if let Some(loaded) = stats.voice_loaded {
+        parts.push(format!("voice loaded {:.1} ms", since_engine(loaded)));
+    }
     if let Some(task_started) = stats.task_started {
         parts.push(format!("task started {:.1} ms", since_engine(task_started)));
     }
@@ -418,6 +429,13 @@ fn timing_line(outcome: &pipeline::SayOutcome, started: Instant) -> String {
     parts.push(format!("done {:.1} ms", ms(Instant::now())));
     if outcome.report.seconds > 0.0 {
         parts.push(format!("{:.2} s of audio", outcome.report.seconds));
+        if let Some(busy) = stats.synthesis {
+            parts.push(format!(
+                "synthesis {:.1} ms (real-time factor {:.3})",
+                busy.as_secs_f64() * 1000.0,
+                busy.as_secs_f64() / outcome.report.seconds
+            ));
+        }
     }
     if !stats.task_ids.is_empty() {
         parts.push(format!(

@@ -9,7 +9,7 @@ const MAX_EVENT: usize = 1 << 20;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SseError {
-    /// An event longer than [`MAX_EVENT`].
+    /// An event longer than `MAX_EVENT` (1 MB).
     #[error("an event of the stream is larger than {} KB", MAX_EVENT >> 10)]
     TooLarge,
 }

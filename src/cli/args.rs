@@ -464,15 +464,15 @@ pub struct SayArgs {
 /// How to speak, for `tts say` and `tts convert` alike.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SynthesisArgs {
-    /// Voice: a CosyVoice voice [default: longanyang], or for the offline engine an espeak-ng
-    /// voice such as en-us, en-gb, cmn or en-us+f3 [default: by each sentence's script and
-    /// language].
+    /// Voice: a CosyVoice voice [default: longanyang], or for the offline engine a neural voice
+    /// (en_US-joe-medium, NAME:SPEAKER, PATH.onnx) or an espeak-ng voice such as en-us, en-gb,
+    /// cmn or en-us+f3 [default: by each sentence's script and language].
     #[arg(short, long, value_name = "VOICE")]
     pub voice: Option<String>,
     /// Speaking rate, 0.5 to 2.0 [default: 1.0].
     #[arg(short, long, value_name = "X", allow_negative_numbers = true)]
     pub rate: Option<f64>,
-    /// Pitch, 0.5 to 2.0 [default: 1.0].
+    /// Pitch, 0.5 to 2.0 [default: 1.0] (not with a neural voice).
     #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub pitch: Option<f64>,
     /// Volume, 0 to 100 [default: 50].
@@ -661,12 +661,16 @@ pub enum SubtitlesArg {
 pub enum EngineArg {
     /// CosyVoice when an API key is configured, else local.
     Auto,
-    /// The embedded espeak-ng engine: no network, no key.
+    /// Offline: a neural voice for the text's language when one is installed, else espeak-ng.
     Local,
     /// The DashScope CosyVoice service.
     Cosyvoice,
     /// DashScope Qwen-TTS-Realtime (chosen by itself when -m names a Qwen realtime model).
     Qwen,
+    /// Offline, a neural (Piper) voice only.
+    Neural,
+    /// Offline, espeak-ng only.
+    Espeak,
 }
 
 #[cfg(test)]

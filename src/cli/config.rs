@@ -7,11 +7,12 @@ use super::args::{
     Args, Command, ConfigAction, EngineArg, FormatArg, SayArgs, ServeArgs, SubtitlesArg,
 };
 use super::credentials::{self, Credentials};
-use super::list::VoicesOptions;
+use super::list::{LocalKind, VoicesOptions};
 use super::remote::{self, FileFormat, Prosody, RemoteConfig};
 use super::settings::{self, EngineKind, FileDefaults, FileSettings};
 use crate::audio::{AudioFormat, SUPPORTED_RATES, SampleRate};
-use crate::engine::local::LocalParams;
+use crate::engine::local::{LocalParams, NeuralParams};
+use crate::engine::piper::{self, SearchPaths};
 use crate::output::device::PlayerOptions;
 use crate::output::file::{FileOptions, Target};
 use crate::output::subtitles::SubtitleFormat;
@@ -147,6 +148,8 @@ pub struct Environment {
     pub tts_vars: Vec<(String, String)>,
     /// The config file (`$TTS_CONFIG` or `~/.config/tts/config.toml`).
     pub config_file: Option<PathBuf>,
+    /// Where neural voices and ONNX Runtime are looked for (nowhere by default).
+    pub neural: SearchPaths,
     /// `DASHSCOPE_API_KEY_FILE_PATH`: a file holding the key.
     pub key_file: Option<PathBuf>,
     /// `~/.dashscope/api_key`, written by `dashscope auth login`.
@@ -173,6 +176,7 @@ impl Environment {
                 .filter(|(k, _)| k.starts_with("TTS_"))
                 .collect(),
             config_file: credentials::config_path(),
+            neural: SearchPaths::from_process(),
             key_file: var("DASHSCOPE_API_KEY_FILE_PATH").map(PathBuf::from),
             dashscope_key_file: credentials::dashscope_key_path(),
             openai_key: var("OPENAI_API_KEY"),
@@ -419,6 +423,49 @@ pub enum ConfigError {
         /// How to fix it.
         fix: String,
     },
+    /// `--pitch` with a neural voice.
+    #[error(
+        "--pitch cannot change the neural voice {voice} (the model has no pitch control); drop --pitch, or use -e espeak"
+    )]
+    NeuralPitch {
+        /// The voice.
+        voice: String,
+    },
+    /// `-e neural` (or a neural voice by name) when it cannot speak.
+    #[error(
+        "the neural engine cannot speak: {reason}; run ./scripts/setup to install it, or use -e espeak"
+    )]
+    NeuralUnavailable {
+        /// What is missing.
+        reason: String,
+    },
+    /// `-e neural -v NAME` naming no installed voice.
+    #[error("unknown neural voice '{voice}'; installed: {known} (tts voices -e neural lists them)")]
+    UnknownNeuralVoice {
+        /// The name asked for.
+        voice: String,
+        /// The installed voices.
+        known: String,
+    },
+    /// `-v PATH.onnx` that is not a usable voice.
+    #[error("cannot use the voice {voice}: {source}")]
+    VoiceFile {
+        /// The `-v` value.
+        voice: String,
+        /// Why.
+        #[source]
+        source: piper::VoiceError,
+    },
+    /// `-v NAME:SPEAKER` with a speaker the voice lacks.
+    #[error("voice {voice} has no speaker '{speaker}'; it has {known}")]
+    UnknownSpeaker {
+        /// The voice.
+        voice: String,
+        /// The speaker asked for.
+        speaker: String,
+        /// Its speakers.
+        known: String,
+    },
     /// `tts convert -`.
     #[error("tts convert takes files; to speak standard input use tts say (or tts say -o FILE)")]
     ConvertStdin,
@@ -561,6 +608,8 @@ impl Config {
                                 .clone()
                                 .unwrap_or_else(|| crate::dashscope::qwen::DEFAULT_MODEL.to_owned())
                         }),
+                        kind: local_kind(say.synthesis.engine.unwrap_or(EngineArg::Auto)),
+                        neural: env.neural.clone(),
                         ..VoicesOptions::default()
                     })
                 } else {
@@ -589,7 +638,12 @@ impl Config {
                 })
             }
             Command::Voices(voices) => CommandConfig::Voices(VoicesOptions {
-                local: voices.engine == Some(EngineArg::Local),
+                local: matches!(
+                    voices.engine,
+                    Some(EngineArg::Local | EngineArg::Neural | EngineArg::Espeak)
+                ),
+                kind: voices.engine.map_or(LocalKind::Both, local_kind),
+                neural: env.neural.clone(),
                 // `-e qwen` alone lists the default Qwen model's voices.
                 model: voices.model.or_else(|| {
                     (voices.engine == Some(EngineArg::Qwen))
@@ -623,8 +677,11 @@ pub(super) struct Prepared {
     pub(super) credentials: Option<Credentials>,
     /// Defaults for the output file.
     pub(super) file_defaults: FileDefaults,
-    /// Notices: the engine choice, skipped settings.
+    /// Notices: skipped settings (the engine choice is told once the offline voice is known).
     pub(super) notices: Vec<String>,
+    /// Whether `--pitch` was on the command line (a pitch from the settings is skipped for a
+    /// neural voice, a flag refused).
+    pub(super) pitch_flag: bool,
 }
 
 /// Choose the engine (flag, else setting, else `auto`: CosyVoice when a key is configured),
@@ -652,7 +709,7 @@ pub(super) fn with_settings(
     let engine_arg = qwen_by_model(engine_arg, say.synthesis.cosyvoice.model.as_deref())?;
     say.synthesis.engine = Some(engine_arg);
     let credentials = match engine_arg {
-        EngineArg::Local => None,
+        EngineArg::Local | EngineArg::Neural | EngineArg::Espeak => None,
         EngineArg::Auto | EngineArg::Cosyvoice | EngineArg::Qwen => credentials::find(env, &file)?,
     };
     if need_key
@@ -673,23 +730,18 @@ pub(super) fn with_settings(
     if need_key {
         refuse_unfit_flags(say, engine)?;
     }
+    let pitch_flag = say.synthesis.pitch.is_some();
     let mut chosen = settings::defaults_for(&file, profile, environment, engine);
     let defaults = std::mem::take(&mut chosen.defaults);
     chosen.file.format = defaults.apply(say)?;
-    let mut notices: Vec<String> = (engine_arg == EngineArg::Auto && credentials.is_none())
-        .then(|| {
-            "no DashScope API key (DASHSCOPE_API_KEY); speaking with the offline engine (--engine local hides this)"
-                .to_owned()
-        })
-        .into_iter()
-        .collect();
-    notices.extend(chosen.notice(engine));
+    let notices: Vec<String> = chosen.notice(engine).into_iter().collect();
     Ok(Prepared {
         file,
         engine,
         credentials,
         file_defaults: chosen.file,
         notices,
+        pitch_flag,
     })
 }
 
@@ -793,6 +845,7 @@ pub(super) fn speech_config(
         credentials: remote,
         file_defaults,
         mut notices,
+        pitch_flag,
     } = prepared;
     let rate = ranged_f64(
         "--rate",
@@ -824,6 +877,47 @@ pub(super) fn speech_config(
         .sample_rate
         .map(|hz| checked_rate(hz).ok_or(ConfigError::UnsupportedRate { value: hz }))
         .transpose()?;
+    let engine_arg = args.synthesis.engine.unwrap_or(EngineArg::Auto);
+    let (neural, missing) = match remote {
+        Some(_) => (None, None),
+        None => neural_choice(
+            args.synthesis.voice.as_deref(),
+            engine_arg,
+            &inputs,
+            &env.neural,
+        )?,
+    };
+    let pitch_asked = args
+        .synthesis
+        .pitch
+        .is_some_and(|p| (p - 1.0).abs() > f64::EPSILON);
+    let mut pitch = pitch;
+    if let (Some(neural), true) = (&neural, pitch_asked) {
+        if pitch_flag {
+            return Err(ConfigError::NeuralPitch {
+                voice: neural.voice.name.clone(),
+            });
+        }
+        // A pitch from the settings is espeak-ng's: the neural voice speaks at its own.
+        notices.push(format!(
+            "skipping pitch (the neural voice {} has no pitch control; put it under [local] for espeak-ng or use -e espeak)",
+            neural.voice.name
+        ));
+        pitch = 1.0;
+    }
+    let engine_notice = (engine_arg == EngineArg::Auto && remote.is_none()).then(|| {
+        match (&neural, missing) {
+            (Some(neural), _) => format!(
+                "no DashScope API key (DASHSCOPE_API_KEY); speaking with the offline voice {} (--engine local hides this)",
+                neural.voice.name
+            ),
+            (None, Some(missing)) => format!(
+                "no DashScope API key (DASHSCOPE_API_KEY) and {missing}; speaking with espeak-ng (./scripts/setup installs a neural voice; --engine local hides this)"
+            ),
+            (None, None) => "no DashScope API key (DASHSCOPE_API_KEY); speaking with espeak-ng (--engine local hides this)".to_owned(),
+        }
+    });
+    notices.splice(0..0, engine_notice);
     let mut sink = sink_config(&args, sample_rate, &file_defaults)?;
     check_output(&sink, &inputs)?;
     if let SinkConfig::File(options) = &mut sink {
@@ -845,7 +939,12 @@ pub(super) fn speech_config(
     }
     let engine = match remote {
         None => EngineConfig::Local(LocalParams {
-            voice: args.synthesis.voice,
+            // A named neural voice speaks everything; espeak-ng's voice is then by script.
+            voice: args
+                .synthesis
+                .voice
+                .filter(|_| !neural.as_ref().is_some_and(|n| n.pinned)),
+            neural,
             #[allow(
                 clippy::cast_possible_truncation,
                 reason = "range-checked to 0.5..=2.0"
@@ -1013,6 +1112,118 @@ pub(super) fn speech_config(
     })
 }
 
+/// Which local voices `tts voices` lists for an `--engine`.
+fn local_kind(engine: EngineArg) -> LocalKind {
+    match engine {
+        EngineArg::Neural => LocalKind::Neural,
+        EngineArg::Espeak => LocalKind::Espeak,
+        _ => LocalKind::Both,
+    }
+}
+
+/// The neural voice that speaks for the offline engine, or why none does (`(None, Some(why))`:
+/// espeak-ng speaks instead). `-e neural` or a neural voice by name fails rather than falling
+/// back.
+fn neural_choice(
+    voice: Option<&str>,
+    engine: EngineArg,
+    inputs: &[Input],
+    paths: &SearchPaths,
+) -> Result<(Option<Box<NeuralParams>>, Option<String>), ConfigError> {
+    if engine == EngineArg::Espeak {
+        return Ok((None, None));
+    }
+    let installed = paths.voices();
+    let named = match voice {
+        Some(wanted) => {
+            piper::resolve(wanted, &installed).map_err(|source| ConfigError::VoiceFile {
+                voice: wanted.to_owned(),
+                source,
+            })?
+        }
+        None => None,
+    };
+    if let (Some(wanted), None) = (voice, &named) {
+        if engine == EngineArg::Neural {
+            let known: Vec<&str> = installed.iter().map(|v| v.name.as_str()).collect();
+            return Err(ConfigError::UnknownNeuralVoice {
+                voice: wanted.to_owned(),
+                known: if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                },
+            });
+        }
+        // An espeak-ng voice.
+        return Ok((None, None));
+    }
+    let pinned = named.is_some();
+    // Inline Chinese text prefers a Chinese voice; other text (and stdin) an English one.
+    let chinese = inputs
+        .iter()
+        .all(|i| matches!(i, Input::Text(t) if crate::engine::local::is_mostly_han(t)));
+    let chosen = named.or_else(|| {
+        let language = if chinese { "zh" } else { "en" };
+        piper::for_language(&installed, language)
+            .or_else(|| piper::for_language(&installed, "en"))
+            .map(|v| (v.clone(), None))
+    });
+    let runtime = if cfg!(feature = "neural") {
+        paths.runtime()
+    } else {
+        None
+    };
+    let missing =
+        match (&chosen, &runtime) {
+            (Some((voice, speaker)), Some(runtime)) => {
+                let speaker =
+                    match speaker {
+                        None => None,
+                        Some(wanted) => Some(voice.speaker(wanted).ok_or_else(|| {
+                            ConfigError::UnknownSpeaker {
+                                voice: voice.name.clone(),
+                                speaker: wanted.clone(),
+                                known: if voice.config.speaker_id_map.is_empty() {
+                                    format!(
+                                        "{} (numbered from 0)",
+                                        voice.config.num_speakers.max(1)
+                                    )
+                                } else {
+                                    voice
+                                        .config
+                                        .speaker_id_map
+                                        .keys()
+                                        .cloned()
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                },
+                            }
+                        })?),
+                    };
+                return Ok((
+                    Some(Box::new(NeuralParams {
+                        runtime: runtime.clone(),
+                        voice: voice.clone(),
+                        speaker,
+                        pinned,
+                    })),
+                    None,
+                ));
+            }
+            _ if !cfg!(feature = "neural") => "this build has no neural engine".to_owned(),
+            (None, _) => "no neural voice is installed".to_owned(),
+            (Some(_), None) => match &paths.ort_dylib {
+                Some(path) => format!("ONNX Runtime is not at {}", path.display()),
+                None => "ONNX Runtime is not installed".to_owned(),
+            },
+        };
+    if engine == EngineArg::Neural || pinned {
+        return Err(ConfigError::NeuralUnavailable { reason: missing });
+    }
+    Ok((None, Some(missing)))
+}
+
 fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, ConfigError> {
     let listen: std::net::SocketAddr = args.listen.parse().map_err(|_| ConfigError::Listen {
         value: args.listen.clone(),
@@ -1114,6 +1325,8 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
         max_connections: args.max_connections,
         state_dir,
         voice_quota: args.voice_quota,
+        // A neural voice when one is installed, loaded once for every connection.
+        neural: neural_choice(None, EngineArg::Local, &[], &env.neural)?.0,
     })
 }
 

@@ -4,6 +4,19 @@ use serde_json::{Value, json};
 
 use crate::catalog::{self, Voice};
 use crate::engine::espeak_ffi::VoiceInfo;
+use crate::engine::piper::{PiperVoice, SearchPaths};
+
+/// Which of the offline engine's voices to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LocalKind {
+    /// Neural voices, then espeak-ng's.
+    #[default]
+    Both,
+    /// Only the neural voices.
+    Neural,
+    /// Only espeak-ng's.
+    Espeak,
+}
 use crate::output::device::DeviceEntry;
 
 /// Which voices, and how to show them.
@@ -21,6 +34,10 @@ pub struct VoicesOptions {
     pub search: Option<String>,
     /// JSON instead of a table.
     pub json: bool,
+    /// Which offline voices.
+    pub kind: LocalKind,
+    /// Where neural voices are installed.
+    pub neural: SearchPaths,
 }
 
 /// The catalog voices that pass the filters.
@@ -109,9 +126,39 @@ pub fn catalog_table(voices: &[&Voice], width: Option<usize>) -> String {
     )
 }
 
-/// The offline engine's voices that pass the filters, as a table or JSON.
-pub fn local_voices(voices: &[VoiceInfo], options: &VoicesOptions, width: Option<usize>) -> String {
+/// espeak-ng's rate, for the listing.
+const ESPEAK_RATE: &str = "22050";
+
+/// The offline engine's voices that pass the filters, neural ones first, as a table or JSON.
+pub fn local_voices(
+    voices: &[VoiceInfo],
+    neural: &[PiperVoice],
+    options: &VoicesOptions,
+    width: Option<usize>,
+) -> String {
     let lower = |s: &str| s.to_lowercase();
+    let neural: Vec<&PiperVoice> = neural
+        .iter()
+        .filter(|v| options.language.as_deref().is_none_or(|l| v.speaks(l)))
+        .filter(|v| {
+            options
+                .search
+                .as_deref()
+                .is_none_or(|w| lower(&v.name).contains(&lower(w)))
+        })
+        .collect();
+    let quality = |v: &PiperVoice| {
+        v.config
+            .audio
+            .quality
+            .clone()
+            .unwrap_or_else(|| "unknown".into())
+    };
+    let licence = |v: &PiperVoice| {
+        v.licence
+            .clone()
+            .unwrap_or_else(|| "unknown (no model card)".into())
+    };
     let chosen: Vec<&VoiceInfo> = voices
         .iter()
         .filter(|v| !v.identifier.starts_with("mb/"))
@@ -129,24 +176,63 @@ pub fn local_voices(voices: &[VoiceInfo], options: &VoicesOptions, width: Option
         })
         .collect();
     if options.json {
-        let items: Vec<Value> = chosen
+        let items: Vec<Value> = neural
             .iter()
-            .map(|v| json!({"voice": v.languages.first(), "name": v.name, "identifier": v.identifier, "languages": v.languages}))
+            .map(|v| {
+                json!({"voice": v.name, "engine": "neural", "language": v.language(),
+                    "quality": quality(v), "sample_rate": v.config.audio.sample_rate,
+                    "speakers": v.config.num_speakers.max(1), "licence": licence(v),
+                    "model": v.model})
+            })
+            .chain(chosen.iter().map(|v| json!({"voice": v.languages.first(), "engine": "espeak-ng", "name": v.name, "identifier": v.identifier, "languages": v.languages})))
             .collect();
         return serde_json::to_string_pretty(&items).unwrap_or_default();
     }
-    let rows: Vec<Vec<String>> = chosen
+    let rows: Vec<Vec<String>> = neural
         .iter()
         .map(|v| {
+            let speakers = v.config.num_speakers.max(1);
             vec![
-                v.languages.first().cloned().unwrap_or_default(),
-                v.name.replace('_', " "),
-                v.identifier.clone(),
+                v.name.clone(),
+                "neural".into(),
+                v.language_name(),
+                quality(v),
+                v.config.audio.sample_rate.to_string(),
+                licence(v),
+                if speakers > 1 {
+                    format!("{speakers} speakers: -v {}:SPEAKER", v.name)
+                } else {
+                    v.model.display().to_string()
+                },
             ]
         })
+        .chain(chosen.iter().map(|v| {
+            vec![
+                v.languages.first().cloned().unwrap_or_default(),
+                "espeak-ng".into(),
+                v.name.replace('_', " "),
+                "formant".into(),
+                ESPEAK_RATE.into(),
+                "GPL-3.0-or-later".into(),
+                v.identifier.clone(),
+            ]
+        }))
         .collect();
-    let mut out = table(&["VOICE", "NAME", "FILE"], &rows, width);
-    out.push_str("Variants: add +f1 to +f5, +m1 to +m7, +klatt, +whisper ... (en-us+f3)\n");
+    let mut out = table(
+        &[
+            "VOICE", "ENGINE", "LANGUAGE", "QUALITY", "HZ", "LICENCE", "FILE",
+        ],
+        &rows,
+        width,
+    );
+    if !chosen.is_empty() {
+        out.push_str(
+            "espeak-ng variants: add +f1 to +f5, +m1 to +m7, +klatt, +whisper ... (en-us+f3)\n",
+        );
+    }
+    if options.kind != LocalKind::Espeak && neural.is_empty() && options.language.is_none() {
+        out.push_str("No neural voice is installed: ./scripts/setup installs one.\n");
+    }
     out
 }
 

@@ -9,6 +9,11 @@
 //! `format`, `sample_rate` and `bit_rate` are defaults for files, never for playback. A flag
 //! that does not fit is refused instead (see `config`).
 //!
+//! `[local]` holds the offline engine's defaults, whichever voice speaks (`-e local`,
+//! `-e neural`, `-e espeak`): its `voice` may name a neural voice or an espeak-ng one, and
+//! decides which speaks as `-v` would; a `pitch` from the settings is skipped (with a notice)
+//! when a neural voice speaks, since the model has no pitch control.
+//!
 //! ```toml
 //! rate = 1.1
 //! [cosyvoice]
@@ -246,16 +251,41 @@ pub const COSYVOICE_NOT_QWEN: &[&str] = &[
 /// Settings that only the Qwen engine uses.
 pub const QWEN_ONLY: &[&str] = &["qwen_mode", "enable_tn", "optimize_instructions"];
 
-/// Whether `voice` names an espeak-ng voice (`en`, `cmn`, `en-gb`, `en-us+f3`) rather than a
-/// service's voice: a top-level `voice` goes to the engine it names.
+/// Whether `voice` names an offline voice, espeak-ng's (`en`, `cmn`, `en-gb`, `en-us+f3`) or a
+/// neural one (`en_US-joe-medium`, `PATH.onnx`), rather than a service's voice: a top-level
+/// `voice` goes to the engine it names.
 pub fn is_local_voice_name(voice: &str) -> bool {
     if crate::catalog::find(voice).is_some() {
         return false;
+    }
+    if is_neural_voice_name(voice) {
+        return true;
     }
     let base = voice.split('+').next().unwrap_or(voice);
     let short = base.len() <= 3 && base.chars().all(|c| c.is_ascii_lowercase());
     let tagged = base.contains('-') && base.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     voice.contains('+') || short || tagged
+}
+
+/// Whether `voice` looks like a Piper voice: `ll_CC-name-quality` (with `:SPEAKER`), or a
+/// model file.
+fn is_neural_voice_name(voice: &str) -> bool {
+    if std::path::Path::new(voice)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+    {
+        return true;
+    }
+    let name = voice.split(':').next().unwrap_or(voice);
+    let mut parts = name.splitn(2, '-');
+    let locale = parts.next().unwrap_or_default();
+    let rest = parts.next().unwrap_or_default();
+    let (language, country) = locale.split_once('_').unwrap_or_default();
+    (2..=3).contains(&language.len())
+        && language.chars().all(|c| c.is_ascii_lowercase())
+        && country.len() == 2
+        && country.chars().all(|c| c.is_ascii_uppercase())
+        && !rest.is_empty()
 }
 
 /// Whether the top-level setting `key = value` applies to `engine`.

@@ -75,7 +75,15 @@ unsafe extern "C" {
         user_data: *mut c_void,
     ) -> c_int;
     fn espeak_Info(path_data: *mut *const c_char) -> *const c_char;
+    fn espeak_TextToPhonemes(
+        textptr: *mut *const c_void,
+        textmode: c_int,
+        phonememode: c_int,
+    ) -> *const c_char;
 }
+
+/// `phonememode` for [`Espeak::phonemes`]: IPA as UTF-8.
+const PHONEMES_IPA: c_int = 0x02;
 
 /// Set while an [`Espeak`] exists: the library cannot be initialised twice at once.
 static IN_USE: AtomicBool = AtomicBool::new(false);
@@ -326,6 +334,31 @@ impl Espeak {
             }
         }
         voices
+    }
+
+    /// The IPA phonemes of `text` in the selected voice's language, clause by clause as espeak
+    /// cuts it (its punctuation is dropped). Shares the synthesizer's state: same thread only.
+    pub fn phonemes(&mut self, text: &str) -> Result<Vec<String>, EspeakError> {
+        let text = CString::new(text)?;
+        let mut clauses = Vec::new();
+        let mut cursor: *const c_void = text.as_ptr().cast();
+        while !cursor.is_null() {
+            // SAFETY: `cursor` points into `text`, NUL-terminated and alive for the loop; espeak
+            // advances it past the clause it translated or sets it to null at the end, and
+            // returns its own static buffer, copied out before the next call.
+            let clause = unsafe {
+                let phonemes = espeak_TextToPhonemes(
+                    &raw mut cursor,
+                    ESPEAK_CHARS_UTF8 as c_int,
+                    PHONEMES_IPA,
+                );
+                c_string(phonemes)
+            };
+            if !clause.trim().is_empty() {
+                clauses.push(clause);
+            }
+        }
+        Ok(clauses)
     }
 
     /// Synthesize `text` (UTF-8), calling `on_output` with words and audio chunks as espeak

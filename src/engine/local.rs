@@ -1,19 +1,32 @@
-//! The offline engine: libespeak-ng on a thread of its own, speaking fragments as they come.
+//! The offline engine: a neural Piper voice when one is chosen, else libespeak-ng, on a thread
+//! of its own, speaking fragments as they come.
 //!
-//! The thread owns the library for the life of the engine (espeak-ng has global state). Audio is
-//! sent in the chunks espeak produces (about [`CHUNK_MS`] each), so the first sound is ready
-//! long before the sentence is done.
+//! The thread owns libespeak-ng for the life of the engine (espeak-ng has global state; the
+//! neural voice uses it for phonemes). espeak's audio is sent in the chunks it produces (about
+//! [`CHUNK_MS`] each); a neural voice speaks a sentence (or a long sentence's clauses) at a time,
+//! sent in [`NEURAL_CHUNK_MS`] chunks, so the queue holds a few seconds ahead of the sink.
 
+use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 
 use super::espeak_ffi::{Espeak, EspeakError, Flow, Output, Param};
+use super::piper::PiperVoice;
 use super::{EngineError, EngineEvent, EngineStats, Fragment, FragmentSender, Synthesis};
 use crate::audio::SampleRate;
+use crate::audio::resample::StreamResampler;
 use crate::cancel::CancelToken;
 
 /// Length of each audio chunk espeak delivers.
 pub const CHUNK_MS: u32 = 20;
+/// Length of each audio chunk a neural voice's utterance is sent in.
+pub const NEURAL_CHUNK_MS: u32 = 100;
+/// The peak level each neural utterance is brought to at volume 50 (of full scale).
+const NEURAL_PEAK: f32 = 0.75;
+/// A sentence longer than this many phonemes is spoken in pieces cut at clauses...
+const UTTERANCE_PHONEMES: usize = 240;
+/// ... the first about this long, so its audio starts sooner.
+const FIRST_PIECE_PHONEMES: usize = 120;
 /// espeak's rate at 1.0x, in words per minute.
 const NORMAL_WPM: f32 = 175.0;
 /// Audio chunks queued between the engine and the sink (about a second).
@@ -36,6 +49,22 @@ pub struct LocalParams {
     pub pitch: f32,
     /// Volume, 0 to 100 (50 normal).
     pub volume: u8,
+    /// The neural voice that speaks, if one was chosen (else espeak-ng does).
+    pub neural: Option<Box<NeuralParams>>,
+}
+
+/// A neural voice chosen for the offline engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NeuralParams {
+    /// ONNX Runtime's shared library, loaded at run time.
+    pub runtime: PathBuf,
+    /// The voice.
+    pub voice: PiperVoice,
+    /// A speaker of a multi-speaker voice (its default when `None`).
+    pub speaker: Option<i64>,
+    /// `-v` named the voice, so it speaks all text; otherwise text in another script (Chinese)
+    /// is spoken by espeak-ng.
+    pub pinned: bool,
 }
 
 impl Default for LocalParams {
@@ -45,6 +74,7 @@ impl Default for LocalParams {
             rate: 1.0,
             pitch: 1.0,
             volume: 50,
+            neural: None,
         }
     }
 }
@@ -70,6 +100,11 @@ impl LocalParams {
     /// espeak's amplitude is 0..=200 around 100.
     fn espeak_volume(&self) -> i32 {
         i32::from(self.volume) * 2
+    }
+
+    /// The neural voice's gain: linear around 1.0 at volume 50, like espeak's amplitude.
+    fn gain(&self) -> f32 {
+        f32::from(self.volume) / 50.0
     }
 }
 
@@ -118,20 +153,46 @@ fn run(
     events: &SyncSender<EngineEvent>,
     ready: &SyncSender<Result<SampleRate, EngineError>>,
 ) {
+    let started = std::time::Instant::now();
     let prepared = Speaker::new().and_then(|mut speaker| {
-        if let Some(voice) = &params.voice {
+        if let (Some(voice), None) = (&params.voice, &params.neural) {
             speaker.select(voice)?;
         }
-        Ok(speaker)
+        let rate = match &params.neural {
+            Some(neural) => {
+                // The library is checked now (quick), the model loaded after `ready` (slow).
+                load_runtime(neural)?;
+                SampleRate::new(neural.voice.config.audio.sample_rate)
+                    .ok_or(EngineError::Gone("neural"))?
+            }
+            None => speaker.sample_rate(),
+        };
+        Ok((speaker, rate))
     });
-    let mut speaker = match prepared {
-        Ok(speaker) => speaker,
+    let (mut speaker, rate) = match prepared {
+        Ok(prepared) => prepared,
         Err(err) => {
             let _ = ready.send(Err(err));
             return;
         }
     };
-    let _ = ready.send(Ok(speaker.sample_rate()));
+    let _ = ready.send(Ok(rate));
+    // The model loads while the caller opens the device and reads the first text.
+    let mut voice = match params.neural.as_deref().map(NeuralVoice::load).transpose() {
+        Ok(voice) => voice,
+        Err(err) => {
+            let _ = events.send(EngineEvent::Failed(err));
+            return;
+        }
+    };
+    let voice_loaded = voice.is_some().then(|| started.elapsed());
+    let mut emit = |samples: &[i16]| {
+        if cancel.is_cancelled() || events.send(EngineEvent::Pcm(samples.to_vec())).is_err() {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    };
     while let Ok(fragment) = fragments.recv() {
         let fragment = match fragment {
             Fragment::Text(text) => text,
@@ -152,16 +213,10 @@ fn run(
         {
             return;
         }
-        let spoken = speaker.speak(params, &fragment, &mut |output| {
-            let Output::Audio(samples) = output else {
-                return Flow::Continue;
-            };
-            if cancel.is_cancelled() || events.send(EngineEvent::Pcm(samples.to_vec())).is_err() {
-                Flow::Stop
-            } else {
-                Flow::Continue
-            }
-        });
+        let spoken = match voice.as_mut().filter(|v| v.speaks(&fragment)) {
+            Some(voice) => voice.speak(&mut speaker, params, &fragment, &mut emit),
+            None => speaker.speak_at(params, &fragment, rate, &mut emit),
+        };
         if let Err(err) = spoken {
             let _ = events.send(EngineEvent::Failed(err));
             return;
@@ -170,7 +225,141 @@ fn run(
     // espeak is released before Done is told, so the next synthesis in this process (a
     // conversation's next answer) can start at once.
     drop(speaker);
-    let _ = events.send(EngineEvent::Done(EngineStats::default()));
+    let _ = events.send(EngineEvent::Done(EngineStats {
+        voice_loaded,
+        synthesis: voice.map(|v| v.busy),
+        ..EngineStats::default()
+    }));
+}
+
+#[cfg(feature = "neural")]
+fn load_runtime(neural: &NeuralParams) -> Result<(), EngineError> {
+    super::neural::runtime(&neural.runtime).map(|_| ())
+}
+
+#[cfg(not(feature = "neural"))]
+fn load_runtime(_: &NeuralParams) -> Result<(), EngineError> {
+    Err(EngineError::Gone("neural (not in this build)"))
+}
+
+/// A loaded neural voice with the settings it speaks with.
+pub struct NeuralVoice {
+    #[cfg(feature = "neural")]
+    model: super::neural::NeuralModel,
+    params: NeuralParams,
+    /// Time spent making audio so far.
+    busy: std::time::Duration,
+}
+
+impl NeuralVoice {
+    /// Load the voice's model (ONNX Runtime loads first, once per process).
+    pub fn load(params: &NeuralParams) -> Result<Self, EngineError> {
+        #[cfg(feature = "neural")]
+        {
+            let model = super::neural::NeuralModel::load(&params.runtime, &params.voice)?;
+            Ok(Self {
+                model,
+                params: params.clone(),
+                busy: std::time::Duration::ZERO,
+            })
+        }
+        #[cfg(not(feature = "neural"))]
+        {
+            let _ = params;
+            Err(EngineError::Gone("neural (not in this build)"))
+        }
+    }
+
+    /// The voice's name (`en_US-joe-medium`).
+    pub fn name(&self) -> &str {
+        &self.params.voice.name
+    }
+
+    /// Whether the voice speaks `language` (`en`).
+    pub fn speaks_language(&self, language: &str) -> bool {
+        self.params.voice.speaks(language)
+    }
+
+    /// The voice's rate.
+    pub fn sample_rate(&self) -> u32 {
+        self.params.voice.config.audio.sample_rate
+    }
+
+    /// Whether this voice speaks `text`: all of it when named, else text whose script and
+    /// language ([`voice_for`]) are the voice's; the rest goes to espeak-ng's voice for it.
+    pub fn speaks(&self, text: &str) -> bool {
+        if self.params.pinned {
+            return true;
+        }
+        let language = match voice_for(text) {
+            "cmn" => "zh",
+            voice => voice.split('-').next().unwrap_or(voice),
+        };
+        self.params.voice.speaks(language)
+    }
+
+    /// Speak `text` an utterance at a time: phonemes from espeak-ng, audio from the model,
+    /// handed to `emit` in [`NEURAL_CHUNK_MS`] chunks until it says stop.
+    pub fn speak(
+        &mut self,
+        speaker: &mut Speaker,
+        params: &LocalParams,
+        text: &str,
+        emit: &mut dyn FnMut(&[i16]) -> Flow,
+    ) -> Result<(), EngineError> {
+        let began = std::time::Instant::now();
+        let espeak_voice = self.params.voice.config.espeak.voice.clone();
+        let utterances = super::piper::utterances(
+            text,
+            FIRST_PIECE_PHONEMES,
+            UTTERANCE_PHONEMES,
+            &mut |piece| speaker.phonemes(&espeak_voice, piece),
+        )?;
+        let chunk = (self.sample_rate() * NEURAL_CHUNK_MS / 1000) as usize;
+        self.busy += began.elapsed();
+        let mut samples = Vec::new();
+        for utterance in utterances {
+            tracing::debug!(phonemes = utterance, "neural utterance");
+            let ids = self.params.voice.ids(&utterance);
+            // `^`, `_` and `$` alone: nothing to say (a lone mark).
+            if ids.len() <= 3 {
+                continue;
+            }
+            let began = std::time::Instant::now();
+            let audio = self.synthesize(ids, 1.0 / params.rate)?;
+            self.busy += began.elapsed();
+            // As Piper does, each utterance is brought to one peak level (the model's own level
+            // varies), here espeak-ng's at volume 50, so the two engines sound equally loud.
+            let peak = audio.iter().fold(0.01_f32, |peak, s| peak.max(s.abs()));
+            let gain = NEURAL_PEAK / peak * params.gain() * f32::from(i16::MAX);
+            samples.clear();
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "clamped to the i16 range first"
+            )]
+            samples.extend(
+                audio
+                    .iter()
+                    .map(|s| (s * gain).clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16),
+            );
+            for piece in samples.chunks(chunk.max(1)) {
+                if emit(piece) == Flow::Stop {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(feature = "neural")]
+    fn synthesize(&mut self, ids: Vec<i64>, length: f32) -> Result<Vec<f32>, EngineError> {
+        self.model.synthesize(ids, length, self.params.speaker)
+    }
+
+    #[cfg(not(feature = "neural"))]
+    fn synthesize(&mut self, _: Vec<i64>, _: f32) -> Result<Vec<f32>, EngineError> {
+        Err(EngineError::Gone("neural (not in this build)"))
+    }
 }
 
 /// Every voice installed with libespeak-ng.
@@ -280,6 +469,94 @@ impl Speaker {
         self.espeak.synth(text, on_output)?;
         Ok(())
     }
+
+    /// Speak `text` as [`Self::speak`] does, but hand only audio to `emit`, at `rate` (resampled
+    /// when a neural voice set another rate for the stream).
+    pub fn speak_at(
+        &mut self,
+        params: &LocalParams,
+        text: &str,
+        rate: SampleRate,
+        emit: &mut dyn FnMut(&[i16]) -> Flow,
+    ) -> Result<(), EngineError> {
+        if rate == self.sample_rate {
+            return self.speak(params, text, &mut |output| match output {
+                Output::Audio(samples) => emit(samples),
+                Output::Word(_) => Flow::Continue,
+            });
+        }
+        let mut resampler = StreamResampler::new(self.sample_rate, rate)?;
+        let (mut input, mut output, mut samples) = (Vec::new(), Vec::new(), Vec::new());
+        let mut failed = None;
+        let convert = |output: &mut Vec<f32>, samples: &mut Vec<i16>| {
+            samples.clear();
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "clamped to the i16 range first"
+            )]
+            samples.extend(
+                output
+                    .drain(..)
+                    .map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16),
+            );
+        };
+        let mut flow = Flow::Continue;
+        self.speak(params, text, &mut |out| {
+            let Output::Audio(chunk) = out else {
+                return Flow::Continue;
+            };
+            input.clear();
+            input.extend(chunk.iter().map(|&s| f32::from(s) / 32768.0));
+            if let Err(err) = resampler.process(&input, &mut output) {
+                failed = Some(err);
+                return Flow::Stop;
+            }
+            convert(&mut output, &mut samples);
+            flow = if samples.is_empty() {
+                Flow::Continue
+            } else {
+                emit(&samples)
+            };
+            flow
+        })?;
+        if let Some(err) = failed {
+            return Err(err.into());
+        }
+        if flow == Flow::Continue {
+            resampler.finish(&mut output)?;
+            convert(&mut output, &mut samples);
+            if !samples.is_empty() {
+                emit(&samples);
+            }
+        }
+        Ok(())
+    }
+
+    /// The IPA phonemes of `text` in espeak voice `voice`, clause by clause.
+    pub fn phonemes(&mut self, voice: &str, text: &str) -> Result<Vec<String>, EngineError> {
+        self.select(voice)?;
+        Ok(self
+            .espeak
+            .phonemes(text)?
+            .into_iter()
+            .map(|clause| clause.trim().to_owned())
+            .filter(|clause| !clause.is_empty())
+            .collect())
+    }
+}
+
+/// Whether Han characters outnumber Latin letters: such text goes to the Mandarin voice.
+pub fn is_mostly_han(text: &str) -> bool {
+    let (mut han, mut latin) = (0usize, 0usize);
+    for c in text.chars() {
+        if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+        {
+            han += 1;
+        } else if c.is_ascii_alphabetic() {
+            latin += 1;
+        }
+    }
+    han > latin
 }
 
 /// The espeak-ng voice for `text` when none was asked for: by its script, and within a script

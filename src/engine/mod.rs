@@ -7,6 +7,9 @@
 pub mod cosyvoice;
 pub mod espeak_ffi;
 pub mod local;
+#[cfg(feature = "neural")]
+pub mod neural;
+pub mod piper;
 pub mod qwen;
 
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -65,6 +68,10 @@ pub struct EngineStats {
     pub task_ids: Vec<String>,
     /// Qwen-TTS-Realtime: the responses, in order.
     pub response_ids: Vec<String>,
+    /// The neural voice's model was loaded after this long.
+    pub voice_loaded: Option<Duration>,
+    /// Time the neural voice spent making audio (phonemes and the model), all sentences.
+    pub synthesis: Option<Duration>,
 }
 
 /// Why an engine could not start or speak.
@@ -97,6 +104,37 @@ pub enum EngineError {
     /// The CosyVoice session failed; the session error (kept as the source) says how.
     #[error("synthesis failed")]
     Session(#[from] SessionError),
+    /// ONNX Runtime's library could not be loaded.
+    #[error(
+        "cannot load ONNX Runtime from {}: {reason}; reinstall it with ./scripts/setup, or use -e espeak",
+        path.display()
+    )]
+    Runtime {
+        /// The library.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A neural voice's model could not be loaded.
+    #[error(
+        "cannot load the voice model {}: {reason}; reinstall it with ./scripts/setup or remove it",
+        path.display()
+    )]
+    Model {
+        /// The `.onnx` file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The neural model failed on a sentence.
+    #[error("the neural voice failed: {reason}")]
+    Neural {
+        /// ONNX Runtime's message.
+        reason: String,
+    },
+    /// Resampling espeak-ng's audio to the neural voice's rate failed.
+    #[error("the offline engine failed")]
+    Resample(#[from] crate::audio::resample::ResampleError),
     /// The engine thread could not start or ended without a word (a bug).
     #[error("the {0} engine stopped unexpectedly")]
     Gone(&'static str),

@@ -64,6 +64,7 @@ impl LocalVoice {
             rate: (self.rate * asked.rate).clamp(0.5, 2.0),
             pitch: (self.pitch * asked.pitch).clamp(0.5, 2.0),
             volume: asked.volume,
+            neural: None,
         }
     }
 }

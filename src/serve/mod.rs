@@ -48,6 +48,8 @@ pub struct ServeOptions {
     pub idle_timeout: Duration,
     /// Connections served at once; more get HTTP 503.
     pub max_connections: usize,
+    /// The neural voice that speaks, when one is installed (else espeak-ng speaks).
+    pub neural: Option<Box<crate::engine::local::NeuralParams>>,
     /// Where custom voices are kept; `None` keeps them in memory.
     pub state_dir: Option<std::path::PathBuf>,
     /// Custom voices allowed per family.
@@ -96,7 +98,11 @@ pub fn run(
     cancel: &CancelToken,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
-    let pool = SynthPool::start()?;
+    let pool = SynthPool::start(options.neural.clone())?;
+    match &options.neural {
+        Some(neural) => tracing::info!("speaking with the neural voice {}", neural.voice.name),
+        None => tracing::info!("speaking with espeak-ng (no neural voice is installed)"),
+    }
     let store = customization::VoiceStore::open(options.state_dir.as_deref(), options.voice_quota)
         .map_err(|source| ServeError::State {
             dir: options.state_dir.clone().unwrap_or_default(),

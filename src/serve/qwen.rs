@@ -987,6 +987,7 @@ fn local_params(
         rate: ratio("speech_rate"),
         pitch: ratio("pitch_rate"),
         volume,
+        neural: None,
     }
 }
 

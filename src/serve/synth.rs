@@ -1,5 +1,5 @@
-//! The engine thread the server shares: one libespeak-ng speaks sentences for every connection
-//! in the order they arrive. A connection submits its next sentence only when the previous one
+//! The engine thread the server shares: one libespeak-ng, and the neural voice when one is
+//! installed (loaded once, for every connection), speak sentences in the order they arrive. A connection submits its next sentence only when the previous one
 //! is done, so the queue alternates between connections and one busy client never starves the
 //! others. Replies go through unbounded channels: the thread never waits on a slow client (a
 //! sentence's audio is small), and a client that went away simply stops its job.
@@ -15,7 +15,7 @@ use super::voices::VoiceBook;
 use crate::audio::SampleRate;
 use crate::engine::EngineError;
 use crate::engine::espeak_ffi::{Flow, Output, WordMark};
-use crate::engine::local::{LocalParams, Speaker};
+use crate::engine::local::{LocalParams, NeuralParams, NeuralVoice, Speaker};
 
 /// What a job reports.
 #[derive(Debug)]
@@ -51,18 +51,28 @@ pub struct SynthPool {
 }
 
 impl SynthPool {
-    /// Start the engine thread.
-    pub fn start() -> Result<Self, EngineError> {
+    /// Start the engine thread, with `neural`'s model loaded when given; the audio's rate is
+    /// then the voice's (espeak-ng's is resampled to it).
+    pub fn start(neural: Option<Box<NeuralParams>>) -> Result<Self, EngineError> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let (ready_tx, ready_rx) = mpsc::sync_channel(1);
         thread::Builder::new()
             .name("espeak".into())
             .spawn(move || {
-                let mut speaker = match Speaker::new() {
-                    Ok(speaker) => {
-                        let (languages, variants) = speaker.voice_names();
-                        let _ = ready_tx.send(Ok((speaker.sample_rate(), languages, variants)));
-                        speaker
+                let prepared = Speaker::new().and_then(|speaker| {
+                    let voice = neural.as_deref().map(NeuralVoice::load).transpose()?;
+                    let rate = match &voice {
+                        Some(voice) => SampleRate::new(voice.sample_rate())
+                            .ok_or(EngineError::Gone("neural"))?,
+                        None => speaker.sample_rate(),
+                    };
+                    Ok((speaker, voice, rate))
+                });
+                let (mut speaker, mut voice, rate) = match prepared {
+                    Ok(prepared) => {
+                        let (languages, variants) = prepared.0.voice_names();
+                        let _ = ready_tx.send(Ok((prepared.2, languages, variants)));
+                        prepared
                     }
                     Err(err) => {
                         let _ = ready_tx.send(Err(err));
@@ -70,7 +80,11 @@ impl SynthPool {
                     }
                 };
                 while let Ok(job) = queue.recv() {
-                    run(&mut speaker, &job);
+                    let neural = voice.as_mut().filter(|v| prefers_neural(v, &job));
+                    match neural {
+                        Some(neural) => run_neural(&mut speaker, neural, &job),
+                        None => run(&mut speaker, rate, &job),
+                    }
                 }
             })
             .map_err(|_| EngineError::Gone("offline"))?;
@@ -100,9 +114,60 @@ impl SynthPool {
     }
 }
 
-fn run(speaker: &mut Speaker, job: &Job) {
+/// The voice mapping prefers the neural voice: a job whose voice is the neural voice by name, or
+/// whose text is in the neural voice's language (not mostly Chinese, for an English voice) with
+/// an espeak-ng voice of that language or of Chinese (the catalog's voices mostly speak Chinese and
+/// English, and map to `cmn`); a voice of another language (`ja`, `de`) stays espeak-ng's.
+fn prefers_neural(neural: &NeuralVoice, job: &Job) -> bool {
+    let wanted = job.params.voice.as_deref().unwrap_or_default();
+    if wanted.eq_ignore_ascii_case(neural.name()) {
+        return true;
+    }
+    let language = wanted.split(['+', '-', '_']).next().unwrap_or_default();
+    let bilingual = matches!(language, "cmn" | "yue" | "zh");
+    (bilingual || (!language.is_empty() && neural.speaks_language(language)))
+        && neural.speaks(&job.text)
+}
+
+/// A sentence by the neural voice.
+fn run_neural(speaker: &mut Speaker, neural: &mut NeuralVoice, job: &Job) {
+    if job.cancel.load(Ordering::Acquire) || job.text.is_empty() {
+        let _ = job.reply.send(JobEvent::Done);
+        return;
+    }
+    let spoken = neural.speak(speaker, &job.params, &job.text, &mut |samples| {
+        if job.cancel.load(Ordering::Acquire)
+            || job.reply.send(JobEvent::Audio(samples.to_vec())).is_err()
+        {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    });
+    let _ = job
+        .reply
+        .send(spoken.map_or_else(|e| JobEvent::Failed(e.to_string()), |()| JobEvent::Done));
+}
+
+fn run(speaker: &mut Speaker, rate: SampleRate, job: &Job) {
     if job.cancel.load(Ordering::Acquire) {
         let _ = job.reply.send(JobEvent::Done);
+        return;
+    }
+    if rate != speaker.sample_rate() {
+        // Resampled to the neural voice's rate: audio only, no word marks.
+        let spoken = speaker.speak_at(&job.params, &job.text, rate, &mut |samples| {
+            if job.cancel.load(Ordering::Acquire)
+                || job.reply.send(JobEvent::Audio(samples.to_vec())).is_err()
+            {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
+        });
+        let _ = job
+            .reply
+            .send(spoken.map_or_else(|e| JobEvent::Failed(e.to_string()), |()| JobEvent::Done));
         return;
     }
     let spoken = speaker.speak(&job.params, &job.text, &mut |output| {

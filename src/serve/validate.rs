@@ -172,6 +172,7 @@ pub fn run_task(
         rate: speed as f32,
         pitch: pitch as f32,
         volume: u8::try_from(volume).unwrap_or(50),
+        neural: None,
     };
     let local = match &custom_voice {
         Some(custom) => custom.params(&local),

@@ -9,6 +9,7 @@ mod convert;
 mod fake_server;
 mod faults;
 mod file_output;
+mod neural;
 mod openai;
 mod playback;
 mod qwen;

@@ -482,6 +482,114 @@ fn an_unknown_service_voice_is_sent_with_close_matches() {
     );
 }
 
+/// A data directory with a fake runtime file and one voice whose `.onnx.json` is real Piper
+/// shape (the model is never loaded by configuration).
+fn neural_env(dir: &std::path::Path, with_runtime: bool) -> Environment {
+    let voices = dir.join("voices").join("en_US-test-medium");
+    std::fs::create_dir_all(&voices).expect("mkdir");
+    std::fs::write(voices.join("en_US-test-medium.onnx"), b"model").expect("write");
+    std::fs::write(
+        voices.join("en_US-test-medium.onnx.json"),
+        r#"{"audio": {"sample_rate": 16000, "quality": "medium"}, "espeak": {"voice": "en-us"},
+            "phoneme_id_map": {"_": [0], "^": [1], "$": [2]}, "num_speakers": 2,
+            "speaker_id_map": {"amy": 0, "bob": 1}, "language": {"code": "en_US"}}"#,
+    )
+    .expect("write");
+    if with_runtime {
+        std::fs::create_dir_all(dir.join("onnxruntime")).expect("mkdir");
+        std::fs::write(dir.join("onnxruntime/libonnxruntime.so.1.32.0"), b"lib").expect("write");
+    }
+    Environment {
+        neural: SearchPaths {
+            data_dir: Some(dir.to_owned()),
+            ..SearchPaths::default()
+        },
+        ..Environment::default()
+    }
+}
+
+fn say_in(env: &Environment, argv: &[&str]) -> Result<SayConfig, ConfigError> {
+    let mut full = vec!["tts", "say"];
+    full.extend_from_slice(argv);
+    let args = Args::try_parse_from(full).expect("parses");
+    match Config::new(args, env)?.command {
+        CommandConfig::Say(say) => Ok(say),
+        _ => panic!("say expected"),
+    }
+}
+
+fn neural_of(config: &SayConfig) -> Option<&NeuralParams> {
+    match &config.engine {
+        EngineConfig::Local(p) => p.neural.as_deref(),
+        EngineConfig::CosyVoice(_) | EngineConfig::Qwen(_) => None,
+    }
+}
+
+#[test]
+fn an_installed_neural_voice_speaks_by_default_and_espeak_on_request() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = neural_env(dir.path(), true);
+    let config = say_in(&env, &["hello"]).expect("valid");
+    let neural = neural_of(&config).expect("the neural voice is chosen");
+    assert_eq!(neural.voice.name, "en_US-test-medium");
+    assert!(!neural.pinned && neural.speaker.is_none());
+    assert!(config.notices[0].contains("offline voice en_US-test-medium"));
+    assert!(neural_of(&say_in(&env, &["-e", "espeak", "hello"]).expect("valid")).is_none());
+    // An espeak-ng voice by name is espeak-ng's.
+    assert!(neural_of(&say_in(&env, &["-v", "en-gb", "hello"]).expect("valid")).is_none());
+    let named = say_in(&env, &["-v", "en_US-test-medium:bob", "hello"]).expect("valid");
+    let neural = neural_of(&named).expect("named");
+    assert_eq!((neural.pinned, neural.speaker), (true, Some(1)));
+    assert_eq!(
+        say_in(&env, &["-v", "en_US-test-medium:carol", "hi"])
+            .err()
+            .map(|e| e.to_string())
+            .as_deref(),
+        Some("voice en_US-test-medium has no speaker 'carol'; it has amy, bob")
+    );
+}
+
+#[test]
+fn pitch_is_refused_for_a_neural_voice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = neural_env(dir.path(), true);
+    assert_eq!(
+        say_in(&env, &["--pitch", "1.5", "hi"])
+            .err()
+            .map(|e| e.to_string())
+            .as_deref(),
+        Some(
+            "--pitch cannot change the neural voice en_US-test-medium (the model has no pitch control); drop --pitch, or use -e espeak"
+        )
+    );
+    assert!(say_in(&env, &["-e", "espeak", "--pitch", "1.5", "hi"]).is_ok());
+}
+
+#[test]
+fn without_a_runtime_local_falls_back_and_neural_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = neural_env(dir.path(), false);
+    let config = say_in(&env, &["hello"]).expect("valid");
+    assert!(neural_of(&config).is_none());
+    assert_eq!(config.notices.len(), 1);
+    assert!(
+        config.notices[0].contains("ONNX Runtime is not installed; speaking with espeak-ng"),
+        "{}",
+        config.notices[0]
+    );
+    // -e local is the user's choice of the offline engine: no notice.
+    assert!(
+        say_in(&env, &["-e", "local", "hello"])
+            .expect("valid")
+            .notices
+            .is_empty()
+    );
+    assert!(matches!(
+        say_in(&env, &["-e", "neural", "hello"]),
+        Err(ConfigError::NeuralUnavailable { .. })
+    ));
+}
+
 #[test]
 fn a_top_level_voice_goes_to_the_engine_it_names_and_others_are_skipped_with_a_notice() {
     // The README's own example: a CosyVoice voice, then a run without a key.
@@ -789,4 +897,52 @@ fn voice_question_mark_lists_the_voices_of_the_engine_asked_for() {
     };
     assert!(!list(&["-v", "?"], &keyed));
     assert!(list(&["-e", "local", "-v", "?"], &keyed));
+}
+
+#[test]
+fn a_top_level_neural_voice_is_the_offline_engines_and_a_settings_pitch_is_skipped_for_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut env = neural_env(dir.path(), true);
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(
+        &config_path,
+        "voice = \"en_US-test-medium\"\n[local]\npitch = 1.5\n",
+    )
+    .expect("write");
+    env.config_file = Some(config_path);
+    let config = say_in(&env, &["-e", "local", "hi"]).expect("valid");
+    let EngineConfig::Local(params) = &config.engine else {
+        panic!("offline engine expected")
+    };
+    assert_eq!(
+        params.neural.as_ref().map(|n| n.voice.name.as_str()),
+        Some("en_US-test-medium"),
+        "the top-level voice names the neural voice"
+    );
+    assert!((params.pitch - 1.0).abs() < 1e-6, "pitch skipped");
+    assert!(
+        config
+            .notices
+            .iter()
+            .any(|n| n.starts_with("skipping pitch")),
+        "{:?}",
+        config.notices
+    );
+    // The same pitch speaks with espeak-ng, and a flag is still refused for the neural voice.
+    let config = say_in(&env, &["-e", "espeak", "-v", "en-gb", "hi"]).expect("valid");
+    assert!((local(&config).1 - 1.5).abs() < 1e-6);
+    let config = say_in(&env, &["-e", "local", "-v", "en-gb", "hi"]).expect("valid");
+    let EngineConfig::Local(params) = &config.engine else {
+        panic!("offline engine expected")
+    };
+    assert_eq!(
+        params.voice.as_deref(),
+        Some("en-gb"),
+        "espeak-ng's voice by name"
+    );
+    assert!(params.neural.is_none());
+    assert!(matches!(
+        say_in(&env, &["-e", "local", "--pitch", "1.5", "hi"]),
+        Err(ConfigError::NeuralPitch { .. })
+    ));
 }
