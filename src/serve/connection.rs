@@ -278,6 +278,9 @@ pub async fn serve<S: Io>(mut ws: Socket<S>, shared: Shared, conn: u64) {
                             if let Some(done) = room.task.take() {
                                 log_task(conn, &done);
                             }
+                            // The idle clock starts when the connection becomes idle: a task
+                            // that took long to finish speaking must not leave it already expired.
+                            last_message = tokio::time::Instant::now();
                         }
                         Ok(false) => {}
                         Err(refusal) => {

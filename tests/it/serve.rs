@@ -1254,3 +1254,29 @@ fn a_client_that_stops_reading_is_dropped_and_frees_its_place() {
     );
     drop(wire);
 }
+
+#[test]
+fn a_task_that_takes_long_to_finish_does_not_leave_its_connection_idle() {
+    // The idle limit counts from the end of the last task: finishing a long text takes longer
+    // than the limit here, and the next task on the same connection must still start.
+    let server = Server::start(&["--idle-timeout", "0.5"]);
+    runtime().block_on(async {
+        let mut raw = Raw::connect(&server.url).await;
+        let paragraph = "The quick brown fox jumps over the lazy dog, again and again, while the \
+                         long task goes on and the server keeps speaking every word of it. ";
+        let text = paragraph.repeat(30);
+        let parameters = json!({"voice": "longanyang", "format": "mp3", "sample_rate": 22050});
+        let (events, audio) = raw.task("long-1", parameters.clone(), &text).await;
+        assert_eq!(
+            events.last().expect("events")["header"]["event"],
+            "task-finished"
+        );
+        assert!(audio > 0, "the long task was spoken");
+        let (events, _) = raw.task("next-2", parameters, "Still here.").await;
+        assert_eq!(
+            events.last().expect("events")["header"]["event"],
+            "task-finished",
+            "the next task runs on the same connection: {events:?}"
+        );
+    });
+}
