@@ -609,7 +609,7 @@ const CLOSE_GRACE: Duration = Duration::from_millis(500);
 /// Close the socket and wait, briefly, for the server's answering close frame. Until it comes
 /// the server may not have read what was sent last (a cancel directive on Ctrl-C); exiting with
 /// its audio unread would reset the connection and could discard that directive.
-async fn close_gracefully(mut socket: Socket) {
+pub(crate) async fn close_gracefully(mut socket: Socket) {
     if socket.close(None).await.is_err() {
         return;
     }
@@ -618,14 +618,16 @@ async fn close_gracefully(mut socket: Socket) {
 }
 
 /// The next frame of an open socket; never, while there is none.
-async fn next_frame(socket: &mut Option<Socket>) -> Option<Result<Message, tungstenite::Error>> {
+pub(crate) async fn next_frame(
+    socket: &mut Option<Socket>,
+) -> Option<Result<Message, tungstenite::Error>> {
     match socket.as_mut() {
         Some(open) => open.next().await,
         None => std::future::pending().await,
     }
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+pub(crate) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     if let Some(deadline) = deadline {
         tokio::time::sleep_until(deadline).await;
     }
@@ -638,7 +640,7 @@ fn closed(frame: Option<&CloseFrame>) -> Input {
     }
 }
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Connect, trying again as the session's [`RetryPolicy`] allows.

@@ -7,7 +7,7 @@
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -54,8 +54,7 @@ pub enum QwenEvent {
     Failed(SessionError),
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::session::{Socket, close_gracefully, next_frame, sleep_until};
 
 /// Send an event without blocking the runtime; waiting here stops reading the socket
 /// (backpressure). `false` when the caller is gone.
@@ -230,32 +229,6 @@ pub async fn run(
                 }
             }
         }
-    }
-}
-
-/// How long a closing handshake may take before the connection is simply dropped.
-const CLOSE_GRACE: Duration = Duration::from_millis(500);
-
-/// Close and wait briefly for the server's close frame, so what was sent last (a cancel) is
-/// read before the connection goes.
-async fn close_gracefully(mut socket: Socket) {
-    if socket.close(None).await.is_err() {
-        return;
-    }
-    let drain = async { while let Some(Ok(_)) = socket.next().await {} };
-    let _ = tokio::time::timeout(CLOSE_GRACE, drain).await;
-}
-
-async fn next_frame(socket: &mut Option<Socket>) -> Option<Result<Message, tungstenite::Error>> {
-    match socket.as_mut() {
-        Some(open) => open.next().await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    if let Some(deadline) = deadline {
-        tokio::time::sleep_until(deadline).await;
     }
 }
 
