@@ -540,15 +540,15 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 ErrorKind::Network => code::NETWORK,
             };
         }
-        if let Some(output) = cause.downcast_ref::<OutputError>() {
-            if matches!(
+        if let Some(output) = cause.downcast_ref::<OutputError>()
+            && matches!(
                 output,
                 OutputError::NoDevice { .. }
                     | OutputError::UnknownDevice { .. }
                     | OutputError::Device { .. }
-            ) {
-                return code::DEVICE;
-            }
+            )
+        {
+            return code::DEVICE;
         }
     }
     code::FAILURE

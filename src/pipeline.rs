@@ -563,12 +563,12 @@ impl Fragmenter {
                     text.push('\n');
                     ready.extend(self.segmenter.push(&text));
                 }
-                if self.streamed {
-                    if let Some(end) = self.whole_sentences() {
-                        let part: String = self.line.drain(..end).collect();
-                        let text = self.filter(&part);
-                        ready.extend(self.segmenter.push(&text));
-                    }
+                if self.streamed
+                    && let Some(end) = self.whole_sentences()
+                {
+                    let part: String = self.line.drain(..end).collect();
+                    let text = self.filter(&part);
+                    ready.extend(self.segmenter.push(&text));
                 }
                 ready
             }

@@ -77,12 +77,12 @@ pub fn remote_config(
                 },
             )?,
         };
-    if let Some(language) = &args.language {
-        if !LANGUAGES.contains(&language.as_str()) {
-            return Err(ConfigError::UnknownLanguage {
-                value: language.clone(),
-            });
-        }
+    if let Some(language) = &args.language
+        && !LANGUAGES.contains(&language.as_str())
+    {
+        return Err(ConfigError::UnknownLanguage {
+            value: language.clone(),
+        });
     }
     if let Some(instruction) = &args.instruction {
         let chars = instruction.chars().count();

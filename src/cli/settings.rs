@@ -493,16 +493,16 @@ impl SayDefaults {
             })
             .transpose()?;
         let remote = &mut args.synthesis.cosyvoice;
-        if remote.region.is_none() {
-            if let Some(region) = self.region.map(|v| v.to_lowercase()) {
-                remote.region =
-                    Some(
-                        RegionArg::from_str(&region, true).map_err(|_| ConfigError::Setting {
-                            key: "region",
-                            value: region,
-                        })?,
-                    );
-            }
+        if remote.region.is_none()
+            && let Some(region) = self.region.map(|v| v.to_lowercase())
+        {
+            remote.region =
+                Some(
+                    RegionArg::from_str(&region, true).map_err(|_| ConfigError::Setting {
+                        key: "region",
+                        value: region,
+                    })?,
+                );
         }
         remote.model = remote.model.take().or(self.model);
         remote.seed = remote.seed.or(self.seed);
@@ -520,16 +520,16 @@ impl SayDefaults {
         remote.start_timeout = remote.start_timeout.or(self.start_timeout);
         remote.progress_timeout = remote.progress_timeout.or(self.progress_timeout);
         let qwen = &mut args.synthesis.qwen;
-        if qwen.qwen_mode.is_none() {
-            if let Some(mode) = self.qwen_mode.map(|v| v.to_lowercase().replace('_', "-")) {
-                qwen.qwen_mode =
-                    Some(
-                        QwenModeArg::from_str(&mode, true).map_err(|_| ConfigError::Setting {
-                            key: "qwen_mode",
-                            value: mode,
-                        })?,
-                    );
-            }
+        if qwen.qwen_mode.is_none()
+            && let Some(mode) = self.qwen_mode.map(|v| v.to_lowercase().replace('_', "-"))
+        {
+            qwen.qwen_mode =
+                Some(
+                    QwenModeArg::from_str(&mode, true).map_err(|_| ConfigError::Setting {
+                        key: "qwen_mode",
+                        value: mode,
+                    })?,
+                );
         }
         qwen.enable_tn = qwen.enable_tn.or(self.enable_tn);
         qwen.optimize_instructions |= self.optimize_instructions.unwrap_or(false);

@@ -141,10 +141,10 @@ fn translate(session: &Receiver<SessionEvent>, events: &SyncSender<EngineEvent>,
             SessionEvent::Done => Some(EngineEvent::Done(stats.clone())),
             SessionEvent::Failed(error) => Some(EngineEvent::Failed(error.into())),
         };
-        if let Some(event) = forward {
-            if events.send(event).is_err() {
-                return;
-            }
+        if let Some(event) = forward
+            && events.send(event).is_err()
+        {
+            return;
         }
     }
 }

@@ -442,10 +442,10 @@ pub fn utterances<E>(
                 clause.push(' ');
             }
         }
-        if !clause.trim().is_empty() {
-            if let Some(current) = sentences.last_mut() {
-                current.push(clause);
-            }
+        if !clause.trim().is_empty()
+            && let Some(current) = sentences.last_mut()
+        {
+            current.push(clause);
         }
         if mark.is_some_and(|m| SENTENCE_ENDS.contains(&m)) {
             sentences.push(Vec::new());

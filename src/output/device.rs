@@ -245,16 +245,16 @@ impl Device {
             self.output.shared.end_at.store(0, Ordering::Release);
             match self.output.build(consumer, &self.home_tx) {
                 Ok((stream, errors)) => {
-                    if self.playing {
-                        if let Err(e) = stream.play() {
-                            last = e.to_string();
-                            self.stream = Some(stream);
-                            self.errors = errors;
-                            if !self.wait_to_reopen(since) {
-                                break;
-                            }
-                            continue;
+                    if self.playing
+                        && let Err(e) = stream.play()
+                    {
+                        last = e.to_string();
+                        self.stream = Some(stream);
+                        self.errors = errors;
+                        if !self.wait_to_reopen(since) {
+                            break;
                         }
+                        continue;
                     }
                     self.stream = Some(stream);
                     self.errors = errors;
@@ -546,10 +546,10 @@ fn usable(host: &cpal::Host) -> Result<Vec<(DeviceEntry, cpal::Device)>, OutputE
         let entry = entry(&device);
         if entry.name == DEFAULT {
             // ALSA's own description of the default is better than cpal's generic one.
-            if let Some(first) = entries.first_mut() {
-                if !entry.description.is_empty() {
-                    first.0.description = entry.description;
-                }
+            if let Some(first) = entries.first_mut()
+                && !entry.description.is_empty()
+            {
+                first.0.description = entry.description;
             }
             continue;
         }

@@ -375,10 +375,10 @@ impl FileSink {
     /// Seconds of audio in the file so far: counted samples, or for the service's encoded
     /// bytes, what the whole frames, pages or samples passed on decode to.
     fn seconds_written(&self) -> f64 {
-        if self.encoded.is_some() {
-            if let Some(seconds) = self.framer.as_ref().and_then(Framer::seconds) {
-                return seconds;
-            }
+        if self.encoded.is_some()
+            && let Some(seconds) = self.framer.as_ref().and_then(Framer::seconds)
+        {
+            return seconds;
         }
         #[allow(
             clippy::cast_precision_loss,

@@ -523,10 +523,10 @@ fn page_samples(bytes: &[u8], page: &Page, packet_start: &mut Option<Vec<u8>>) -
         if start.len() < 2 {
             start.extend(piece.iter().take(2 - start.len()));
         }
-        if l < 255 {
-            if let Some(first) = packet_start.take() {
-                total += opus_packet_samples(&first);
-            }
+        if l < 255
+            && let Some(first) = packet_start.take()
+        {
+            total += opus_packet_samples(&first);
         }
     }
     total

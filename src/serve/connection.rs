@@ -325,10 +325,10 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 
 /// Cancel whatever the task is speaking and forget it.
 fn stop(task: &mut Option<Task>) {
-    if let Some(task) = task.take() {
-        if let Some(sentence) = task.speaking {
-            sentence.cancel.store(true, Ordering::Release);
-        }
+    if let Some(task) = task.take()
+        && let Some(sentence) = task.speaking
+    {
+        sentence.cancel.store(true, Ordering::Release);
     }
 }
 

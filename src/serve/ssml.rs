@@ -213,15 +213,16 @@ fn break_ms(node: roxmltree::Node<'_, '_>) -> u32 {
         } else {
             (time, 1.0)
         };
-        if let Ok(value) = number.trim().parse::<f64>() {
-            if value.is_finite() && value >= 0.0 {
-                #[allow(
-                    clippy::cast_possible_truncation,
-                    clippy::cast_sign_loss,
-                    reason = "clamped to 0..=MAX_BREAK_MS"
-                )]
-                return (value * factor).min(f64::from(MAX_BREAK_MS)) as u32;
-            }
+        if let Ok(value) = number.trim().parse::<f64>()
+            && value.is_finite()
+            && value >= 0.0
+        {
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "clamped to 0..=MAX_BREAK_MS"
+            )]
+            return (value * factor).min(f64::from(MAX_BREAK_MS)) as u32;
         }
     }
     match node.attribute("strength") {

@@ -691,10 +691,10 @@ async fn connect(options: &SessionOptions) -> Result<Socket, SessionError> {
     if let Ok(agent) = HeaderValue::from_str(&user_agent()) {
         headers.insert("user-agent", agent);
     }
-    if let Some(workspace) = &options.workspace {
-        if let Ok(value) = HeaderValue::from_str(workspace) {
-            headers.insert("X-DashScope-WorkSpace", value);
-        }
+    if let Some(workspace) = &options.workspace
+        && let Ok(value) = HeaderValue::from_str(workspace)
+    {
+        headers.insert("X-DashScope-WorkSpace", value);
     }
     let connecting = tokio_tungstenite::connect_async(request);
     let outcome = tokio::time::timeout(options.timeouts.connect, connecting)

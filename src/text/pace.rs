@@ -128,15 +128,17 @@ impl Pacer {
     pub fn decide(&self, now: Instant, segmenter: &Segmenter) -> Option<Cut> {
         let held_since = self.held_since?;
         let silent = self.falling_silent(now);
-        if let Some(since) = self.last_input {
-            if silent && now >= since + self.flush_after {
-                return Some(Cut::All);
-            }
+        if let Some(since) = self.last_input
+            && silent
+            && now >= since + self.flush_after
+        {
+            return Some(Cut::All);
         }
-        if let Some(since) = self.clause_since {
-            if silent && now >= since + self.clause_wait() {
-                return Some(Cut::Clause);
-            }
+        if let Some(since) = self.clause_since
+            && silent
+            && now >= since + self.clause_wait()
+        {
+            return Some(Cut::Clause);
         }
         if now >= self.silence_from(held_since) + self.flush_after && segmenter.word_ready() {
             return Some(Cut::Word);

@@ -131,10 +131,10 @@ pub fn check_clone(clone: &CloneOptions, region: Option<Region>) -> Result<Famil
             "--text (a transcript) is for Qwen models; CosyVoice clones take none: drop --text",
         );
     }
-    if let Some(text) = &clone.text {
-        if text.trim().is_empty() || text.chars().count() > 1000 {
-            return refuse("--text must be the sample's transcript, 1 to 1000 characters");
-        }
+    if let Some(text) = &clone.text
+        && (text.trim().is_empty() || text.chars().count() > 1000)
+    {
+        return refuse("--text must be the sample's transcript, 1 to 1000 characters");
     }
     if let Source::Url(url) = &clone.source {
         check_url(url)?;
@@ -239,12 +239,12 @@ pub fn check_design(request: &DesignRequest, region: Option<Region>) -> Result<F
             "--preview-text is {chars} characters; use 1 to {max_preview}"
         ));
     }
-    if family == Family::CosyVoice {
-        if let Err(c) = chinese_or_english(preview) {
-            return refuse(format!(
-                "--preview-text must be in Chinese or English for {model}; it contains '{c}'"
-            ));
-        }
+    if family == Family::CosyVoice
+        && let Err(c) = chinese_or_english(preview)
+    {
+        return refuse(format!(
+            "--preview-text must be in Chinese or English for {model}; it contains '{c}'"
+        ));
     }
     if let Some(language) = &request.language {
         if !["zh", "en"].contains(&language.as_str()) {

@@ -252,10 +252,10 @@ async fn connect(options: &QwenOptions) -> Result<Socket, SessionError> {
     if let Ok(agent) = HeaderValue::from_str(&user_agent()) {
         headers.insert("user-agent", agent);
     }
-    if let Some(workspace) = &options.workspace {
-        if let Ok(value) = HeaderValue::from_str(workspace) {
-            headers.insert("X-DashScope-WorkSpace", value);
-        }
+    if let Some(workspace) = &options.workspace
+        && let Ok(value) = HeaderValue::from_str(workspace)
+    {
+        headers.insert("X-DashScope-WorkSpace", value);
     }
     // No Nagle: update, append and commit go out back to back, and each would otherwise wait
     // for the server's (delayed) acknowledgement of the one before.
