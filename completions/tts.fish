@@ -157,7 +157,7 @@ complete -c tts -n "__fish_tts_using_subcommand serve" -l idle-timeout -d 'Secon
 complete -c tts -n "__fish_tts_using_subcommand serve" -l max-connections -d 'Connections served at once; more are answered with HTTP 503' -r
 complete -c tts -n "__fish_tts_using_subcommand serve" -l state-dir -d 'Keep custom voices in DIR [default: tts/serve under the user\'s data directory]' -r -F
 complete -c tts -n "__fish_tts_using_subcommand serve" -l voice-quota -d 'Custom voices allowed per family (the service allows 1000)' -r
-complete -c tts -n "__fish_tts_using_subcommand serve" -l upstream -d 'OpenAI speech API: send requests for CosyVoice models to the service (its endpoint, or URL), with the DashScope key found as `tts say` finds it' -r
+complete -c tts -n "__fish_tts_using_subcommand serve" -l upstream -d 'OpenAI speech API: send requests for CosyVoice and Qwen models to the service (its endpoint, or URL), with the DashScope key found as `tts say` finds it' -r
 complete -c tts -n "__fish_tts_using_subcommand serve" -l max-input -d 'OpenAI speech API: the longest input, in characters' -r
 complete -c tts -n "__fish_tts_using_subcommand serve" -l cors -d 'OpenAI speech API: allow browser requests from ORIGIN (CORS is off without it)' -r
 complete -c tts -n "__fish_tts_using_subcommand serve" -s q -l quiet -d 'Print only errors: no notices or progress'

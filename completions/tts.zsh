@@ -189,7 +189,7 @@ _arguments "${_arguments_options[@]}" : \
 '--max-connections=[Connections served at once; more are answered with HTTP 503]:N:_default' \
 '--state-dir=[Keep custom voices in DIR \[default\: tts/serve under the user'\''s data directory\]]:DIR:_files' \
 '--voice-quota=[Custom voices allowed per family (the service allows 1000)]:N:_default' \
-'--upstream=[OpenAI speech API\: send requests for CosyVoice models to the service (its endpoint, or URL), with the DashScope key found as \`tts say\` finds it]::URL:_default' \
+'--upstream=[OpenAI speech API\: send requests for CosyVoice and Qwen models to the service (its endpoint, or URL), with the DashScope key found as \`tts say\` finds it]::URL:_default' \
 '--max-input=[OpenAI speech API\: the longest input, in characters]:CHARS:_default' \
 '--cors=[OpenAI speech API\: allow browser requests from ORIGIN (CORS is off without it)]:ORIGIN:_default' \
 '(--verbose)-q[Print only errors\: no notices or progress]' \

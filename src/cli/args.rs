@@ -408,8 +408,8 @@ pub struct ServeArgs {
     /// Custom voices allowed per family (the service allows 1000).
     #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
     pub voice_quota: usize,
-    /// OpenAI speech API: send requests for CosyVoice models to the service (its endpoint, or
-    /// URL), with the DashScope key found as `tts say` finds it.
+    /// OpenAI speech API: send requests for CosyVoice and Qwen models to the service (its
+    /// endpoint, or URL), with the DashScope key found as `tts say` finds it.
     #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
     pub upstream: Option<String>,
     /// OpenAI speech API: the longest input, in characters.

@@ -1285,7 +1285,7 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
                     .map_or_else(|| "the config file".into(), |p| p.display().to_string());
                 return Err(ConfigError::NoApiKey { config });
             };
-            Some(crate::serve::openai::Upstream {
+            Some(crate::serve::gateway::Upstream {
                 url,
                 api_key: credentials.api_key,
                 key_source: credentials.source,
@@ -1567,13 +1567,13 @@ fn check_output(sink: &SinkConfig, inputs: &[Input]) -> Result<(), ConfigError> 
         return Ok(());
     };
     for input in inputs {
-        if let Input::File(path) = input {
-            if crate::output::file::same_file(path, output) {
-                return Err(ConfigError::OutputIsAnInput {
-                    output: output.clone(),
-                    input: path.clone(),
-                });
-            }
+        if let Input::File(path) = input
+            && crate::output::file::same_file(path, output)
+        {
+            return Err(ConfigError::OutputIsAnInput {
+                output: output.clone(),
+                input: path.clone(),
+            });
         }
     }
     // Appending changes the file too, so it is refused as well.

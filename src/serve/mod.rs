@@ -7,6 +7,7 @@
 
 pub mod connection;
 pub mod customization;
+pub mod gateway;
 pub mod http;
 pub mod openai;
 pub mod qwen;
@@ -55,7 +56,7 @@ pub struct ServeOptions {
     /// Custom voices allowed per family.
     pub voice_quota: usize,
     /// The service the OpenAI API sends CosyVoice models to, if any.
-    pub upstream: Option<openai::Upstream>,
+    pub upstream: Option<gateway::Upstream>,
     /// The longest OpenAI `input`, in characters.
     pub max_input: usize,
     /// The one origin browsers may call the OpenAI API from.

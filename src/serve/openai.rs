@@ -24,18 +24,14 @@ use tokio::sync::{Semaphore, mpsc};
 use tower_http::cors::CorsLayer;
 
 use super::customization::VoiceStore;
+use super::gateway::{self, Upstream};
 use super::synth::{Job, JobEvent, SynthPool};
 use super::voices::Resolved;
 use crate::audio::encode::{self, Encoder};
 use crate::audio::resample::StreamResampler;
 use crate::audio::{AudioFormat, SampleRate, f32_to_i16, i16_to_f32};
-use crate::cancel::CancelToken;
 use crate::catalog;
-use crate::engine::EngineEvent;
 use crate::engine::local::{LocalParams, voice_for};
-use crate::protocol::Parameters;
-use crate::session::retry::RetryPolicy;
-use crate::session::{ApiKey, KeySource, SessionOptions, Timeouts};
 use crate::text::segment::Segmenter;
 
 /// The speech endpoint.
@@ -72,20 +68,6 @@ pub const OPENAI_VOICES: [(&str, &str, &str); 11] = [
     ("shimmer", "female", "f1"),
     ("verse", "male", "m4"),
 ];
-
-/// The service that speaks for CosyVoice models in gateway mode. Its key goes only to the
-/// service: never into a response, an error or a log line.
-#[derive(Debug, Clone)]
-pub struct Upstream {
-    /// The CosyVoice WebSocket endpoint.
-    pub url: String,
-    /// The DashScope key.
-    pub api_key: ApiKey,
-    /// Where the key came from.
-    pub key_source: KeySource,
-    /// `X-DashScope-WorkSpace`, when set.
-    pub workspace: Option<String>,
-}
 
 /// What the OpenAI routes share.
 #[derive(Clone)]
@@ -187,11 +169,18 @@ async fn authorize(State(state): State<OpenAiState>, request: Request, next: Nex
     response
 }
 
-async fn models() -> Response {
-    let data: Vec<Value> = MODELS
+async fn models(State(state): State<OpenAiState>) -> Response {
+    let mut data: Vec<Value> = MODELS
         .iter()
         .map(|id| json!({"id": id, "object": "model", "created": 0, "owned_by": "tts"}))
         .collect();
+    if state.upstream.is_some() {
+        data.extend(
+            gateway::MODELS.iter().map(
+                |id| json!({"id": id, "object": "model", "created": 0, "owned_by": "dashscope"}),
+            ),
+        );
+    }
     axum::Json(json!({"object": "list", "data": data})).into_response()
 }
 
@@ -210,6 +199,17 @@ async fn voices(State(state): State<OpenAiState>) -> Response {
             .into_iter()
             .map(|language| json!({"id": language, "gender": "male", "language": language})),
     );
+    if state.upstream.is_some() {
+        // The service's system voices that a gateway model speaks.
+        list.extend(
+            catalog::voices()
+                .iter()
+                .filter(|v| v.models.iter().any(|m| gateway::Service::of(m).is_some()))
+                .map(|v| {
+                    json!({"id": v.id, "gender": v.gender, "language": v.languages.join(","), "models": v.models})
+                }),
+        );
+    }
     axum::Json(json!({"object": "list", "voices": list})).into_response()
 }
 
@@ -235,19 +235,12 @@ enum Speaker {
     Variant(&'static str),
 }
 
-/// A validated request for the service (gateway mode).
-struct Remote {
-    model: String,
-    voice: String,
-    instruction: Option<String>,
-}
-
 /// A validated request.
 struct Plan {
     input: String,
     speaker: Speaker,
     /// Gateway mode: the service speaks it.
-    remote: Option<Remote>,
+    remote: Option<gateway::Remote>,
     format: AudioFormat,
     speed: f32,
     sse: bool,
@@ -260,8 +253,11 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
             format!("the body is not a valid speech request ({e}): send JSON with model, input and voice"),
         )
     })?;
-    let remote_model = state.upstream.is_some() && service_model(&request.model);
-    if !remote_model && !MODELS.contains(&request.model.as_str()) {
+    let service = state
+        .upstream
+        .as_ref()
+        .and_then(|_| gateway::Service::of(&request.model));
+    if service.is_none() && !MODELS.contains(&request.model.as_str()) {
         return Err(ApiError {
             code: Some("model_not_found"),
             ..ApiError::invalid(
@@ -271,9 +267,9 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
                     request.model,
                     MODELS.join(", "),
                     if state.upstream.is_some() {
-                        " or a CosyVoice model (cosyvoice-v3-flash, ...)"
+                        " or a CosyVoice or Qwen-TTS-Realtime model (cosyvoice-v3-flash, qwen3-tts-flash-realtime, ...)"
                     } else {
-                        " (CosyVoice models need tts serve --upstream)"
+                        " (CosyVoice and Qwen models need tts serve --upstream)"
                     }
                 ),
             )
@@ -295,33 +291,6 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
             ),
         ));
     }
-    let remote = if remote_model {
-        Some(
-            remote_voice(&request.model, &request.voice).map(|voice| Remote {
-                model: request.model.clone(),
-                voice,
-                instruction: request.instructions.clone(),
-            })?,
-        )
-    } else {
-        None
-    };
-    let speaker = if remote.is_some() {
-        Some(Speaker::Variant("m3"))
-    } else {
-        speaker(state, &request.voice)
-    };
-    let speaker = speaker.ok_or_else(|| {
-        let names: Vec<&str> = OPENAI_VOICES.iter().map(|v| v.0).collect();
-        ApiError::invalid(
-            "voice",
-            format!(
-                "unknown voice {:?}: use one of {}, an espeak-ng language (GET /v1/audio/voices) or a catalog voice",
-                request.voice,
-                names.join(", ")
-            ),
-        )
-    })?;
     let format = match request.response_format.as_deref().unwrap_or("mp3") {
         "mp3" => AudioFormat::Mp3,
         "opus" => AudioFormat::Opus,
@@ -351,12 +320,35 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
             ));
         }
     };
-    if remote.is_some() && !(0.5..=2.0).contains(&speed) {
-        return Err(ApiError::invalid(
-            "speed",
-            format!("speed {speed} is out of range for CosyVoice models: give 0.5 to 2.0"),
-        ));
-    }
+    let remote = match service {
+        Some(service) => Some(
+            gateway::plan(
+                service,
+                &request.model,
+                &request.voice,
+                request.instructions.clone(),
+                speed,
+            )
+            .map_err(|refusal| ApiError::invalid(refusal.param, refusal.message))?,
+        ),
+        None => None,
+    };
+    let speaker = if remote.is_some() {
+        Some(Speaker::Variant("m3"))
+    } else {
+        speaker(state, &request.voice)
+    };
+    let speaker = speaker.ok_or_else(|| {
+        let names: Vec<&str> = OPENAI_VOICES.iter().map(|v| v.0).collect();
+        ApiError::invalid(
+            "voice",
+            format!(
+                "unknown voice {:?}: use one of {}, an espeak-ng language (GET /v1/audio/voices) or a catalog voice",
+                request.voice,
+                names.join(", ")
+            ),
+        )
+    })?;
     #[allow(clippy::cast_possible_truncation, reason = "0.25..=4.0")]
     let speed = speed as f32;
     Ok(Plan {
@@ -369,54 +361,6 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
     })
 }
 
-/// A model the service has (the catalog's, or any `cosyvoice-` model, which may be newer).
-fn service_model(model: &str) -> bool {
-    model.starts_with("cosyvoice-") || catalog::voices().iter().any(|v| v.models.contains(&model))
-}
-
-/// The service's voice for a request: an OpenAI name becomes the model's first catalog voice of
-/// its gender; a catalog voice must serve the model; other names (cloned voices) are sent as
-/// they are if they look like voice ids, and the service judges them.
-fn remote_voice(model: &str, voice: &str) -> Result<String, ApiError> {
-    if let Some((_, gender, _)) = OPENAI_VOICES.iter().find(|v| v.0 == voice) {
-        return catalog::voices()
-            .iter()
-            .find(|v| v.gender == *gender && v.models.contains(&model))
-            .map(|v| v.id.to_owned())
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "voice",
-                    format!("no {gender} catalog voice serves {model}: name a voice of the model"),
-                )
-            });
-    }
-    if let Some(entry) = catalog::find(voice) {
-        if !entry.models.contains(&model) {
-            return Err(ApiError::invalid(
-                "voice",
-                format!(
-                    "voice {voice:?} does not serve {model}: use it with {}",
-                    entry.models.join(", ")
-                ),
-            ));
-        }
-        return Ok(voice.to_owned());
-    }
-    let looks_like_id = !voice.is_empty()
-        && voice.len() <= 128
-        && voice
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if looks_like_id {
-        Ok(voice.to_owned())
-    } else {
-        Err(ApiError::invalid(
-            "voice",
-            format!("unknown voice {voice:?}: name a CosyVoice voice of {model}"),
-        ))
-    }
-}
-
 /// The engine voice for a client's voice name; only names the server holds come back.
 fn speaker(state: &OpenAiState, voice: &str) -> Option<Speaker> {
     if let Some((_, _, variant)) = OPENAI_VOICES.iter().find(|v| v.0 == voice) {
@@ -425,10 +369,10 @@ fn speaker(state: &OpenAiState, voice: &str) -> Option<Speaker> {
     if let Some(entry) = catalog::find(voice) {
         return Some(Speaker::Fixed(entry.local_voice()));
     }
-    if let Some(custom) = state.store.lookup(voice).filter(|c| c.ready) {
-        if let Resolved::Local(local) = state.pool.voices().resolve(&custom.local.voice, "") {
-            return Some(Speaker::Fixed(local));
-        }
+    if let Some(custom) = state.store.lookup(voice).filter(|c| c.ready)
+        && let Resolved::Local(local) = state.pool.voices().resolve(&custom.local.voice, "")
+    {
+        return Some(Speaker::Fixed(local));
     }
     match state.pool.voices().resolve(voice, "") {
         Resolved::Local(local) | Resolved::Catalog(local) => Some(Speaker::Fixed(local)),
@@ -472,7 +416,29 @@ async fn speech(
     match state.upstream.clone() {
         Some(upstream) if remote => {
             let runtime = tokio::runtime::Handle::current();
-            tokio::task::spawn_blocking(move || relay(&upstream, plan, &tx, &runtime));
+            let encoders = Arc::clone(&state.encoders);
+            tokio::task::spawn_blocking(move || {
+                let (Some(remote), Some(rate)) = (plan.remote, SampleRate::new(RATE)) else {
+                    return;
+                };
+                let relay = gateway::Relay {
+                    remote,
+                    input: plan.input,
+                    format: plan.format,
+                    speed: plan.speed,
+                    sse: plan.sse,
+                    rate,
+                };
+                gateway::relay(
+                    &upstream,
+                    relay,
+                    &encoders,
+                    &tx,
+                    wrap,
+                    SEND_TIMEOUT,
+                    &runtime,
+                );
+            });
         }
         _ => {
             tokio::spawn(synthesize(state, plan, tx));
@@ -557,109 +523,6 @@ fn wrap(bytes: Vec<u8>, sse: bool) -> Bytes {
     } else {
         Bytes::from(bytes)
     }
-}
-
-/// Gateway mode, on a blocking thread: one CosyVoice session through our client, its audio
-/// passed on as it arrives, untouched. A client that goes away cancels the session.
-fn relay(
-    upstream: &Upstream,
-    plan: Plan,
-    tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
-    runtime: &tokio::runtime::Handle,
-) {
-    let Some(remote) = plan.remote else {
-        return;
-    };
-    // Every wait on the client is bounded, as in the local path.
-    let send = |item: Result<Bytes, std::io::Error>| {
-        matches!(
-            runtime.block_on(tokio::time::timeout(SEND_TIMEOUT, tx.send(item))),
-            Ok(Ok(()))
-        )
-    };
-    let fail = |message: String| {
-        tracing::warn!(message, "speech failed upstream");
-        let _ = send(Err(std::io::Error::other(message)));
-    };
-    let Some(rate) = SampleRate::new(RATE) else {
-        return;
-    };
-    let options = SessionOptions {
-        url: upstream.url.clone(),
-        api_key: upstream.api_key.clone(),
-        key_source: upstream.key_source.clone(),
-        workspace: upstream.workspace.clone(),
-        model: remote.model.clone(),
-        parameters: Parameters {
-            voice: remote.voice.clone(),
-            volume: 50,
-            text_type: "PlainText".into(),
-            sample_rate: RATE,
-            rate: f64::from(plan.speed),
-            format: plan.format.name().into(),
-            pitch: 1.0,
-            seed: 0,
-            synthesis_type: 0,
-            bit_rate: None,
-            word_timestamp_enabled: None,
-            enable_aigc_tag: None,
-            aigc_propagator: None,
-            aigc_propagate_id: None,
-            enable_markdown_filter: None,
-            phoneme_timestamp_enabled: None,
-            hot_fix: None,
-            enable_ssml: None,
-            instruction: remote.instruction.clone(),
-            language_hints: None,
-        },
-        timeouts: Timeouts::default(),
-        retry: RetryPolicy::NEVER,
-    };
-    let cancel = CancelToken::new();
-    let mut synthesis = match crate::engine::cosyvoice::start(options, rate, cancel.clone()) {
-        Ok(synthesis) => synthesis,
-        Err(error) => return fail(format!("the service could not be reached: {error}")),
-    };
-    if let Some(fragments) = synthesis.fragment_sender() {
-        if !fragments.send(plan.input) {
-            return fail("the service session ended before the text was sent".into());
-        }
-    }
-    let mut bytes_sent: u64 = 0;
-    loop {
-        let Ok(event) = synthesis.events().recv() else {
-            return fail("the service session ended unexpectedly".into());
-        };
-        match event {
-            EngineEvent::Encoded(bytes) => {
-                bytes_sent += bytes.len() as u64;
-                if !send(Ok(wrap(bytes, plan.sse))) {
-                    cancel.cancel();
-                    return;
-                }
-            }
-            EngineEvent::Done(_) => break,
-            EngineEvent::Failed(error) => {
-                let mut message = error.to_string();
-                let mut source = std::error::Error::source(&error);
-                while let Some(cause) = source {
-                    message = format!("{message}: {cause}");
-                    source = cause.source();
-                }
-                return fail(format!("the service failed: {message}"));
-            }
-            _ => {}
-        }
-    }
-    if plan.sse {
-        let done = format!("data: {}\n\n", json!({"type": "speech.audio.done"}));
-        let _ = send(Ok(Bytes::from(done)));
-    }
-    tracing::info!(
-        model = remote.model,
-        bytes = bytes_sent,
-        "speech finished upstream"
-    );
 }
 
 /// The resampler and encoder of one request.
@@ -826,31 +689,6 @@ async fn synthesize(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn service_voices_are_checked_against_the_model() {
-        assert!(service_model("cosyvoice-v3-flash"));
-        assert!(!service_model("tts-1"));
-        let alloy = remote_voice("cosyvoice-v3-flash", "alloy").expect("a female voice");
-        let entry = catalog::find(&alloy).expect("a catalog voice");
-        assert_eq!(entry.gender, "female");
-        assert!(entry.models.contains(&"cosyvoice-v3-flash"));
-        assert_eq!(
-            remote_voice("cosyvoice-v3-flash", "longanyang").expect("serves"),
-            "longanyang"
-        );
-        let wrong = remote_voice("cosyvoice-v3-flash", "longxiaochun_v2").expect_err("v2 only");
-        assert_eq!(wrong.param, Some("voice"));
-        assert!(wrong.message.contains("cosyvoice-v2"), "{}", wrong.message);
-        // A cloned voice's id goes through; anything else that is not an id does not.
-        assert!(remote_voice("cosyvoice-v3-flash", "cosyvoice-v3-flash-mine-1a2b").is_ok());
-        for hostile in ["", "a b", "x\u{0}", "../x", &"a".repeat(200)] {
-            assert!(
-                remote_voice("cosyvoice-v3-flash", hostile).is_err(),
-                "{hostile:?}"
-            );
-        }
-    }
 
     #[test]
     fn every_openai_voice_has_a_variant_of_its_gender() {

@@ -6,6 +6,7 @@ mod common;
 mod chat;
 mod cli;
 mod convert;
+mod fake_qwen;
 mod fake_server;
 mod faults;
 mod file_output;

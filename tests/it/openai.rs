@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use crate::common::{ServeProcess, ffmpeg_decode, opus_head_rate};
+use crate::fake_qwen::{Script as QwenScript, Scripted};
 use crate::fake_server::{FakeServer, Script};
 use crate::sdk::venv;
 
@@ -289,6 +290,109 @@ fn openai_sdk_through_the_gateway_gets_exactly_the_audio_the_service_sent() {
         !everything.contains(UPSTREAM_KEY),
         "the upstream key is never shown to clients or logged"
     );
+}
+
+#[test]
+fn openai_sdk_through_the_gateway_speaks_qwen_models_over_the_realtime_protocol() {
+    // 0.1 s of a tone per response, so every format has audio to carry.
+    const SAMPLES: usize = 2400;
+    let upstream = Scripted::with_samples(QwenScript::Happy, SAMPLES);
+    let server = ServeProcess::start_with_env(
+        &["--api-key", KEY, "--upstream", &upstream.url],
+        &[("DASHSCOPE_API_KEY", "sk-upstream-secret-qwen")],
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = run(&server, "gateway_qwen", out.path());
+    let events = upstream.events();
+    let of = |conn: usize, kind: &str| -> Vec<Value> {
+        events
+            .iter()
+            .filter(|(c, e)| *c == conn && e["type"] == kind)
+            .map(|(_, e)| e.clone())
+            .collect()
+    };
+    let text = "The quick brown fox jumps over the lazy dog. It was a bright and sunny morning.";
+    // One session per request, in order: mp3, pcm, wav, opus.
+    for (conn, format, asked) in [
+        (1, "mp3", "mp3"),
+        (2, "pcm", "pcm"),
+        (3, "wav", "pcm"),
+        (4, "opus", "pcm"),
+    ] {
+        let update = &of(conn, "session.update")[0]["session"];
+        assert_eq!(update["response_format"], asked, "{format}: {update}");
+        assert_eq!(update["sample_rate"], RATE, "{format}");
+        assert_eq!(update["mode"], "commit", "{format}");
+        let appended: String = of(conn, "input_text_buffer.append")
+            .iter()
+            .filter_map(|e| e["text"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(
+            appended, text,
+            "{format}: the service got the input, sentence by sentence"
+        );
+        assert_eq!(
+            of(conn, "input_text_buffer.commit").len(),
+            2,
+            "{format}: a response per sentence"
+        );
+        assert_eq!(of(conn, "session.finish").len(), 1, "{format}");
+    }
+    assert_eq!(of(1, "session.update")[0]["session"]["voice"], "Cherry");
+    assert_eq!(of(2, "session.update")[0]["session"]["speech_rate"], 1.25);
+    let nova = of(3, "session.update")[0]["session"]["voice"]
+        .as_str()
+        .expect("voice")
+        .to_owned();
+    assert_eq!(
+        tts::catalog::find(&nova).map(|v| v.gender),
+        Some("female"),
+        "nova is spoken by a female system voice, not {nova}"
+    );
+    let file = |format: &str| PathBuf::from(report[format]["file"].as_str().expect("file"));
+    // MP3 and PCM are the service's own bytes; WAV and Opus are made here from its PCM, as one
+    // stream (the service would send one stream per sentence).
+    assert_eq!(std::fs::read(file("mp3")).expect("mp3"), upstream.audio(1));
+    assert_eq!(std::fs::read(file("pcm")).expect("pcm"), upstream.audio(2));
+    let (rate, samples) = ffmpeg_decode(&file("wav"));
+    assert_eq!(rate, RATE);
+    let served: Vec<i16> = upstream
+        .audio(3)
+        .chunks_exact(2)
+        .map(|pair| i16::from_le_bytes([pair[0], pair[1]]))
+        .collect();
+    assert_eq!(
+        samples, served,
+        "the WAV holds exactly the service's samples"
+    );
+    assert_eq!(opus_head_rate(&file("opus")), RATE);
+    // ffmpeg decodes Opus at its own rate: compare durations.
+    let (opus_rate, opus) = ffmpeg_decode(&file("opus"));
+    let heard = opus.len() as f64 / f64::from(opus_rate);
+    let served = (2 * SAMPLES) as f64 / f64::from(RATE);
+    assert!(
+        (heard - served).abs() < 0.04,
+        "{heard:.3} s of Opus for {served:.3} s served"
+    );
+    assert_eq!(report["mp3"]["content_type"], "audio/mpeg");
+    assert_eq!(report["opus"]["content_type"], "audio/ogg");
+    let instructions = &report["instructions"];
+    assert_eq!(instructions["status"], 400, "{instructions}");
+    assert_eq!(instructions["param"], "instructions");
+    assert!(
+        instructions["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("qwen3-tts-instruct-flash-realtime")),
+        "{instructions}"
+    );
+    assert_eq!(report["http_only_model"]["param"], "model", "{report}");
+    let connections = events.iter().map(|(c, _)| *c).max();
+    assert_eq!(
+        connections,
+        Some(4),
+        "refused requests never reach the service"
+    );
+    assert!(!format!("{report}{}", server.log()).contains("sk-upstream-secret-qwen"));
 }
 
 #[test]

@@ -6,7 +6,6 @@ use std::io::Write;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -14,6 +13,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::common::{ServeProcess, ffmpeg_decode, interrupt, tts};
+use crate::fake_qwen::{Script, Scripted};
 
 const MODEL: &str = "qwen3-tts-flash-realtime";
 const TEXT: &str = "Our client speaks Qwen to our server. Every format works, at every rate!";
@@ -447,117 +447,6 @@ fn voices_lists_the_qwen_system_voices_for_a_model_and_its_snapshots() {
         ids("qwen-tts-realtime"),
         ["Cherry", "Serena", "Ethan", "Chelsie"]
     );
-}
-
-/// How the scripted server misbehaves.
-#[derive(Clone, Copy, PartialEq)]
-enum Script {
-    /// Answers as documented; records every client event.
-    Happy,
-    /// An `error` event in answer to `session.update` (the older, richer shape).
-    ErrorOnUpdate,
-    /// Closes the connection after `session.finish` without `session.finished`.
-    CloseOnFinish,
-    /// Refuses the upgrade with 401.
-    Reject,
-    /// Never sends `session.updated`.
-    Silent,
-}
-
-/// A scripted Qwen-TTS-Realtime server on 127.0.0.1:0.
-struct Scripted {
-    url: String,
-    events: Arc<Mutex<Vec<(usize, Value)>>>,
-}
-
-impl Scripted {
-    fn start(script: Script) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("ws://{}", listener.local_addr().expect("addr"));
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let record = Arc::clone(&events);
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                listener.set_nonblocking(true).expect("nonblocking");
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let mut conn = 0;
-                while let Ok((stream, _)) = listener.accept().await {
-                    conn += 1;
-                    let record = Arc::clone(&record);
-                    tokio::spawn(serve(stream, script, conn, record));
-                }
-            });
-        });
-        Self { url, events }
-    }
-
-    fn events(&self) -> Vec<(usize, Value)> {
-        self.events.lock().expect("lock").clone()
-    }
-}
-
-async fn serve(
-    stream: tokio::net::TcpStream,
-    script: Script,
-    conn: usize,
-    record: Arc<Mutex<Vec<(usize, Value)>>>,
-) {
-    use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-    #[allow(clippy::result_large_err)]
-    let check = move |_: &Request, response: Response| -> Result<Response, ErrorResponse> {
-        if script == Script::Reject {
-            let mut refusal = ErrorResponse::new(Some("Invalid API-key provided.".into()));
-            *refusal.status_mut() = tokio_tungstenite::tungstenite::http::StatusCode::UNAUTHORIZED;
-            return Err(refusal);
-        }
-        Ok(response)
-    };
-    let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, check).await else {
-        return;
-    };
-    let send = |event: Value| Message::text(event.to_string());
-    let _ = ws.send(send(json!({"event_id": "event_s", "type": "session.created", "session": {"id": format!("sess_{conn}")}}))).await;
-    let mut responses = 0;
-    while let Some(Ok(Message::Text(text))) = ws.next().await {
-        let event: Value = serde_json::from_str(text.as_str()).expect("json");
-        record.lock().expect("lock").push((conn, event.clone()));
-        let reply: Vec<Value> = match (script, event["type"].as_str().unwrap_or("")) {
-            (Script::ErrorOnUpdate, "session.update") => {
-                vec![json!({"event_id": "event_e", "type": "error",
-                "error": {"type": "invalid_request_error", "code": "invalid_value",
-                          "message": "Invalid value for voice.", "param": "session.voice", "event_id": event["event_id"]}})]
-            }
-            (Script::Silent, _) => vec![],
-            (_, "session.update") => {
-                vec![json!({"type": "session.updated", "session": {"id": format!("sess_{conn}")}})]
-            }
-            (_, "input_text_buffer.commit") => {
-                responses += 1;
-                let id = format!("resp_{conn}_{responses}");
-                vec![
-                    json!({"type": "input_text_buffer.committed", "item_id": ""}),
-                    json!({"type": "response.created", "response": {"id": id}}),
-                    json!({"type": "response.audio.delta", "response_id": id, "delta": "AAABAAIAAwA="}),
-                    json!({"type": "response.done", "response": {"id": id, "status": "completed", "usage": {"characters": 3}}}),
-                ]
-            }
-            (Script::CloseOnFinish, "session.finish") => {
-                let _ = ws.close(None).await;
-                return;
-            }
-            (_, "session.finish") => vec![json!({"type": "session.finished"})],
-            _ => vec![],
-        };
-        for event in reply {
-            if ws.send(send(event)).await.is_err() {
-                return;
-            }
-        }
-    }
 }
 
 fn scripted_say(server: &Scripted, home: &Path, args: &[&str]) -> Command {

@@ -191,4 +191,25 @@ def gateway():
     return report
 
 
-print(json.dumps({"formats": formats, "streaming": streaming, "speed": speed, "errors": errors, "gateway": gateway, "sse": sse, "gateway_failure": gateway_failure}[SCENARIO]()))
+def gateway_qwen():
+    report = {}
+    for fmt, voice, speed in [("mp3", "Cherry", 1.0), ("pcm", "Cherry", 1.25), ("wav", "nova", 1.0), ("opus", "Cherry", 1.0)]:
+        path = os.path.join(OUT, "qwen." + fmt)
+        with client().audio.speech.with_streaming_response.create(
+            model="qwen3-tts-flash-realtime", voice=voice, input=TEXT, response_format=fmt, speed=speed
+        ) as response:
+            response.stream_to_file(path)
+            report[fmt] = {"file": path, "content_type": response.headers.get("content-type")}
+    for name, kwargs in [
+        ("instructions", {"model": "qwen3-tts-flash-realtime", "voice": "Cherry", "instructions": "calm"}),
+        ("http_only_model", {"model": "qwen3-tts-flash", "voice": "Cherry"}),
+    ]:
+        try:
+            client().audio.speech.create(input=TEXT, **kwargs)
+            report[name] = None
+        except openai.APIStatusError as e:
+            report[name] = error_report(e)
+    return report
+
+
+print(json.dumps({"formats": formats, "streaming": streaming, "speed": speed, "errors": errors, "gateway": gateway, "gateway_qwen": gateway_qwen, "sse": sse, "gateway_failure": gateway_failure}[SCENARIO]()))
