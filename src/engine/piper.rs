@@ -252,16 +252,24 @@ impl PiperVoice {
     }
 }
 
-/// The `License:` line of the `MODEL_CARD` in `dir`, as Piper's voice repository writes it.
+/// The `License:` line of the `MODEL_CARD` in `dir`, as Piper's voice repository writes it. That
+/// line is the dataset's: a voice fine-tuned from another one also carries that voice's terms, so
+/// it is marked, for users to read the card before relying on the dataset's licence alone.
 fn model_card_licence(dir: &Path) -> Option<String> {
     let card = std::fs::read_to_string(dir.join("MODEL_CARD")).ok()?;
-    card.lines().find_map(|line| {
+    let licence = card.lines().find_map(|line| {
         let line = line.trim().trim_start_matches(['*', '-']).trim();
         let (key, value) = line.split_once(':')?;
         (key.trim().eq_ignore_ascii_case("license") || key.trim().eq_ignore_ascii_case("licence"))
             .then(|| value.trim().to_owned())
             .filter(|v| !v.is_empty())
-    })
+    })?;
+    let lower = card.to_lowercase();
+    if lower.contains("finetuned from") || lower.contains("fine-tuned from") {
+        Some(format!("{licence} data, fine-tuned (see MODEL_CARD)"))
+    } else {
+        Some(licence)
+    }
 }
 
 /// Where neural voices and ONNX Runtime are looked for.
@@ -607,5 +615,15 @@ mod tests {
         )
         .expect("write");
         assert_eq!(model_card_licence(dir.path()).as_deref(), Some("CC0"));
+        std::fs::write(
+            dir.path().join("MODEL_CARD"),
+            "## Dataset\n\n* License: CC0\n\n## Training\n\nFinetuned from U.S. English lessac voice.\n",
+        )
+        .expect("write");
+        assert_eq!(
+            model_card_licence(dir.path()).as_deref(),
+            Some("CC0 data, fine-tuned (see MODEL_CARD)"),
+            "the fine-tuning is not hidden behind the dataset's licence"
+        );
     }
 }
