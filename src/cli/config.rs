@@ -531,13 +531,15 @@ pub enum ConfigError {
         "--bit-rate applies to opus and mp3 files with the offline engine: write -o FILE.opus or FILE.mp3, or drop --bit-rate"
     )]
     BitRateLocal,
-    /// `--format` while the offline engine plays.
+    /// `--format` while an engine that always plays raw samples plays.
     #[error(
-        "--format {format} applies to files with the offline engine, which plays its samples as they are: add -o FILE, or drop --format"
+        "--format {format} applies to files with the {engine} engine, whose samples are played as they are: add -o FILE, or drop --format"
     )]
     FormatWhilePlaying {
         /// The format asked for.
         format: AudioFormat,
+        /// The engine's name.
+        engine: &'static str,
     },
     /// An MP3 bit rate LAME does not take.
     #[error(
@@ -923,14 +925,16 @@ pub(super) fn speech_config(
     if let SinkConfig::File(options) = &mut sink {
         default_rate(options, &file_defaults, kind, &mut notices)?;
         options.bit_rate = bit_rate(&mut args, options, &file_defaults, kind)?;
-    } else if kind == EngineKind::Local {
-        if args.synthesis.cosyvoice.bit_rate.is_some() {
+    } else if matches!(kind, EngineKind::Local | EngineKind::Qwen) {
+        if kind == EngineKind::Local && args.synthesis.cosyvoice.bit_rate.is_some() {
             return Err(ConfigError::BitRateLocal);
         }
-        // The offline engine plays its samples as they are: a format would change nothing.
+        // The offline engine plays its samples as they are, and a Qwen session is played from
+        // its PCM (each response would be a stream of its own): a format would change nothing.
         if let Some(format) = args.synthesis.format {
             return Err(ConfigError::FormatWhilePlaying {
                 format: format.into(),
+                engine: kind.name(),
             });
         }
     }

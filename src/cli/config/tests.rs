@@ -777,6 +777,17 @@ fn the_offline_engine_encodes_at_the_bit_rate_asked_for() {
         message(&["-e", "local", "--format", "mp3", "x"])
             .starts_with("--format mp3 applies to files with the offline engine")
     );
+    let qwen = say_with(
+        "api_key = \"sk-test\"\n",
+        &[],
+        &["-m", "qwen3-tts-flash-realtime", "--format", "mp3", "x"],
+    )
+    .expect_err("a format while playing Qwen")
+    .to_string();
+    assert!(
+        qwen.starts_with("--format mp3 applies to files with the qwen engine"),
+        "{qwen}"
+    );
     let options = |argv: &[&str]| match say(argv).expect("valid").sink {
         SinkConfig::File(options) => options.bit_rate,
         SinkConfig::Device(_) => panic!("file"),
