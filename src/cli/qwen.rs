@@ -13,6 +13,7 @@ use crate::dashscope::qwen::session::QwenOptions;
 use crate::dashscope::qwen::state::session_limit;
 use crate::dashscope::qwen::{self, Family};
 use crate::session::Timeouts;
+use crate::session::retry::RetryPolicy;
 
 const INTL_URL: &str = "wss://dashscope-intl.aliyuncs.com/api-ws/v1/realtime";
 const CN_URL: &str = "wss://dashscope.aliyuncs.com/api-ws/v1/realtime";
@@ -295,6 +296,7 @@ pub fn qwen_config(
             config,
             timeouts,
             limit: session_limit(model),
+            retry: RetryPolicy::SAY,
         },
         family,
     })

@@ -443,7 +443,12 @@ impl Worker<'_> {
             EngineConfig::Qwen(config) => {
                 let rate = SampleRate::new(config.options.config.sample_rate)
                     .ok_or(EngineError::Gone("qwen"))?;
-                let synthesis = qwen::start(config.options.clone(), rate, self.cancel.clone())?;
+                // As for CosyVoice: retries are of whole files.
+                let options = crate::dashscope::qwen::session::QwenOptions {
+                    retry: RetryPolicy::NEVER,
+                    ..config.options.clone()
+                };
+                let synthesis = qwen::start(options, rate, self.cancel.clone())?;
                 (synthesis, "qwen")
             }
         };

@@ -283,6 +283,7 @@ fn start(
                 },
                 timeouts: Timeouts::default(),
                 limit: session_limit(&remote.model),
+                retry: RetryPolicy::NEVER,
             },
             rate,
             cancel,

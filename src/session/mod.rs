@@ -648,14 +648,29 @@ async fn connect_with_retries(
     options: &SessionOptions,
     cancel: &CancelToken,
 ) -> Result<Socket, SessionError> {
+    retrying(options.retry, cancel, || connect(options)).await
+}
+
+/// Run `connect` until it succeeds, fails for good, or `policy` allows no more tries; the waits
+/// between tries end early on Ctrl-C. Shared by every WebSocket client: a connection carries no
+/// text yet, so trying again never repeats speech.
+pub(crate) async fn retrying<F, Fut>(
+    policy: RetryPolicy,
+    cancel: &CancelToken,
+    mut connect: F,
+) -> Result<Socket, SessionError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Socket, SessionError>>,
+{
     let mut retries = 0;
     loop {
-        match connect(options).await {
+        match connect().await {
             Ok(socket) => return Ok(socket),
-            Err(error) if options.retry.should_retry(error.failure(), retries) => {
+            Err(error) if policy.should_retry(error.failure(), retries) => {
                 retries += 1;
                 tracing::debug!(%error, retries, "connection failed; trying again");
-                let until = tokio::time::Instant::now() + options.retry.backoff(retries);
+                let until = tokio::time::Instant::now() + policy.backoff(retries);
                 while tokio::time::Instant::now() < until {
                     if cancel.is_cancelled() {
                         return Err(error);

@@ -21,11 +21,15 @@ pub(crate) enum Script {
     Reject,
     /// Never sends `session.updated`.
     Silent,
+    /// Refuses the first upgrade with 503, then answers as documented.
+    BusyFirst,
 }
 
 /// What the server saw and served: each client event and each audio delta, with its connection.
 #[derive(Default)]
 struct Record {
+    /// TCP connections accepted, refused upgrades included.
+    connections: usize,
     events: Vec<(usize, Value)>,
     audio: Vec<(usize, Vec<u8>)>,
 }
@@ -33,7 +37,7 @@ struct Record {
 /// A scripted Qwen-TTS-Realtime server on 127.0.0.1:0.
 pub(crate) struct Scripted {
     /// `ws://127.0.0.1:PORT`.
-    pub url: String,
+    pub(crate) url: String,
     record: Arc<Mutex<Record>>,
 }
 
@@ -60,6 +64,7 @@ impl Scripted {
                 let mut conn = 0;
                 while let Ok((stream, _)) = listener.accept().await {
                     conn += 1;
+                    shared.lock().expect("lock").connections = conn;
                     let shared = Arc::clone(&shared);
                     tokio::spawn(serve(stream, script, samples, conn, shared));
                 }
@@ -71,6 +76,11 @@ impl Scripted {
     /// Every client event, with the connection (from 1) it came on.
     pub(crate) fn events(&self) -> Vec<(usize, Value)> {
         self.record.lock().expect("lock").events.clone()
+    }
+
+    /// Connections made, refused ones included.
+    pub(crate) fn connections(&self) -> usize {
+        self.record.lock().expect("lock").connections
     }
 
     /// The audio served on connection `conn`, all its deltas in order.
@@ -111,9 +121,17 @@ async fn serve(
     use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
     #[allow(clippy::result_large_err)]
     let check = move |_: &Request, response: Response| -> Result<Response, ErrorResponse> {
-        if script == Script::Reject {
-            let mut refusal = ErrorResponse::new(Some("Invalid API-key provided.".into()));
-            *refusal.status_mut() = tokio_tungstenite::tungstenite::http::StatusCode::UNAUTHORIZED;
+        use tokio_tungstenite::tungstenite::http::StatusCode;
+        let refusal = match script {
+            Script::Reject => Some((StatusCode::UNAUTHORIZED, "Invalid API-key provided.")),
+            Script::BusyFirst if conn == 1 => {
+                Some((StatusCode::SERVICE_UNAVAILABLE, "Service is busy."))
+            }
+            _ => None,
+        };
+        if let Some((status, message)) = refusal {
+            let mut refusal = ErrorResponse::new(Some(message.into()));
+            *refusal.status_mut() = status;
             return Err(refusal);
         }
         Ok(response)

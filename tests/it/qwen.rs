@@ -580,6 +580,25 @@ fn a_refused_key_names_where_it_came_from_and_the_key_never_shows() {
         "{err}"
     );
     assert!(!err.contains("sk-test-key"), "{err}");
+    assert_eq!(server.connections(), 1, "a refused key is not tried again");
+}
+
+#[test]
+fn a_busy_service_is_tried_once_more_and_the_text_is_spoken_once() {
+    let server = Scripted::start(Script::BusyFirst);
+    let home = tempfile::tempdir().expect("tempdir");
+    let output = scripted_say(&server, home.path(), &["Hello there."])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(server.connections(), 2, "the 503 was tried again");
+    let appended: Vec<String> = server
+        .events()
+        .iter()
+        .filter(|(_, e)| e["type"] == "input_text_buffer.append")
+        .filter_map(|(_, e)| e["text"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(appended, ["Hello there."]);
 }
 
 #[test]

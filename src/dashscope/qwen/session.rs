@@ -37,6 +37,8 @@ pub struct QwenOptions {
     pub timeouts: Timeouts,
     /// Billed characters per session before rolling over to a new one.
     pub limit: usize,
+    /// How often a failed connection is tried again.
+    pub retry: RetryPolicy,
 }
 
 /// What the session tells its caller.
@@ -54,7 +56,8 @@ pub enum QwenEvent {
     Failed(SessionError),
 }
 
-use crate::session::{Socket, close_gracefully, next_frame, sleep_until};
+use crate::session::retry::RetryPolicy;
+use crate::session::{Socket, close_gracefully, next_frame, retrying, sleep_until};
 
 /// Send an event without blocking the runtime; waiting here stops reading the socket
 /// (backpressure). `false` when the caller is gone.
@@ -94,7 +97,7 @@ pub async fn run(
                 match action {
                     Action::Connect => {
                         let started = Instant::now();
-                        match connect(&options).await {
+                        match retrying(options.retry, &cancel, || connect(&options)).await {
                             Ok(opened) => {
                                 socket = Some(opened);
                                 opened_at = tokio::time::Instant::now();
