@@ -10,11 +10,10 @@ use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
 
 use crate::session::ApiKey;
+use crate::session::retry::{self, Failure, RetryPolicy};
 
-/// Retries after the first attempt.
-const RETRIES: u32 = 3;
-/// The first wait; each retry doubles it (0.5, 1, 2 s), times a random 0.5 to 1.5.
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// When to try a request again: the one retry table (`session::retry`).
+const POLICY: RetryPolicy = RetryPolicy::HTTP;
 /// Time to open a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time for a whole JSON request.
@@ -253,11 +252,11 @@ impl Client {
                 .await;
             let response = match response {
                 Ok(response) => response,
-                Err(source) if attempt > RETRIES || source.is_builder() => {
+                Err(source) if attempt > POLICY.max_retries || source.is_builder() => {
                     return Err(HttpError::Network { url, source });
                 }
                 Err(_) => {
-                    tokio::time::sleep(backoff(attempt)).await;
+                    tokio::time::sleep(POLICY.backoff(attempt)).await;
                     continue;
                 }
             };
@@ -265,11 +264,11 @@ impl Client {
                 return Ok(response);
             }
             let (status, headers, body) = read(&url, response).await?;
-            if attempt > RETRIES || !retryable(status, &headers, &body) {
+            if attempt > POLICY.max_retries || !retryable(status, &headers, &body) {
                 return Err(service_error(&url, status, &headers, &body));
             }
             tracing::debug!(url, attempt, "retrying");
-            tokio::time::sleep(backoff(attempt)).await;
+            tokio::time::sleep(POLICY.backoff(attempt)).await;
         }
     }
 
@@ -323,11 +322,11 @@ impl Client {
                 Err(HttpError::Network { source, .. }) => !source.is_builder(),
                 Err(_) => false,
             };
-            if !retry || attempt > RETRIES {
+            if !retry || attempt > POLICY.max_retries {
                 return outcome;
             }
             tracing::debug!(url, attempt, "retrying");
-            tokio::time::sleep(backoff(attempt)).await;
+            tokio::time::sleep(POLICY.backoff(attempt)).await;
         }
     }
 }
@@ -358,25 +357,11 @@ async fn read(
     Ok((status, headers, body))
 }
 
-/// 429 and 5xx are worth another try, except a quota: waiting does not raise it.
+/// Whether an answer is worth another try, by the retry table: 408, 429 and 5xx, except a
+/// spent quota.
 fn retryable(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> bool {
-    if !(status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()) {
-        return false;
-    }
-    let code = parse_error(headers, body).map(|(code, _)| code);
-    !code.is_some_and(|c| c.contains("AllocationQuota") || c.contains("Quota.Exceed"))
-}
-
-/// The wait before retry `n` (1 is the first): 0.5, 1, 2 s, times a random 0.5 to 1.5 so
-/// clients that failed together do not retry together.
-pub(crate) fn backoff(n: u32) -> Duration {
-    // A version-4 UUID is 122 random bits from the OS; no random-number crate is needed.
-    #[allow(clippy::cast_possible_truncation, reason = "16 random bits are plenty")]
-    let bits = uuid::Uuid::new_v4().as_u128() as u16;
-    let jitter = 0.5 + f64::from(bits) / f64::from(u16::MAX);
-    FIRST_BACKOFF
-        .saturating_mul(1 << n.saturating_sub(1).min(8))
-        .mul_f64(jitter)
+    let quota = parse_error(headers, body).is_some_and(|(code, _)| retry::is_quota(&code));
+    !quota && retry::is_transient(Failure::Status(status.as_u16()))
 }
 
 fn text_field(value: &Value, name: &str) -> String {
@@ -470,7 +455,7 @@ mod tests {
     #[test]
     fn backoff_doubles_with_jitter() {
         for (n, base) in [(1, 0.5), (2, 1.0), (3, 2.0)] {
-            let wait = backoff(n).as_secs_f64();
+            let wait = POLICY.backoff(n).as_secs_f64();
             assert!((base * 0.5..=base * 1.5).contains(&wait), "{n}: {wait}");
         }
     }

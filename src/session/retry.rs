@@ -9,10 +9,12 @@
 //! | HTTP 408, 429 or 5xx at the handshake | yes |
 //! | `task-failed` with `SERVER_ERROR`, `MODEL_ERROR`, `InternalError*`, `Throttling*`, `ServiceUnavailable`, or a code saying busy, overloaded or timeout | yes |
 //! | HTTP 401/403 (the key), other 4xx, an untrusted TLS certificate, a protocol error, any other `task-failed` code (`InvalidParameter`, `DataInspectionFailed`, `Arrearage`, ...) | no |
+//! | a spent quota (`AllocationQuota`, `Quota.Exceed` in the code), even with 429 | no |
 //!
 //! `tts say` retries a failed connection once ([`RetryPolicy::SAY`]): once text has been
 //! spoken, a retry would repeat it. `tts convert` retries a whole file up to three times
-//! ([`RetryPolicy::CONVERT`]), since its output is written only when complete.
+//! ([`RetryPolicy::CONVERT`]), since its output is written only when complete. The HTTP API
+//! (voices, uploads, chat) retries a request up to three times ([`RetryPolicy::HTTP`]).
 
 use std::time::Duration;
 
@@ -36,6 +38,14 @@ pub const TRANSIENT_CODES: &[&str] = &["SERVER_ERROR", "MODEL_ERROR", "ServiceUn
 pub const TRANSIENT_PREFIXES: &[&str] = &["Throttling", "InternalError"];
 /// Words in a code that say the same (case-insensitive).
 pub const TRANSIENT_WORDS: &[&str] = &["busy", "overload", "unavailable", "timeout"];
+/// Words in a code that say a quota is spent (case-insensitive): waiting does not raise it.
+pub const QUOTA_WORDS: &[&str] = &["allocationquota", "quota.exceed"];
+
+/// Whether a service error code says a quota is spent.
+pub fn is_quota(code: &str) -> bool {
+    let lower = code.to_ascii_lowercase();
+    QUOTA_WORDS.iter().any(|w| lower.contains(w))
+}
 
 /// Whether trying again could succeed.
 pub fn is_transient(failure: Failure<'_>) -> bool {
@@ -49,6 +59,9 @@ pub fn is_transient(failure: Failure<'_>) -> bool {
 
 /// Whether a service error code says the service (not the request) failed.
 pub fn code_is_transient(code: &str) -> bool {
+    if is_quota(code) {
+        return false;
+    }
     let lower = code.to_ascii_lowercase();
     TRANSIENT_CODES.iter().any(|c| c.eq_ignore_ascii_case(code))
         || TRANSIENT_PREFIXES
@@ -74,6 +87,11 @@ impl RetryPolicy {
     };
     /// `tts convert`: a file is tried up to three more times.
     pub const CONVERT: Self = Self {
+        max_retries: 3,
+        first_backoff: Duration::from_millis(500),
+    };
+    /// The HTTP API: a request is tried up to three more times.
+    pub const HTTP: Self = Self {
         max_retries: 3,
         first_backoff: Duration::from_millis(500),
     };
@@ -122,6 +140,7 @@ mod tests {
             "DataInspectionFailed",
             "Arrearage",
             "CLIENT_ERROR",
+            "Throttling.AllocationQuota",
         ] {
             assert!(!is_transient(Failure::Code(code)), "{code}");
         }
