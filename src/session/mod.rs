@@ -318,6 +318,10 @@ impl SessionError {
             | Self::Protocol { .. }
             | Self::FrameTooLarge { .. }
             | Self::KeyNotSendable { .. } => Failure::Permanent,
+            // A spent quota is refused with 429, yet waiting does not raise it.
+            Self::Refused {
+                code: Some(code), ..
+            } if retry::is_quota(code) => Failure::Code(code),
             Self::Rejected { status, .. } | Self::Refused { status, .. } => {
                 Failure::Status(*status)
             }

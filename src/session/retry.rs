@@ -155,6 +155,18 @@ mod tests {
     }
 
     #[test]
+    fn a_spent_quota_at_the_handshake_is_not_retried_but_a_rate_limit_is() {
+        let refused = |code: &str| crate::session::SessionError::Refused {
+            url: "wss://example.com".into(),
+            status: 429,
+            code: Some(code.into()),
+            message: None,
+        };
+        assert!(!refused("Throttling.AllocationQuota").retryable());
+        assert!(refused("Throttling.RateQuota").retryable());
+    }
+
+    #[test]
     fn say_retries_once_and_convert_three_times() {
         assert!(RetryPolicy::SAY.should_retry(Failure::Network, 0));
         assert!(!RetryPolicy::SAY.should_retry(Failure::Network, 1));
