@@ -159,6 +159,11 @@ pub fn local_voices(
             .clone()
             .unwrap_or_else(|| "unknown (no model card)".into())
     };
+    // The dataset's licence alone would hide the terms of the voice it was tuned from.
+    let licence_cell = |v: &PiperVoice| match &v.fine_tuned_from {
+        Some(_) => format!("{} (fine-tuned)", licence(v)),
+        None => licence(v),
+    };
     let chosen: Vec<&VoiceInfo> = voices
         .iter()
         .filter(|v| !v.identifier.starts_with("mb/"))
@@ -182,6 +187,7 @@ pub fn local_voices(
                 json!({"voice": v.name, "engine": "neural", "language": v.language(),
                     "quality": quality(v), "sample_rate": v.config.audio.sample_rate,
                     "speakers": v.config.num_speakers.max(1), "licence": licence(v),
+                    "fine_tuned_from": v.fine_tuned_from,
                     "model": v.model})
             })
             .chain(chosen.iter().map(|v| json!({"voice": v.languages.first(), "engine": "espeak-ng", "name": v.name, "identifier": v.identifier, "languages": v.languages})))
@@ -198,7 +204,7 @@ pub fn local_voices(
                 v.language_name(),
                 quality(v),
                 v.config.audio.sample_rate.to_string(),
-                licence(v),
+                licence_cell(v),
                 if speakers > 1 {
                     format!("{speakers} speakers: -v {}:SPEAKER", v.name)
                 } else {

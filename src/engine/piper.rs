@@ -135,8 +135,10 @@ pub struct PiperVoice {
     pub model: PathBuf,
     /// Its `.onnx.json`.
     pub config: VoiceConfig,
-    /// The licence its model card states, if there is a card.
+    /// The licence its model card states, if there is a card (the dataset's).
     pub licence: Option<String>,
+    /// The voice it was fine-tuned from, when its card says so: that voice's terms apply too.
+    pub fine_tuned_from: Option<String>,
 }
 
 impl PiperVoice {
@@ -180,12 +182,16 @@ impl PiperVoice {
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        let licence = model.parent().and_then(model_card_licence);
+        let card = model
+            .parent()
+            .and_then(|dir| std::fs::read_to_string(dir.join("MODEL_CARD")).ok())
+            .unwrap_or_default();
         Ok(Self {
             name,
             model: model.to_owned(),
             config,
-            licence,
+            licence: model_card_licence(&card),
+            fine_tuned_from: model_card_base(&card),
         })
     }
 
@@ -252,24 +258,29 @@ impl PiperVoice {
     }
 }
 
-/// The `License:` line of the `MODEL_CARD` in `dir`, as Piper's voice repository writes it. That
-/// line is the dataset's: a voice fine-tuned from another one also carries that voice's terms, so
-/// it is marked, for users to read the card before relying on the dataset's licence alone.
-fn model_card_licence(dir: &Path) -> Option<String> {
-    let card = std::fs::read_to_string(dir.join("MODEL_CARD")).ok()?;
-    let licence = card.lines().find_map(|line| {
+/// The `License:` line of a `MODEL_CARD`, as Piper's voice repository writes it.
+fn model_card_licence(card: &str) -> Option<String> {
+    card.lines().find_map(|line| {
         let line = line.trim().trim_start_matches(['*', '-']).trim();
         let (key, value) = line.split_once(':')?;
         (key.trim().eq_ignore_ascii_case("license") || key.trim().eq_ignore_ascii_case("licence"))
             .then(|| value.trim().to_owned())
             .filter(|v| !v.is_empty())
-    })?;
-    let lower = card.to_lowercase();
-    if lower.contains("finetuned from") || lower.contains("fine-tuned from") {
-        Some(format!("{licence} data, fine-tuned (see MODEL_CARD)"))
-    } else {
-        Some(licence)
-    }
+    })
+}
+
+/// What a `MODEL_CARD` says the voice was fine-tuned from ("Finetuned from U.S. English lessac
+/// voice (medium quality).").
+fn model_card_base(card: &str) -> Option<String> {
+    card.lines().find_map(|line| {
+        let lower = line.to_lowercase();
+        let at = ["finetuned from ", "fine-tuned from ", "fine tuned from "]
+            .iter()
+            .find_map(|marker| lower.find(marker).map(|at| at + marker.len()))?;
+        // The markers are ASCII, so the offset is the same in the original line.
+        let base = line.get(at..)?.trim().trim_end_matches('.').trim();
+        (!base.is_empty()).then(|| base.to_owned())
+    })
 }
 
 /// Where neural voices and ONNX Runtime are looked for.
@@ -529,6 +540,7 @@ mod tests {
                 language: None,
             },
             licence: None,
+            fine_tuned_from: None,
         }
     }
 
@@ -607,23 +619,16 @@ mod tests {
     }
 
     #[test]
-    fn model_card_licence_line_is_read() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(
-            dir.path().join("MODEL_CARD"),
-            "# Model card\n\n## Dataset\n\n* URL: https://example.org\n* License: CC0\n",
-        )
-        .expect("write");
-        assert_eq!(model_card_licence(dir.path()).as_deref(), Some("CC0"));
-        std::fs::write(
-            dir.path().join("MODEL_CARD"),
-            "## Dataset\n\n* License: CC0\n\n## Training\n\nFinetuned from U.S. English lessac voice.\n",
-        )
-        .expect("write");
+    fn model_card_licence_and_base_voice_are_read() {
+        let plain = "# Model card\n\n## Dataset\n\n* URL: https://example.org\n* License: CC0\n";
+        assert_eq!(model_card_licence(plain).as_deref(), Some("CC0"));
+        assert_eq!(model_card_base(plain), None);
+        let tuned = "* License: CC0\n\n## Training\n\nFinetuned from U.S. English lessac voice (medium quality).\n";
+        assert_eq!(model_card_licence(tuned).as_deref(), Some("CC0"));
         assert_eq!(
-            model_card_licence(dir.path()).as_deref(),
-            Some("CC0 data, fine-tuned (see MODEL_CARD)"),
-            "the fine-tuning is not hidden behind the dataset's licence"
+            model_card_base(tuned).as_deref(),
+            Some("U.S. English lessac voice (medium quality)")
         );
+        assert!(model_card_base("Fine tuned from amy.").is_some());
     }
 }

@@ -296,7 +296,7 @@ fn voices_lists_the_installed_neural_voice_and_espeak_ng() {
             "English (United States)",
             "medium",
             "22050",
-            "CC0 data, fine-tuned (see MODEL_CARD)"
+            "CC0 (fine-tuned)"
         ],
         "{row}"
     );
@@ -313,9 +313,10 @@ fn voices_lists_the_installed_neural_voice_and_espeak_ng() {
     let voices: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     let voices = voices.as_array().expect("array");
     assert_eq!(voices.len(), 1, "only neural voices: {voices:?}");
+    assert_eq!(voices[0]["licence"], "CC0");
     assert_eq!(
-        voices[0]["licence"],
-        "CC0 data, fine-tuned (see MODEL_CARD)"
+        voices[0]["fine_tuned_from"],
+        "U.S. English lessac voice (medium quality)"
     );
     assert_eq!(voices[0]["sample_rate"], 22050);
 }
