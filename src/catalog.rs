@@ -24,6 +24,24 @@ pub struct Voice {
     pub languages: Vec<&'static str>,
 }
 
+impl Voice {
+    /// Whether the voice is offered in `region` (the catalog's `regions` column: `mainland`,
+    /// `intl`); a voice with no regions listed is taken to be everywhere.
+    pub fn offered_in(&self, region: crate::dashscope::endpoints::Region) -> bool {
+        use crate::dashscope::endpoints::Region;
+        let regions = self
+            .columns
+            .iter()
+            .find(|(name, _)| *name == "regions")
+            .map_or("", |(_, value)| *value);
+        let wanted = match region {
+            Region::Cn => "mainland",
+            Region::Intl => "intl",
+        };
+        regions.is_empty() || regions.split(',').any(|r| r.trim() == wanted)
+    }
+}
+
 /// Every voice of the catalog.
 pub fn voices() -> &'static [Voice] {
     static VOICES: OnceLock<Vec<Voice>> = OnceLock::new();

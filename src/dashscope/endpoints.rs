@@ -102,7 +102,7 @@ pub fn http_base(
 }
 
 /// The region of a base on one of the service's hosts.
-fn region_of(url: &str) -> Option<Region> {
+pub fn region_of(url: &str) -> Option<Region> {
     let host = host_port(parts(url)?.1).0;
     match host {
         "dashscope-intl.aliyuncs.com" => Some(Region::Intl),

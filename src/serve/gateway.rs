@@ -18,10 +18,10 @@ use crate::dashscope::qwen::protocol::{Mode, SessionConfig};
 use crate::dashscope::qwen::session::QwenOptions;
 use crate::dashscope::qwen::state::session_limit;
 use crate::dashscope::qwen::{self, Family};
-use crate::engine::{EngineEvent, Synthesis};
+use crate::engine::{EngineError, EngineEvent, Synthesis};
 use crate::protocol::Parameters;
 use crate::session::retry::RetryPolicy;
-use crate::session::{ApiKey, KeySource, SessionOptions, Timeouts};
+use crate::session::{ApiKey, KeySource, SessionError, SessionOptions, Timeouts};
 use crate::text::segment::Segmenter;
 
 /// The service behind `tts serve --upstream`.
@@ -57,6 +57,9 @@ impl Service {
         }
     }
 }
+
+/// Why a request gave up waiting for one of the server's shared encoders.
+pub const BUSY: &str = "the server is too busy to encode audio now; try again";
 
 /// The service models listed by `GET /v1/models` in gateway mode (dated snapshots work too).
 pub const MODELS: [&str; 6] = [
@@ -96,6 +99,7 @@ fn refuse(param: &'static str, message: String) -> Refusal {
 
 /// Check a request for `model` (which [`Service::of`] knows) and pick the service's voice.
 pub fn plan(
+    upstream: &Upstream,
     service: Service,
     model: &str,
     voice: &str,
@@ -131,7 +135,8 @@ pub fn plan(
         Service::CosyVoice => Some(model),
         Service::Qwen(_) => qwen::catalog_model(model),
     };
-    let voice = service_voice(model, catalog_model, voice)?;
+    let region = endpoints::region_of(&upstream.url);
+    let voice = service_voice(model, catalog_model, region, voice)?;
     Ok(Remote {
         service,
         model: model.to_owned(),
@@ -141,14 +146,24 @@ pub fn plan(
 }
 
 /// The service's voice for a request: an OpenAI name becomes the model's first catalog voice of
-/// its gender; a catalog voice must serve the model; other names (cloned and designed voices)
-/// are sent as they are if they look like voice ids, and the service judges them.
-fn service_voice(model: &str, catalog_model: Option<&str>, voice: &str) -> Result<String, Refusal> {
+/// its gender, one offered in the upstream's region when it is known; a catalog voice must serve
+/// the model; other names (cloned and designed voices) are sent as they are if they look like
+/// voice ids, and the service judges them.
+fn service_voice(
+    model: &str,
+    catalog_model: Option<&str>,
+    region: Option<endpoints::Region>,
+    voice: &str,
+) -> Result<String, Refusal> {
     let serves = |models: &[&str]| catalog_model.is_some_and(|m| models.contains(&m));
     if let Some((_, gender, _)) = OPENAI_VOICES.iter().find(|v| v.0 == voice) {
-        return catalog::voices()
+        let mut fitting = catalog::voices()
             .iter()
-            .find(|v| v.gender == *gender && serves(&v.models))
+            .filter(|v| v.gender == *gender && serves(&v.models));
+        let first = fitting.clone().next();
+        return fitting
+            .find(|v| region.is_none_or(|r| v.offered_in(r)))
+            .or(first)
             .map(|v| v.id.to_owned())
             .ok_or_else(|| {
                 refuse(
@@ -289,7 +304,55 @@ fn start(
             cancel,
         ),
     };
-    started.map_err(|error| format!("the service could not be reached: {error}"))
+    started.map_err(|error| format!("tts serve could not start a session: {error}"))
+}
+
+/// A failure as a client of `tts serve` should read it: the service's own code and message,
+/// and what to do, but not the server's key source, its upstream address or flags of `tts say`.
+fn for_client(error: &EngineError) -> String {
+    let EngineError::Session(error) = error else {
+        return "the service session failed; try again".to_owned();
+    };
+    match error {
+        SessionError::Rejected { status, .. } => format!(
+            "the service refused the server's DashScope key (HTTP {status}): the server's operator must check it"
+        ),
+        SessionError::KeyNotSendable { .. } => {
+            "the server's DashScope key cannot be sent: the server's operator must check it".into()
+        }
+        SessionError::Refused {
+            status,
+            code,
+            message,
+            ..
+        } => {
+            let detail: Vec<&str> = [code.as_deref(), message.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            let detail = if detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", detail.join(": "))
+            };
+            format!("the service refused the request (HTTP {status}{detail})")
+        }
+        SessionError::TaskFailed { code, message, .. } => {
+            format!("the service failed: {code}: {message}")
+        }
+        SessionError::Connect { .. }
+        | SessionError::Unreachable { .. }
+        | SessionError::Certificate { .. }
+        | SessionError::ConnectTimeout { .. } => {
+            "the service could not be reached from the server; try again later".into()
+        }
+        SessionError::StartTimeout { .. } | SessionError::Stalled { .. } => {
+            "the service did not answer in time; try again".into()
+        }
+        _ => {
+            "the connection to the service failed before the speech was finished; try again".into()
+        }
+    }
 }
 
 /// The service's PCM encoded here into the client's format, a permit of the server's shared
@@ -385,7 +448,8 @@ pub fn relay(
             None => Ok(bytes.to_vec()),
             Some(transcoder) => {
                 let _permit = runtime
-                    .block_on(encoders.acquire())
+                    .block_on(tokio::time::timeout(send_timeout, encoders.acquire()))
+                    .map_err(|_| BUSY.to_owned())?
                     .map_err(|e| e.to_string())?;
                 transcoder.run(bytes, last)
             }
@@ -400,13 +464,15 @@ pub fn relay(
             EngineEvent::Encoded(bytes) => (bytes, false),
             EngineEvent::Done(_) => (Vec::new(), true),
             EngineEvent::Failed(error) => {
-                let mut message = error.to_string();
+                let mut chain = error.to_string();
                 let mut source = std::error::Error::source(&error);
                 while let Some(cause) = source {
-                    message = format!("{message}: {cause}");
+                    chain = format!("{chain}: {cause}");
                     source = cause.source();
                 }
-                return fail(format!("the service failed: {message}"));
+                // The whole story for the operator; for the client, what it can act on.
+                tracing::warn!(error = chain, "the service session failed");
+                return fail(for_client(&error));
             }
             _ => continue,
         };
@@ -446,6 +512,41 @@ pub fn relay(
 mod tests {
     use super::*;
 
+    const INTL: &str = "wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference";
+    const CN: &str = "wss://dashscope.aliyuncs.com/api-ws/v1/inference";
+
+    fn upstream(url: &str) -> Upstream {
+        Upstream {
+            url: url.into(),
+            api_key: ApiKey::new("sk-test".into()),
+            key_source: KeySource::Environment,
+            workspace: None,
+        }
+    }
+
+    #[test]
+    fn openai_names_pick_a_voice_of_the_upstreams_region() {
+        for (url, region) in [(INTL, endpoints::Region::Intl), (CN, endpoints::Region::Cn)] {
+            for name in ["alloy", "echo"] {
+                let remote = plan(
+                    &upstream(url),
+                    Service::CosyVoice,
+                    "cosyvoice-v3-flash",
+                    name,
+                    None,
+                    1.0,
+                )
+                .expect("a voice");
+                let voice = catalog::find(&remote.voice).expect("catalog");
+                assert!(
+                    voice.offered_in(region),
+                    "{name} at {url}: {}",
+                    remote.voice
+                );
+            }
+        }
+    }
+
     #[test]
     fn models_go_to_their_protocol() {
         assert_eq!(Service::of("cosyvoice-v3-flash"), Some(Service::CosyVoice));
@@ -464,16 +565,42 @@ mod tests {
     #[test]
     fn voices_and_options_are_checked_for_the_model() {
         let qwen = Service::Qwen(Family::Flash);
-        let female = plan(qwen, "qwen3-tts-flash-realtime", "nova", None, 1.0).expect("nova");
+        let female = plan(
+            &upstream(INTL),
+            qwen,
+            "qwen3-tts-flash-realtime",
+            "nova",
+            None,
+            1.0,
+        )
+        .expect("nova");
         assert_eq!(
             catalog::find(&female.voice).map(|v| v.gender),
             Some("female")
         );
-        assert!(plan(qwen, "qwen3-tts-flash-realtime", "Cherry", None, 1.5).is_ok());
-        let wrong = plan(qwen, "qwen3-tts-flash-realtime", "longanyang", None, 1.0)
-            .expect_err("a CosyVoice voice");
+        assert!(
+            plan(
+                &upstream(INTL),
+                qwen,
+                "qwen3-tts-flash-realtime",
+                "Cherry",
+                None,
+                1.5
+            )
+            .is_ok()
+        );
+        let wrong = plan(
+            &upstream(INTL),
+            qwen,
+            "qwen3-tts-flash-realtime",
+            "longanyang",
+            None,
+            1.0,
+        )
+        .expect_err("a CosyVoice voice");
         assert_eq!(wrong.param, "voice");
         let styled = plan(
+            &upstream(INTL),
             qwen,
             "qwen3-tts-flash-realtime",
             "Cherry",
@@ -484,24 +611,42 @@ mod tests {
         assert!(styled.message.contains("qwen3-tts-instruct-flash-realtime"));
         let legacy = Service::Qwen(Family::Legacy);
         assert_eq!(
-            plan(legacy, "qwen-tts-realtime", "Cherry", None, 1.5)
-                .expect_err("no speed")
-                .param,
+            plan(
+                &upstream(INTL),
+                legacy,
+                "qwen-tts-realtime",
+                "Cherry",
+                None,
+                1.5
+            )
+            .expect_err("no speed")
+            .param,
             "speed"
         );
         let clone = Service::Qwen(Family::Clone);
         let model = "qwen3-tts-vc-realtime-2026-01-15";
-        assert!(plan(clone, model, "qwen-tts-vc-me-voice-2026", None, 1.0).is_ok());
         assert!(
-            plan(clone, model, "alloy", None, 1.0).is_err(),
+            plan(
+                &upstream(INTL),
+                clone,
+                model,
+                "qwen-tts-vc-me-voice-2026",
+                None,
+                1.0
+            )
+            .is_ok()
+        );
+        assert!(
+            plan(&upstream(INTL), clone, model, "alloy", None, 1.0).is_err(),
             "no system voices"
         );
         assert!(
-            plan(clone, model, "Cherry", None, 1.0).is_err(),
+            plan(&upstream(INTL), clone, model, "Cherry", None, 1.0).is_err(),
             "no system voices"
         );
         assert_eq!(
             plan(
+                &upstream(INTL),
                 Service::CosyVoice,
                 "cosyvoice-v3-flash",
                 "longanyang",
@@ -516,8 +661,13 @@ mod tests {
 
     #[test]
     fn service_voices_are_checked_against_the_model() {
-        let alloy = service_voice("cosyvoice-v3-flash", Some("cosyvoice-v3-flash"), "alloy")
-            .expect("a female voice");
+        let alloy = service_voice(
+            "cosyvoice-v3-flash",
+            Some("cosyvoice-v3-flash"),
+            None,
+            "alloy",
+        )
+        .expect("a female voice");
         let entry = catalog::find(&alloy).expect("a catalog voice");
         assert_eq!(entry.gender, "female");
         assert!(entry.models.contains(&"cosyvoice-v3-flash"));
@@ -525,6 +675,7 @@ mod tests {
             service_voice(
                 "cosyvoice-v3-flash",
                 Some("cosyvoice-v3-flash"),
+                None,
                 "longanyang"
             )
             .expect("serves"),
@@ -533,6 +684,7 @@ mod tests {
         let wrong = service_voice(
             "cosyvoice-v3-flash",
             Some("cosyvoice-v3-flash"),
+            None,
             "longxiaochun_v2",
         )
         .expect_err("v2 only");
@@ -543,13 +695,20 @@ mod tests {
             service_voice(
                 "cosyvoice-v3-flash",
                 Some("cosyvoice-v3-flash"),
+                None,
                 "cosyvoice-v3-flash-mine-1a2b"
             )
             .is_ok()
         );
         for hostile in ["", "a b", "x\u{0}", "../x", &"a".repeat(200)] {
             assert!(
-                service_voice("cosyvoice-v3-flash", Some("cosyvoice-v3-flash"), hostile).is_err(),
+                service_voice(
+                    "cosyvoice-v3-flash",
+                    Some("cosyvoice-v3-flash"),
+                    None,
+                    hostile
+                )
+                .is_err(),
                 "{hostile:?}"
             );
         }

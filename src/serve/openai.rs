@@ -320,9 +320,10 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
             ));
         }
     };
-    let remote = match service {
-        Some(service) => Some(
+    let remote = match (service, state.upstream.as_deref()) {
+        (Some(service), Some(upstream)) => Some(
             gateway::plan(
+                upstream,
                 service,
                 &request.model,
                 &request.voice,
@@ -331,7 +332,7 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
             )
             .map_err(|refusal| ApiError::invalid(refusal.param, refusal.message))?,
         ),
-        None => None,
+        _ => None,
     };
     let speaker = if remote.is_some() {
         Some(Speaker::Variant("m3"))
@@ -565,7 +566,12 @@ async fn encode_chunk(
     last: bool,
 ) -> Result<Vec<u8>, String> {
     let mut taken = codec.take().ok_or("the encoder was lost")?;
-    let _permit = encoders.acquire().await.map_err(|e| e.to_string())?;
+    // Bounded like every wait of a request: a server that cannot encode for this long is
+    // overloaded, and the client had better try again than hang.
+    let _permit = tokio::time::timeout(SEND_TIMEOUT, encoders.acquire())
+        .await
+        .map_err(|_| gateway::BUSY.to_owned())?
+        .map_err(|e| e.to_string())?;
     let (taken, bytes) = tokio::task::spawn_blocking(move || {
         let bytes = taken.run(&samples, last);
         (taken, bytes)

@@ -386,10 +386,9 @@ fn openai_sdk_through_the_gateway_speaks_qwen_models_over_the_realtime_protocol(
         "{instructions}"
     );
     assert_eq!(report["http_only_model"]["param"], "model", "{report}");
-    let connections = events.iter().map(|(c, _)| *c).max();
     assert_eq!(
-        connections,
-        Some(4),
+        upstream.connections(),
+        4,
         "refused requests never reach the service"
     );
     assert!(!format!("{report}{}", server.log()).contains("sk-upstream-secret-qwen"));
@@ -506,6 +505,33 @@ fn a_service_failure_before_any_audio_is_a_502_the_client_raises() {
         "{raised}"
     );
     assert_eq!(upstream.record().actions("run-task").len(), 1);
+    // The service's own words reach the client; the server's address and flags do not.
+    let message = raised["message"].as_str().unwrap_or_default();
+    assert!(message.contains("InvalidParameter"), "{message}");
+    let address = upstream.url();
+    let authority = address
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    assert!(
+        !message.contains(authority) && !message.contains("--"),
+        "{message}"
+    );
+    // A key the service refuses is the operator's to fix, and where it came from stays private.
+    let refusing = FakeServer::start(Script::Reject(401));
+    let server = ServeProcess::start_with_env(
+        &["--api-key", KEY, "--upstream", &refusing.url()],
+        &[("DASHSCOPE_API_KEY", "sk-upstream-secret-5678")],
+    );
+    let report = run(&server, "gateway_failure", out.path());
+    let message = report["raised"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(report["raised"]["status"], 502, "{report}");
+    assert!(message.contains("operator"), "{message}");
+    assert!(!message.contains("DASHSCOPE_API_KEY"), "{message}");
 }
 
 #[test]
@@ -524,6 +550,16 @@ fn gateway_flags_are_checked_before_listening() {
     let plain = run(&["--upstream", "ws://example.com/api-ws/v1/inference"]);
     assert_eq!(plain.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&plain.stderr).contains("use wss://"));
+    // A path or query neither engine's URL can be derived from.
+    for odd in [
+        "wss://proxy.example.com/tts",
+        "wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference?model=x",
+    ] {
+        let refused = run(&["--upstream", odd]);
+        let err = String::from_utf8_lossy(&refused.stderr).into_owned();
+        assert_eq!(refused.status.code(), Some(2), "{odd}: {err}");
+        assert!(err.contains("/api-ws/v1/realtime"), "{odd}: {err}");
+    }
     let cors = run(&["--cors", "*"]);
     assert_eq!(cors.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&cors.stderr).contains("--cors"));
