@@ -614,7 +614,7 @@ mod tests {
             })
             .chain([i16::MAX, i16::MIN, 0])
             .collect();
-        assert!(signal.len() > 4 * FLAC_BLOCK && signal.len() % FLAC_BLOCK != 0);
+        assert!(signal.len() > 4 * FLAC_BLOCK && !signal.len().is_multiple_of(FLAC_BLOCK));
         let mut flac = flac(SampleRate::new(24_000).expect("rate")).expect("encoder");
         let mut out = Vec::new();
         flac.encode(&signal[..1], &mut out).expect("encode");
