@@ -1,5 +1,5 @@
-//! Streaming encoders: mono 16-bit PCM in; PCM, WAV, MP3 or Ogg Opus bytes out as soon as each
-//! piece is ready, so a server can send the first frame while synthesis goes on.
+//! Streaming encoders: mono 16-bit PCM in; PCM, WAV, MP3, Ogg Opus or FLAC bytes out as soon as
+//! each piece is ready, so a server can send the first frame while synthesis goes on.
 //!
 //! Runs wherever audio is produced (the server's connection tasks); never on the audio callback.
 
@@ -27,6 +27,13 @@ pub enum EncodeError {
     /// The rate conversion for Opus failed.
     #[error("cannot convert the sample rate for Opus")]
     Resample(#[from] ResampleError),
+    /// The FLAC encoder refused its settings (its errors are not `Send`, so their words are
+    /// kept, as LAME's are).
+    #[error("cannot set up the FLAC encoder: {0}")]
+    FlacSetup(String),
+    /// The FLAC encoder failed on a block, or a frame did not fit its format.
+    #[error("FLAC encoding failed: {0}")]
+    Flac(String),
 }
 
 /// A streaming encoder.
@@ -53,6 +60,12 @@ pub fn encoder(
         AudioFormat::Mp3 => Box::new(Mp3::new(rate, bit_rate)?),
         AudioFormat::Opus => Box::new(OggOpus::new(rate, bit_rate.unwrap_or(32))?),
     })
+}
+
+/// A FLAC encoder for mono 16-bit audio at `rate`: not one of the service's formats (so not
+/// in [`AudioFormat`]), but one the OpenAI speech API offers.
+pub fn flac(rate: SampleRate) -> Result<Box<dyn Encoder>, EncodeError> {
+    Ok(Box::new(Flac::new(rate)?))
 }
 
 fn le_bytes(samples: &[i16], out: &mut Vec<u8>) {
@@ -369,6 +382,112 @@ impl Encoder for OggOpus {
     }
 }
 
+/// Samples per FLAC frame (the reference encoder's default): about 170 ms at 24 kHz.
+const FLAC_BLOCK: usize = 4096;
+
+/// FLAC as a stream: `fLaC` and a STREAMINFO that leaves the length and the MD5 unknown (as
+/// the format allows, since neither is known until the end), then one frame per full block.
+struct Flac {
+    config: flacenc::error::Verified<flacenc::config::Encoder>,
+    /// The header, until it is sent.
+    header: Option<flacenc::component::Stream>,
+    info: flacenc::component::StreamInfo,
+    block: flacenc::source::FrameBuf,
+    pending: Vec<i32>,
+    frame_number: usize,
+    sink: flacenc::bitsink::ByteSink,
+}
+
+fn flac_setup(error: &dyn std::fmt::Display) -> EncodeError {
+    EncodeError::FlacSetup(error.to_string())
+}
+
+fn flac_failed(error: &dyn std::fmt::Display) -> EncodeError {
+    EncodeError::Flac(error.to_string())
+}
+
+impl Flac {
+    fn new(rate: SampleRate) -> Result<Self, EncodeError> {
+        use flacenc::error::Verify as _;
+        let config = flacenc::config::Encoder::default()
+            .into_verified()
+            .map_err(|(_, e)| flac_setup(&e))?;
+        let mut header = flacenc::component::Stream::new(rate.get() as usize, 1, 16)
+            .map_err(|e| flac_setup(&e))?;
+        header
+            .stream_info_mut()
+            .set_block_sizes(FLAC_BLOCK, FLAC_BLOCK)
+            .map_err(|e| flac_setup(&e))?;
+        Ok(Self {
+            config,
+            info: header.stream_info().clone(),
+            header: Some(header),
+            block: flacenc::source::FrameBuf::with_size(1, FLAC_BLOCK)
+                .map_err(|e| flac_setup(&e))?,
+            pending: Vec::with_capacity(FLAC_BLOCK),
+            frame_number: 0,
+            sink: flacenc::bitsink::ByteSink::new(),
+        })
+    }
+
+    fn send_header(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        use flacenc::component::BitRepr as _;
+        if let Some(header) = self.header.take() {
+            self.sink.clear();
+            header.write(&mut self.sink).map_err(|e| flac_failed(&e))?;
+            out.extend_from_slice(self.sink.as_slice());
+        }
+        Ok(())
+    }
+
+    /// Encode the pending samples (a full block, or the shorter last one) as the next frame.
+    fn frame(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        use flacenc::component::BitRepr as _;
+        use flacenc::source::Fill as _;
+        self.block
+            .fill_interleaved(&self.pending)
+            .map_err(|e| flac_failed(&e))?;
+        self.pending.clear();
+        let frame = flacenc::encode_fixed_size_frame(
+            &self.config,
+            &self.block,
+            self.frame_number,
+            &self.info,
+        )
+        .map_err(|e| flac_failed(&e))?;
+        self.frame_number += 1;
+        self.sink.clear();
+        frame.write(&mut self.sink).map_err(|e| flac_failed(&e))?;
+        out.extend_from_slice(self.sink.as_slice());
+        Ok(())
+    }
+}
+
+impl Encoder for Flac {
+    fn encode(&mut self, samples: &[i16], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.send_header(out)?;
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let take = (FLAC_BLOCK - self.pending.len()).min(rest.len());
+            self.pending
+                .extend(rest[..take].iter().map(|&s| i32::from(s)));
+            rest = &rest[take..];
+            if self.pending.len() == FLAC_BLOCK {
+                self.frame(out)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.send_header(out)?;
+        if !self.pending.is_empty() {
+            self.frame(out)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,6 +554,104 @@ mod tests {
             assert!(ended, "{rate}: end of stream marked");
             assert_eq!(last, 48_000, "{rate}: one second at 48 kHz granules");
         }
+    }
+
+    /// Decode a FLAC stream with symphonia: its samples, rate, channels and bit depth.
+    fn decode_flac(bytes: Vec<u8>) -> (Vec<i16>, u32, usize, u32) {
+        use symphonia::core::codecs::CodecParameters;
+        use symphonia::core::codecs::audio::AudioDecoderOptions;
+        use symphonia::core::formats::probe::Hint;
+        use symphonia::core::formats::{FormatOptions, TrackType};
+        use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
+        use symphonia::core::meta::MetadataOptions;
+        let source = MediaSourceStream::new(
+            Box::new(std::io::Cursor::new(bytes)),
+            MediaSourceStreamOptions::default(),
+        );
+        let mut reader = symphonia::default::get_probe()
+            .probe(
+                Hint::new().with_extension("flac"),
+                source,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
+            .expect("a FLAC stream");
+        let track = reader.default_track(TrackType::Audio).expect("audio track");
+        let (id, params) = match &track.codec_params {
+            Some(CodecParameters::Audio(params)) => (track.id, params.clone()),
+            other => panic!("not audio: {other:?}"),
+        };
+        let mut decoder = crate::audio::decode::codecs()
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+            .expect("FLAC decoder");
+        let mut samples = Vec::new();
+        let mut chunk: Vec<i16> = Vec::new();
+        while let Some(packet) = reader.next_packet().expect("packet") {
+            assert_eq!(packet.track_id, id);
+            decoder
+                .decode(&packet)
+                .expect("frame")
+                .copy_to_vec_interleaved(&mut chunk);
+            samples.extend_from_slice(&chunk);
+        }
+        (
+            samples,
+            params.sample_rate.expect("rate"),
+            params.channels.as_ref().expect("channels").count(),
+            params.bits_per_sample.expect("bits"),
+        )
+    }
+
+    #[test]
+    fn flac_streams_frames_that_decode_to_exactly_the_samples() {
+        // A tone under deterministic noise: every predictor the encoder tries has work.
+        let mut noise: u32 = 1;
+        let signal: Vec<i16> = tone(24_000, 0.7)
+            .into_iter()
+            .map(|s| {
+                noise = noise.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                s.saturating_add(((noise >> 16) % 2001) as i16 - 1000)
+            })
+            .chain([i16::MAX, i16::MIN, 0])
+            .collect();
+        assert!(signal.len() > 4 * FLAC_BLOCK && !signal.len().is_multiple_of(FLAC_BLOCK));
+        let mut flac = flac(SampleRate::new(24_000).expect("rate")).expect("encoder");
+        let mut out = Vec::new();
+        flac.encode(&signal[..1], &mut out).expect("encode");
+        // fLaC, then the STREAMINFO block, flagged last, of 34 bytes: sent at once.
+        assert_eq!(&out[..8], b"fLaC\x80\x00\x00\x22");
+        assert_eq!(out.len(), 42);
+        assert_eq!(
+            &out[8..12],
+            [0x10, 0, 0x10, 0],
+            "min and max block size 4096"
+        );
+        flac.encode(&signal[1..FLAC_BLOCK], &mut out)
+            .expect("encode");
+        assert!(out.len() > 42 + 100, "a full block is a frame sent at once");
+        let mut at = FLAC_BLOCK;
+        for size in [997, 5000, 3, 4096, 1] {
+            flac.encode(&signal[at..at + size], &mut out)
+                .expect("encode");
+            at += size;
+        }
+        flac.encode(&signal[at..], &mut out).expect("encode");
+        let before_finish = out.len();
+        flac.finish(&mut out).expect("finish");
+        assert!(out.len() > before_finish, "the short last block at finish");
+        let (decoded, rate, channels, bits) = decode_flac(out);
+        assert_eq!((rate, channels, bits), (24_000, 1, 16));
+        assert_eq!(decoded.len(), signal.len());
+        assert!(decoded == signal, "FLAC is lossless");
+    }
+
+    #[test]
+    fn flac_of_no_audio_is_a_header_alone() {
+        let mut flac = flac(SampleRate::new(24_000).expect("rate")).expect("encoder");
+        let mut out = Vec::new();
+        flac.finish(&mut out).expect("finish");
+        assert_eq!(&out[..4], b"fLaC");
+        assert_eq!(out.len(), 42);
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::openai::OPENAI_VOICES;
-use crate::audio::encode::{self, Encoder};
+use super::openai::{OPENAI_VOICES, ResponseFormat};
+use crate::audio::encode::Encoder;
 use crate::audio::{AudioFormat, SampleRate};
 use crate::cancel::CancelToken;
 use crate::catalog;
@@ -206,7 +206,7 @@ pub struct Relay {
     /// The client's words.
     pub input: String,
     /// The format the client asked for.
-    pub format: AudioFormat,
+    pub format: ResponseFormat,
     /// The service's speech rate.
     pub speed: f32,
     /// Whether each chunk is wrapped as a server-sent event.
@@ -218,8 +218,11 @@ pub struct Relay {
 /// The format to ask the service for: the client's own when the service makes it as one
 /// stream, else PCM, encoded here. A Qwen session answers each sentence as a response of its
 /// own, so its WAV and Ogg Opus would be one stream per sentence, which players reject; the
-/// legacy Qwen model makes only PCM.
-fn upstream_format(service: Service, format: AudioFormat) -> AudioFormat {
+/// legacy Qwen model makes only PCM. Neither service makes FLAC.
+fn upstream_format(service: Service, format: ResponseFormat) -> AudioFormat {
+    let ResponseFormat::Service(format) = format else {
+        return AudioFormat::Pcm;
+    };
     match (service, format) {
         (Service::CosyVoice, format) => format,
         (Service::Qwen(Family::Legacy), _) => AudioFormat::Pcm,
@@ -410,10 +413,10 @@ pub fn relay(
         let _ = send(Err(std::io::Error::other(message)));
     };
     let wanted = upstream_format(relay.remote.service, relay.format);
-    let mut transcoder = if wanted == relay.format {
+    let mut transcoder = if ResponseFormat::Service(wanted) == relay.format {
         None
     } else {
-        match encode::encoder(relay.format, relay.rate, None) {
+        match relay.format.encoder(relay.rate) {
             Ok(encoder) => Some(Transcoder { encoder, odd: None }),
             Err(error) => return fail(error.to_string()),
         }
@@ -715,23 +718,42 @@ mod tests {
     }
 
     #[test]
-    fn qwen_wav_and_opus_are_made_here_from_pcm() {
+    fn qwen_wav_and_opus_and_every_flac_are_made_here_from_pcm() {
+        let service = ResponseFormat::Service;
         let flash = Service::Qwen(Family::Flash);
-        assert_eq!(upstream_format(flash, AudioFormat::Mp3), AudioFormat::Mp3);
-        assert_eq!(upstream_format(flash, AudioFormat::Wav), AudioFormat::Pcm);
-        assert_eq!(upstream_format(flash, AudioFormat::Opus), AudioFormat::Pcm);
-        let legacy = Service::Qwen(Family::Legacy);
-        assert_eq!(upstream_format(legacy, AudioFormat::Mp3), AudioFormat::Pcm);
         assert_eq!(
-            upstream_format(Service::CosyVoice, AudioFormat::Opus),
+            upstream_format(flash, service(AudioFormat::Mp3)),
+            AudioFormat::Mp3
+        );
+        assert_eq!(
+            upstream_format(flash, service(AudioFormat::Wav)),
+            AudioFormat::Pcm
+        );
+        assert_eq!(
+            upstream_format(flash, service(AudioFormat::Opus)),
+            AudioFormat::Pcm
+        );
+        let legacy = Service::Qwen(Family::Legacy);
+        assert_eq!(
+            upstream_format(legacy, service(AudioFormat::Mp3)),
+            AudioFormat::Pcm
+        );
+        assert_eq!(
+            upstream_format(Service::CosyVoice, service(AudioFormat::Opus)),
             AudioFormat::Opus
         );
+        for model in [Service::CosyVoice, flash, legacy] {
+            assert_eq!(
+                upstream_format(model, ResponseFormat::Flac),
+                AudioFormat::Pcm
+            );
+        }
     }
 
     #[test]
     fn pcm_split_inside_a_sample_is_joined() {
         let mut transcoder = Transcoder {
-            encoder: encode::encoder(
+            encoder: crate::audio::encode::encoder(
                 AudioFormat::Pcm,
                 SampleRate::new(24_000).expect("rate"),
                 None,

@@ -45,7 +45,7 @@ const RATE: u32 = 24_000;
 /// The models the offline engine answers to.
 pub const MODELS: [&str; 3] = ["tts-1", "tts-1-hd", "gpt-4o-mini-tts"];
 /// The formats that can be asked for, and whether we encode them.
-const SUPPORTED: &str = "mp3, opus, wav, pcm";
+const SUPPORTED: &str = "mp3, opus, wav, pcm, flac";
 /// Encoded chunks waiting for a client; a slower client holds up only its own request.
 const QUEUED_CHUNKS: usize = 16;
 /// How long a client may leave a chunk unread before the request is dropped.
@@ -68,6 +68,57 @@ pub const OPENAI_VOICES: [(&str, &str, &str); 11] = [
     ("shimmer", "female", "f1"),
     ("verse", "male", "m4"),
 ];
+
+/// A `response_format`: one of the service's formats, or FLAC, which only this API offers
+/// (made here from PCM, never asked of an engine or the service).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseFormat {
+    /// MP3, Ogg Opus, WAV or raw PCM.
+    Service(AudioFormat),
+    /// FLAC, 16-bit.
+    Flac,
+}
+
+impl ResponseFormat {
+    /// The format named by a request; `None` for one not offered (`aac`: no encoder good
+    /// enough).
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "mp3" => Self::Service(AudioFormat::Mp3),
+            "opus" => Self::Service(AudioFormat::Opus),
+            "wav" => Self::Service(AudioFormat::Wav),
+            "pcm" => Self::Service(AudioFormat::Pcm),
+            "flac" => Self::Flac,
+            _ => return None,
+        })
+    }
+
+    /// The name OpenAI gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Service(format) => format.name(),
+            Self::Flac => "flac",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Service(AudioFormat::Mp3) => "audio/mpeg",
+            Self::Service(AudioFormat::Opus) => "audio/ogg",
+            Self::Service(AudioFormat::Wav) => "audio/wav",
+            Self::Service(AudioFormat::Pcm) => "audio/pcm",
+            Self::Flac => "audio/flac",
+        }
+    }
+
+    /// A streaming encoder of mono audio at `rate` into this format.
+    pub fn encoder(self, rate: SampleRate) -> Result<Box<dyn Encoder>, encode::EncodeError> {
+        match self {
+            Self::Service(format) => encode::encoder(format, rate, None),
+            Self::Flac => encode::flac(rate),
+        }
+    }
+}
 
 /// What the OpenAI routes share.
 #[derive(Clone)]
@@ -241,7 +292,7 @@ struct Plan {
     speaker: Speaker,
     /// Gateway mode: the service speaks it.
     remote: Option<gateway::Remote>,
-    format: AudioFormat,
+    format: ResponseFormat,
     speed: f32,
     sse: bool,
 }
@@ -291,18 +342,13 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
             ),
         ));
     }
-    let format = match request.response_format.as_deref().unwrap_or("mp3") {
-        "mp3" => AudioFormat::Mp3,
-        "opus" => AudioFormat::Opus,
-        "wav" => AudioFormat::Wav,
-        "pcm" => AudioFormat::Pcm,
-        other => {
-            return Err(ApiError::invalid(
-                "response_format",
-                format!("response_format {other:?} is not supported: use one of {SUPPORTED}"),
-            ));
-        }
-    };
+    let name = request.response_format.as_deref().unwrap_or("mp3");
+    let format = ResponseFormat::parse(name).ok_or_else(|| {
+        ApiError::invalid(
+            "response_format",
+            format!("response_format {name:?} is not supported: use one of {SUPPORTED}"),
+        )
+    })?;
     let speed = request.speed.unwrap_or(1.0);
     if !(0.25..=4.0).contains(&speed) {
         return Err(ApiError::invalid(
@@ -405,12 +451,7 @@ async fn speech(
     let content_type = if plan.sse {
         "text/event-stream"
     } else {
-        match plan.format {
-            AudioFormat::Mp3 => "audio/mpeg",
-            AudioFormat::Opus => "audio/ogg",
-            AudioFormat::Wav => "audio/wav",
-            AudioFormat::Pcm => "audio/pcm",
-        }
+        plan.format.content_type()
     };
     let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(QUEUED_CHUNKS);
     let remote = plan.remote.is_some();
@@ -593,7 +634,8 @@ async fn synthesize(
     let codec = StreamResampler::new(state.pool.sample_rate(), rate)
         .map_err(|e| e.to_string())
         .and_then(|resampler| {
-            encode::encoder(plan.format, rate, None)
+            plan.format
+                .encoder(rate)
                 .map(|encoder| Codec { resampler, encoder })
                 .map_err(|e| e.to_string())
         });

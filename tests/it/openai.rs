@@ -104,11 +104,22 @@ fn openai_sdk_gets_every_format_at_24_khz_and_a_clear_400_for_the_others() {
                 assert_eq!(content_type, "audio/wav");
                 seconds(file)
             }
+            "flac" => {
+                assert_eq!(content_type, "audio/flac");
+                assert_eq!(&std::fs::read(file).expect("flac")[..4], b"fLaC");
+                let (rate, samples) = ffmpeg_decode(Path::new(file));
+                assert_eq!(rate, RATE, "{file}");
+                assert!(
+                    samples.iter().any(|s| s.unsigned_abs() > 1000),
+                    "flac is speech, not silence"
+                );
+                samples.len() as f64 / f64::from(rate)
+            }
             other => panic!("unexpected format {other}"),
         };
         durations.push((format.to_owned(), duration));
     }
-    assert_eq!(durations.len(), 4, "{durations:?}");
+    assert_eq!(durations.len(), 5, "{durations:?}");
     let (_, wav) = durations
         .iter()
         .find(|(f, _)| f == "wav")
@@ -124,14 +135,16 @@ fn openai_sdk_gets_every_format_at_24_khz_and_a_clear_400_for_the_others() {
             "{format} lasts {duration:.2} s, wav {wav:.2} s"
         );
     }
-    for refused in report["refused"].as_array().expect("refused") {
+    let refused = report["refused"].as_array().expect("refused");
+    assert_eq!(refused.len(), 1, "aac alone is refused: {refused:?}");
+    for refused in refused {
         assert_eq!(refused["class"], "BadRequestError", "{refused}");
         assert_eq!(refused["status"], 400);
         assert_eq!(refused["param"], "response_format");
         let message = refused["message"].as_str().expect("message");
         assert!(
             message.contains(refused["format"].as_str().expect("format"))
-                && message.contains("mp3, opus, wav, pcm"),
+                && message.contains("mp3, opus, wav, pcm, flac"),
             "{message}"
         );
     }
@@ -289,6 +302,58 @@ fn openai_sdk_through_the_gateway_gets_exactly_the_audio_the_service_sent() {
     assert!(
         !everything.contains(UPSTREAM_KEY),
         "the upstream key is never shown to clients or logged"
+    );
+}
+
+#[test]
+fn openai_sdk_through_the_gateway_gets_flac_of_exactly_the_pcm_the_service_sent() {
+    let upstream = FakeServer::start(Script::Happy);
+    let server = ServeProcess::start_with_env(
+        &["--api-key", KEY, "--upstream", &upstream.url()],
+        &[("DASHSCOPE_API_KEY", "sk-upstream-secret-flac")],
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = run(&server, "gateway_flac", out.path());
+    let record = upstream.record();
+    // The service cannot make FLAC: both requests (plain, then SSE) asked it for 24 kHz PCM.
+    let runs = record.actions("run-task");
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    for run in &runs {
+        assert_eq!(run["payload"]["parameters"]["format"], "pcm", "{run}");
+        assert_eq!(run["payload"]["parameters"]["sample_rate"], RATE, "{run}");
+    }
+    let plain = &report["plain"];
+    assert_eq!(plain["headers"]["content-type"], "audio/flac", "{plain}");
+    assert_eq!(plain["headers"]["transfer-encoding"], "chunked", "{plain}");
+    let sse = &report["sse"];
+    assert_eq!(sse["content_type"], "text/event-stream", "{sse}");
+    let events = sse["events"].as_array().expect("events");
+    assert!(
+        events.len() >= 3 && events.last().is_some_and(|e| e == "speech.audio.done"),
+        "audio deltas, then done: {events:?}"
+    );
+    let mut heard = Vec::new();
+    for file in [&plain["file"], &sse["file"]] {
+        let file = PathBuf::from(file.as_str().expect("file"));
+        assert_eq!(&std::fs::read(&file).expect("flac")[..4], b"fLaC");
+        let (rate, samples) = ffmpeg_decode(&file);
+        assert_eq!(rate, RATE, "{}", file.display());
+        assert!(!samples.is_empty(), "{}", file.display());
+        heard.extend(samples);
+    }
+    let served: Vec<i16> = record
+        .audio
+        .chunks_exact(2)
+        .map(|pair| i16::from_le_bytes([pair[0], pair[1]]))
+        .collect();
+    assert_eq!(
+        heard.len(),
+        served.len(),
+        "as many samples as the service served"
+    );
+    assert!(
+        heard == served,
+        "the FLAC holds exactly the service's samples"
     );
 }
 

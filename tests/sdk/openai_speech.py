@@ -35,7 +35,7 @@ def error_report(e):
 
 def formats():
     done = []
-    for fmt in ["mp3", "opus", "wav", "pcm"]:
+    for fmt in ["mp3", "opus", "wav", "pcm", "flac"]:
         path = os.path.join(OUT, "speech." + fmt)
         response = client().audio.speech.create(
             model="tts-1", voice="alloy", input=TEXT, response_format=fmt
@@ -45,7 +45,7 @@ def formats():
             {"format": fmt, "file": path, "content_type": response.response.headers["content-type"]}
         )
     refused = []
-    for fmt in ["flac", "aac"]:
+    for fmt in ["aac"]:
         try:
             client().audio.speech.create(
                 model="tts-1", voice="alloy", input=TEXT, response_format=fmt
@@ -191,6 +191,39 @@ def gateway():
     return report
 
 
+def gateway_flac():
+    # FLAC made here from the service's PCM: once as a streamed file, once as SSE events.
+    report = {}
+    path = os.path.join(OUT, "gateway.flac")
+    with client().audio.speech.with_streaming_response.create(
+        model="cosyvoice-v3-flash", voice="longanyang", input=TEXT, response_format="flac"
+    ) as response:
+        response.stream_to_file(path)
+        report["plain"] = {"file": path, "headers": dict(response.headers)}
+    import base64
+    response = client().audio.speech.create(
+        model="cosyvoice-v3-flash", voice="longanyang", input=TEXT, response_format="flac",
+        stream_format="sse",
+    )
+    events = []
+    audio = b""
+    for line in response.text.splitlines():
+        if line.startswith("data: "):
+            event = json.loads(line[len("data: "):])
+            events.append(event["type"])
+            if event["type"] == "speech.audio.delta":
+                audio += base64.b64decode(event["audio"])
+    path = os.path.join(OUT, "gateway-sse.flac")
+    with open(path, "wb") as f:
+        f.write(audio)
+    report["sse"] = {
+        "file": path,
+        "events": events,
+        "content_type": response.response.headers["content-type"],
+    }
+    return report
+
+
 def gateway_qwen():
     report = {}
     for fmt, voice, speed in [("mp3", "Cherry", 1.0), ("pcm", "Cherry", 1.25), ("wav", "nova", 1.0), ("opus", "Cherry", 1.0)]:
@@ -212,4 +245,4 @@ def gateway_qwen():
     return report
 
 
-print(json.dumps({"formats": formats, "streaming": streaming, "speed": speed, "errors": errors, "gateway": gateway, "gateway_qwen": gateway_qwen, "sse": sse, "gateway_failure": gateway_failure}[SCENARIO]()))
+print(json.dumps({"formats": formats, "streaming": streaming, "speed": speed, "errors": errors, "gateway": gateway, "gateway_flac": gateway_flac, "gateway_qwen": gateway_qwen, "sse": sse, "gateway_failure": gateway_failure}[SCENARIO]()))
