@@ -154,18 +154,30 @@ fn run(
     ready: &SyncSender<Result<SampleRate, EngineError>>,
 ) {
     let started = std::time::Instant::now();
+    // The neural model loads on a thread of its own from the start, beside libespeak-ng's
+    // start-up here and the device opening in the caller: it is the longest part of the way
+    // to the first audio. The runtime's verdict comes first, so `ready` can still refuse.
+    let (runtime_rx, model_rx) = match &params.neural {
+        Some(neural) => match load_in_background(neural) {
+            Some((runtime, model)) => (Some(runtime), Some(model)),
+            None => {
+                let _ = ready.send(Err(EngineError::Gone("neural")));
+                return;
+            }
+        },
+        None => (None, None),
+    };
     let prepared = Speaker::new().and_then(|mut speaker| {
         if let (Some(voice), None) = (&params.voice, &params.neural) {
             speaker.select(voice)?;
         }
-        let rate = match &params.neural {
-            Some(neural) => {
-                // The library is checked now (quick), the model loaded after `ready` (slow).
-                load_runtime(neural)?;
+        let rate = match (&params.neural, &runtime_rx) {
+            (Some(neural), Some(runtime)) => {
+                runtime.recv().map_err(|_| EngineError::Gone("neural"))??;
                 SampleRate::new(neural.voice.config.audio.sample_rate)
                     .ok_or(EngineError::Gone("neural"))?
             }
-            None => speaker.sample_rate(),
+            _ => speaker.sample_rate(),
         };
         Ok((speaker, rate))
     });
@@ -177,8 +189,9 @@ fn run(
         }
     };
     let _ = ready.send(Ok(rate));
-    // The model loads while the caller opens the device and reads the first text.
-    let mut voice = match params.neural.as_deref().map(NeuralVoice::load).transpose() {
+    // The model may still be loading while the caller opens the device and reads the text.
+    let loaded = model_rx.map(|model| model.recv().unwrap_or(Err(EngineError::Gone("neural"))));
+    let mut voice = match loaded.transpose() {
         Ok(voice) => voice,
         Err(err) => {
             let _ = events.send(EngineEvent::Failed(err));
@@ -230,6 +243,32 @@ fn run(
         synthesis: voice.map(|v| v.busy),
         ..EngineStats::default()
     }));
+}
+
+/// Load ONNX Runtime, then `neural`'s model, on a thread of its own: the runtime's result
+/// comes on the first channel, the loaded voice on the second. `None` if no thread starts.
+#[allow(clippy::type_complexity, reason = "two one-shot channels, named at the call")]
+fn load_in_background(
+    neural: &NeuralParams,
+) -> Option<(
+    Receiver<Result<(), EngineError>>,
+    Receiver<Result<NeuralVoice, EngineError>>,
+)> {
+    let (runtime_tx, runtime_rx) = mpsc::sync_channel(1);
+    let (model_tx, model_rx) = mpsc::sync_channel(1);
+    let neural = neural.clone();
+    thread::Builder::new()
+        .name("neural-load".into())
+        .spawn(move || {
+            let runtime = load_runtime(&neural);
+            let failed = runtime.is_err();
+            let _ = runtime_tx.send(runtime);
+            if !failed {
+                let _ = model_tx.send(NeuralVoice::load(&neural));
+            }
+        })
+        .ok()?;
+    Some((runtime_rx, model_rx))
 }
 
 #[cfg(feature = "neural")]
