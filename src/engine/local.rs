@@ -247,7 +247,10 @@ fn run(
 
 /// Load ONNX Runtime, then `neural`'s model, on a thread of its own: the runtime's result
 /// comes on the first channel, the loaded voice on the second. `None` if no thread starts.
-#[allow(clippy::type_complexity, reason = "two one-shot channels, named at the call")]
+#[allow(
+    clippy::type_complexity,
+    reason = "two one-shot channels, named at the call"
+)]
 fn load_in_background(
     neural: &NeuralParams,
 ) -> Option<(
