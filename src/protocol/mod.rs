@@ -171,6 +171,35 @@ pub struct Parameters {
     pub language_hints: Option<Vec<String>>,
 }
 
+impl Parameters {
+    /// `voice` in `format` at `sample_rate`, with the SDK's defaults for everything else:
+    /// volume 50, rate and pitch 1, seed 0, plain text, no options.
+    pub fn plain(voice: &str, format: &str, sample_rate: u32) -> Self {
+        Self {
+            voice: voice.to_owned(),
+            volume: 50,
+            text_type: "PlainText".into(),
+            sample_rate,
+            rate: 1.0,
+            format: format.to_owned(),
+            pitch: 1.0,
+            seed: 0,
+            synthesis_type: 0,
+            bit_rate: None,
+            word_timestamp_enabled: None,
+            enable_aigc_tag: None,
+            aigc_propagator: None,
+            aigc_propagate_id: None,
+            enable_markdown_filter: None,
+            phoneme_timestamp_enabled: None,
+            hot_fix: None,
+            enable_ssml: None,
+            instruction: None,
+            language_hints: None,
+        }
+    }
+}
+
 /// `hot_fix`: lists of single-entry maps, as the service expects.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HotFix {

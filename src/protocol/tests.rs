@@ -28,28 +28,7 @@ fn ours(message: &ClientMessage) -> Value {
 }
 
 fn default_parameters(voice: &str) -> Parameters {
-    Parameters {
-        voice: voice.into(),
-        volume: 50,
-        text_type: "PlainText".into(),
-        sample_rate: 0,
-        rate: 1.0,
-        format: "Default".into(),
-        pitch: 1.0,
-        seed: 0,
-        synthesis_type: 0,
-        bit_rate: None,
-        word_timestamp_enabled: None,
-        enable_aigc_tag: None,
-        aigc_propagator: None,
-        aigc_propagate_id: None,
-        enable_markdown_filter: None,
-        phoneme_timestamp_enabled: None,
-        hot_fix: None,
-        enable_ssml: None,
-        instruction: None,
-        language_hints: None,
-    }
+    Parameters::plain(voice, "Default", 0)
 }
 
 #[test]

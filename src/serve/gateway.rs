@@ -8,9 +8,11 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::openai::{OPENAI_VOICES, ResponseFormat};
+use super::openai::{
+    OPENAI_VOICES, Plan, ResponseFormat, SAMPLE_RATE, SEND_TIMEOUT, done_event, wrap,
+};
+use crate::audio::AudioFormat;
 use crate::audio::encode::Encoder;
-use crate::audio::{AudioFormat, SampleRate};
 use crate::cancel::CancelToken;
 use crate::catalog;
 use crate::dashscope::endpoints;
@@ -199,22 +201,6 @@ fn service_voice(
     }
 }
 
-/// What one relayed request needs besides the service.
-pub struct Relay {
-    /// The checked request.
-    pub remote: Remote,
-    /// The client's words.
-    pub input: String,
-    /// The format the client asked for.
-    pub format: ResponseFormat,
-    /// The service's speech rate.
-    pub speed: f32,
-    /// Whether each chunk is wrapped as a server-sent event.
-    pub sse: bool,
-    /// The sample rate of every format (OpenAI's 24 kHz).
-    pub rate: SampleRate,
-}
-
 /// The format to ask the service for: the client's own when the service makes it as one
 /// stream, else PCM, encoded here. A Qwen session answers each sentence as a response of its
 /// own, so its WAV and Ogg Opus would be one stream per sentence, which players reject; the
@@ -234,12 +220,12 @@ fn upstream_format(service: Service, format: ResponseFormat) -> AudioFormat {
 /// Start the service's session for a request.
 fn start(
     upstream: &Upstream,
-    relay: &Relay,
+    remote: &Remote,
+    speed: f32,
     format: AudioFormat,
     cancel: CancelToken,
 ) -> Result<Synthesis, String> {
-    let remote = &relay.remote;
-    let rate = relay.rate;
+    let rate = SAMPLE_RATE;
     let started = match remote.service {
         Service::CosyVoice => crate::engine::cosyvoice::start(
             SessionOptions {
@@ -249,26 +235,9 @@ fn start(
                 workspace: upstream.workspace.clone(),
                 model: remote.model.clone(),
                 parameters: Parameters {
-                    voice: remote.voice.clone(),
-                    volume: 50,
-                    text_type: "PlainText".into(),
-                    sample_rate: rate.get(),
-                    rate: f64::from(relay.speed),
-                    format: format.name().into(),
-                    pitch: 1.0,
-                    seed: 0,
-                    synthesis_type: 0,
-                    bit_rate: None,
-                    word_timestamp_enabled: None,
-                    enable_aigc_tag: None,
-                    aigc_propagator: None,
-                    aigc_propagate_id: None,
-                    enable_markdown_filter: None,
-                    phoneme_timestamp_enabled: None,
-                    hot_fix: None,
-                    enable_ssml: None,
+                    rate: f64::from(speed),
                     instruction: remote.instruction.clone(),
-                    language_hints: None,
+                    ..Parameters::plain(&remote.voice, format.name(), rate.get())
                 },
                 timeouts: Timeouts::default(),
                 retry: RetryPolicy::NEVER,
@@ -290,8 +259,8 @@ fn start(
                     sample_rate: rate.get(),
                     volume: None,
                     // Sent only when asked for: the legacy model takes no prosody options.
-                    speech_rate: (family != Family::Legacy && relay.speed != 1.0)
-                        .then_some(f64::from(relay.speed)),
+                    speech_rate: (family != Family::Legacy && speed != 1.0)
+                        .then_some(f64::from(speed)),
                     pitch_rate: None,
                     bit_rate: None,
                     enable_tn: None,
@@ -393,18 +362,17 @@ impl Transcoder {
 /// sentence (so the first audio follows the first sentence), and the audio comes back as it
 /// arrives, untouched unless the format must be made here. A client that goes away or stops
 /// reading cancels the session.
-pub fn relay(
+pub(super) fn relay(
     upstream: &Upstream,
-    relay: Relay,
+    remote: &Remote,
+    plan: &Plan,
     encoders: &Arc<Semaphore>,
     tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
-    wrap: fn(Vec<u8>, bool) -> Bytes,
-    send_timeout: std::time::Duration,
     runtime: &tokio::runtime::Handle,
 ) {
     let send = |item: Result<Bytes, std::io::Error>| {
         matches!(
-            runtime.block_on(tokio::time::timeout(send_timeout, tx.send(item))),
+            runtime.block_on(tokio::time::timeout(SEND_TIMEOUT, tx.send(item))),
             Ok(Ok(()))
         )
     };
@@ -412,24 +380,22 @@ pub fn relay(
         tracing::warn!(message, "speech failed upstream");
         let _ = send(Err(std::io::Error::other(message)));
     };
-    let wanted = upstream_format(relay.remote.service, relay.format);
-    let mut transcoder = if ResponseFormat::Service(wanted) == relay.format {
+    let wanted = upstream_format(remote.service, plan.format);
+    let mut transcoder = if ResponseFormat::Service(wanted) == plan.format {
         None
     } else {
-        match relay.format.encoder(relay.rate) {
+        match plan.format.encoder(SAMPLE_RATE) {
             Ok(encoder) => Some(Transcoder { encoder, odd: None }),
             Err(error) => return fail(error.to_string()),
         }
     };
     let cancel = CancelToken::new();
-    let mut synthesis = match start(upstream, &relay, wanted, cancel.clone()) {
+    let mut synthesis = match start(upstream, remote, plan.speed, wanted, cancel.clone()) {
         Ok(synthesis) => synthesis,
         Err(message) => return fail(message),
     };
     if let Some(fragments) = synthesis.fragment_sender() {
-        let mut segmenter = Segmenter::new();
-        let mut sentences = segmenter.push(&relay.input);
-        sentences.extend(segmenter.finish());
+        let sentences = Segmenter::split(&plan.input);
         // Sent from a thread of its own: the session stops reading text while its audio
         // waits for us, so sending here could wait on ourselves.
         let sender = std::thread::Builder::new()
@@ -451,7 +417,7 @@ pub fn relay(
             None => Ok(bytes.to_vec()),
             Some(transcoder) => {
                 let _permit = runtime
-                    .block_on(tokio::time::timeout(send_timeout, encoders.acquire()))
+                    .block_on(tokio::time::timeout(SEND_TIMEOUT, encoders.acquire()))
                     .map_err(|_| BUSY.to_owned())?
                     .map_err(|e| e.to_string())?;
                 transcoder.run(bytes, last)
@@ -488,7 +454,7 @@ pub fn relay(
         };
         if !out.is_empty() {
             bytes_sent += out.len() as u64;
-            if !send(Ok(wrap(out, relay.sse))) {
+            if !send(Ok(wrap(out, plan.sse))) {
                 cancel.cancel();
                 return;
             }
@@ -497,15 +463,11 @@ pub fn relay(
             break;
         }
     }
-    if relay.sse {
-        let done = format!(
-            "data: {}\n\n",
-            serde_json::json!({"type": "speech.audio.done"})
-        );
-        let _ = send(Ok(Bytes::from(done)));
+    if plan.sse {
+        let _ = send(Ok(done_event()));
     }
     tracing::info!(
-        model = relay.remote.model,
+        model = remote.model,
         bytes = bytes_sent,
         "speech finished upstream"
     );
@@ -753,12 +715,8 @@ mod tests {
     #[test]
     fn pcm_split_inside_a_sample_is_joined() {
         let mut transcoder = Transcoder {
-            encoder: crate::audio::encode::encoder(
-                AudioFormat::Pcm,
-                SampleRate::new(24_000).expect("rate"),
-                None,
-            )
-            .expect("pcm"),
+            encoder: crate::audio::encode::encoder(AudioFormat::Pcm, SAMPLE_RATE, None)
+                .expect("pcm"),
             odd: None,
         };
         let mut out = transcoder.run(&[1, 0, 2], false).expect("first");

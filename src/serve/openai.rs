@@ -42,6 +42,11 @@ pub const DEFAULT_MAX_INPUT: usize = 4096;
 const MAX_BODY: usize = 64 * 1024;
 /// Every format is made at OpenAI's rate; `pcm` is documented as 24 kHz 16-bit mono.
 const RATE: u32 = 24_000;
+/// The same, as every encoder takes it.
+pub(super) const SAMPLE_RATE: SampleRate = match SampleRate::new(RATE) {
+    Some(rate) => rate,
+    None => SampleRate::MIN,
+};
 /// The models the offline engine answers to.
 pub const MODELS: [&str; 3] = ["tts-1", "tts-1-hd", "gpt-4o-mini-tts"];
 /// The formats that can be asked for, and whether we encode them.
@@ -49,7 +54,7 @@ const SUPPORTED: &str = "mp3, opus, wav, pcm, flac";
 /// Encoded chunks waiting for a client; a slower client holds up only its own request.
 const QUEUED_CHUNKS: usize = 16;
 /// How long a client may leave a chunk unread before the request is dropped.
-const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+pub(super) const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Engine audio held before it is encoded and sent within a long sentence (half a second at
 /// espeak-ng's 22,050 Hz).
 const FLUSH_SAMPLES: usize = 11_025;
@@ -286,18 +291,27 @@ enum Speaker {
     Variant(&'static str),
 }
 
-/// A validated request.
-struct Plan {
-    input: String,
-    speaker: Speaker,
-    /// Gateway mode: the service speaks it.
-    remote: Option<gateway::Remote>,
-    format: ResponseFormat,
-    speed: f32,
-    sse: bool,
+/// A validated request: what is said and how it is sent back.
+pub(super) struct Plan {
+    /// The client's words.
+    pub(super) input: String,
+    /// The format the client asked for.
+    pub(super) format: ResponseFormat,
+    /// The speaking rate.
+    pub(super) speed: f32,
+    /// Whether each chunk is wrapped as a server-sent event.
+    pub(super) sse: bool,
 }
 
-fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
+/// Who speaks a validated request.
+enum Route {
+    /// The offline engine, with this voice.
+    Local(Speaker),
+    /// The service, in gateway mode.
+    Remote(Arc<Upstream>, gateway::Remote),
+}
+
+fn validate(state: &OpenAiState, body: &Bytes) -> Result<(Plan, Route), ApiError> {
     let request: SpeechRequest = serde_json::from_slice(body).map_err(|e| {
         ApiError::invalid(
             "body",
@@ -366,46 +380,44 @@ fn validate(state: &OpenAiState, body: &Bytes) -> Result<Plan, ApiError> {
             ));
         }
     };
-    let remote = match (service, state.upstream.as_deref()) {
-        (Some(service), Some(upstream)) => Some(
-            gateway::plan(
-                upstream,
+    let route = match (service, state.upstream.clone()) {
+        (Some(service), Some(upstream)) => {
+            let remote = gateway::plan(
+                &upstream,
                 service,
                 &request.model,
                 &request.voice,
                 request.instructions.clone(),
                 speed,
             )
-            .map_err(|refusal| ApiError::invalid(refusal.param, refusal.message))?,
+            .map_err(|refusal| ApiError::invalid(refusal.param, refusal.message))?;
+            Route::Remote(upstream, remote)
+        }
+        _ => Route::Local(
+            speaker(state, &request.voice).ok_or_else(|| unknown_voice(&request.voice))?,
         ),
-        _ => None,
     };
-    let speaker = if remote.is_some() {
-        Some(Speaker::Variant("m3"))
-    } else {
-        speaker(state, &request.voice)
-    };
-    let speaker = speaker.ok_or_else(|| {
-        let names: Vec<&str> = OPENAI_VOICES.iter().map(|v| v.0).collect();
-        ApiError::invalid(
-            "voice",
-            format!(
-                "unknown voice {:?}: use one of {}, an espeak-ng language (GET /v1/audio/voices) or a catalog voice",
-                request.voice,
-                names.join(", ")
-            ),
-        )
-    })?;
     #[allow(clippy::cast_possible_truncation, reason = "0.25..=4.0")]
     let speed = speed as f32;
-    Ok(Plan {
+    let plan = Plan {
         input: request.input,
-        speaker,
-        remote,
         format,
         speed,
         sse,
-    })
+    };
+    Ok((plan, route))
+}
+
+/// The refusal of a voice the offline engine does not have.
+fn unknown_voice(voice: &str) -> ApiError {
+    let names: Vec<&str> = OPENAI_VOICES.iter().map(|v| v.0).collect();
+    ApiError::invalid(
+        "voice",
+        format!(
+            "unknown voice {voice:?}: use one of {}, an espeak-ng language (GET /v1/audio/voices) or a catalog voice",
+            names.join(", ")
+        ),
+    )
 }
 
 /// The engine voice for a client's voice name; only names the server holds come back.
@@ -444,8 +456,8 @@ async fn speech(
             .into_response();
         }
     };
-    let plan = match validate(&state, &body) {
-        Ok(plan) => plan,
+    let (plan, route) = match validate(&state, &body) {
+        Ok(validated) => validated,
         Err(error) => return error.into_response(),
     };
     let content_type = if plan.sse {
@@ -454,36 +466,17 @@ async fn speech(
         plan.format.content_type()
     };
     let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(QUEUED_CHUNKS);
-    let remote = plan.remote.is_some();
-    match state.upstream.clone() {
-        Some(upstream) if remote => {
+    let remote = matches!(route, Route::Remote(..));
+    match route {
+        Route::Remote(upstream, service) => {
             let runtime = tokio::runtime::Handle::current();
             let encoders = Arc::clone(&state.encoders);
             tokio::task::spawn_blocking(move || {
-                let (Some(remote), Some(rate)) = (plan.remote, SampleRate::new(RATE)) else {
-                    return;
-                };
-                let relay = gateway::Relay {
-                    remote,
-                    input: plan.input,
-                    format: plan.format,
-                    speed: plan.speed,
-                    sse: plan.sse,
-                    rate,
-                };
-                gateway::relay(
-                    &upstream,
-                    relay,
-                    &encoders,
-                    &tx,
-                    wrap,
-                    SEND_TIMEOUT,
-                    &runtime,
-                );
+                gateway::relay(&upstream, &service, &plan, &encoders, &tx, &runtime);
             });
         }
-        _ => {
-            tokio::spawn(synthesize(state, plan, tx));
+        Route::Local(speaker) => {
+            tokio::spawn(synthesize(state, plan, speaker, tx));
         }
     }
     // The status waits for the first audio, so a failure before it (the service refusing the
@@ -554,8 +547,16 @@ impl Sink {
     }
 }
 
+/// The SSE event that ends a stream.
+pub(super) fn done_event() -> Bytes {
+    Bytes::from(format!(
+        "data: {}\n\n",
+        json!({"type": "speech.audio.done"})
+    ))
+}
+
 /// The SSE event of one piece of audio, or the audio itself.
-fn wrap(bytes: Vec<u8>, sse: bool) -> Bytes {
+pub(super) fn wrap(bytes: Vec<u8>, sse: bool) -> Bytes {
     if sse {
         let audio = base64::engine::general_purpose::STANDARD.encode(&bytes);
         Bytes::from(format!(
@@ -627,10 +628,11 @@ async fn encode_chunk(
 async fn synthesize(
     state: OpenAiState,
     plan: Plan,
+    speaker: Speaker,
     tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
     let sink = Sink { tx, sse: plan.sse };
-    let rate = SampleRate::new(RATE).unwrap_or(state.pool.sample_rate());
+    let rate = SAMPLE_RATE;
     let codec = StreamResampler::new(state.pool.sample_rate(), rate)
         .map_err(|e| e.to_string())
         .and_then(|resampler| {
@@ -643,14 +645,12 @@ async fn synthesize(
         Ok(codec) => Some(codec),
         Err(message) => return sink.fail(&message).await,
     };
-    let mut segmenter = Segmenter::new();
-    let mut sentences = segmenter.push(&plan.input);
-    sentences.extend(segmenter.finish());
+    let sentences = Segmenter::split(&plan.input);
     for sentence in sentences {
         if sentence.trim().is_empty() {
             continue;
         }
-        let voice = match &plan.speaker {
+        let voice = match &speaker {
             Speaker::Fixed(voice) => voice.clone(),
             Speaker::Variant(variant) => {
                 match state
@@ -724,8 +724,7 @@ async fn synthesize(
         Err(message) => return sink.fail(&message).await,
     }
     if plan.sse {
-        let done = format!("data: {}\n\n", json!({"type": "speech.audio.done"}));
-        let _ = sink.send(Ok(Bytes::from(done))).await;
+        let _ = sink.send(Ok(done_event())).await;
     }
     tracing::info!(
         chars = plan.input.chars().count(),

@@ -135,6 +135,19 @@ impl Segmenter {
         out
     }
 
+    /// Every fragment of a whole text at once (a request that arrives complete).
+    ///
+    /// ```
+    /// use tts::text::segment::Segmenter;
+    /// assert_eq!(Segmenter::split("One. Two"), ["One. ", "Two"]);
+    /// ```
+    pub fn split(text: &str) -> Vec<String> {
+        let mut segmenter = Self::new();
+        let mut fragments = segmenter.push(text);
+        fragments.extend(segmenter.finish());
+        fragments
+    }
+
     /// End of input: whatever is buffered is the last fragment (white space at its end is not
     /// sent).
     pub fn finish(&mut self) -> Option<String> {

@@ -500,9 +500,7 @@ fn the_appended_text_joined_equals_the_input_and_each_sentence_is_committed() {
         .filter_map(|(_, e)| e["text"].as_str())
         .collect();
     // Exactly the fragmenter's sentences, whitespace as it leaves it; nothing lost or added.
-    let mut segmenter = tts::text::segment::Segmenter::new();
-    let mut fragments = segmenter.push(text);
-    fragments.extend(segmenter.finish());
+    let fragments = tts::text::segment::Segmenter::split(text);
     assert_eq!(appended, fragments.concat());
     let letters = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     assert_eq!(letters(&appended), letters(text));
