@@ -3,7 +3,7 @@
 //! outputs that must not be written, and the API key's sources.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -67,13 +67,7 @@ fn events_of_other_tasks_neither_end_nor_fail_nor_speak_for_the_current_one() {
         })
         .collect();
     let server = FakeServer::start(Script::StrangersEvents);
-    let output = tts(dir.path())
-        .env("DASHSCOPE_API_KEY", KEY)
-        .args(["convert", "-e", "cosyvoice", "--endpoint", &server.url()])
-        .args(["-j", "1", "--format", "pcm"])
-        .args(&inputs)
-        .output()
-        .expect("runs");
+    let output = convert_one_by_one(dir.path(), &server, &inputs);
     let err = stderr(&output);
     assert!(output.status.success(), "{err}");
     assert!(
@@ -81,6 +75,18 @@ fn events_of_other_tasks_neither_end_nor_fail_nor_speak_for_the_current_one() {
         "{err}"
     );
     assert_eq!(server.record().connections, 1, "one connection throughout");
+}
+
+/// `tts convert` of `inputs` to PCM against `server`, one file at a time (`-j 1`), so one
+/// connection carries every task.
+fn convert_one_by_one(dir: &Path, server: &FakeServer, inputs: &[PathBuf]) -> Output {
+    tts(dir)
+        .env("DASHSCOPE_API_KEY", KEY)
+        .args(["convert", "-e", "cosyvoice", "--endpoint", &server.url()])
+        .args(["-j", "1", "--format", "pcm"])
+        .args(inputs)
+        .output()
+        .expect("runs")
 }
 
 #[test]
@@ -115,13 +121,7 @@ fn audio_outside_its_task_reaches_no_file() {
         })
         .collect();
     let server = FakeServer::start(Script::AudioAfterFinish);
-    let output = tts(dir.path())
-        .env("DASHSCOPE_API_KEY", KEY)
-        .args(["convert", "-e", "cosyvoice", "--endpoint", &server.url()])
-        .args(["-j", "1", "--format", "pcm"])
-        .args(&inputs)
-        .output()
-        .expect("runs");
+    let output = convert_one_by_one(dir.path(), &server, &inputs);
     assert!(output.status.success(), "{}", stderr(&output));
     let mut total = 0;
     for input in &inputs {

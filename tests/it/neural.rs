@@ -128,19 +128,22 @@ fn a_sentence_by_the_neural_voice_is_speech_like() {
     assert_ne!(speech.len(), formant.len());
 }
 
+/// The WAV of [`SENTENCE`] spoken by the neural voice with `flag value`.
+fn spoken_with(home: &Path, flag: &str, value: &str) -> PathBuf {
+    let path = home.join(format!("{}-{value}.wav", flag.trim_start_matches('-')));
+    ok(&neural_tts(home)
+        .args(["say", "-e", "neural", flag, value, "-o"])
+        .arg(&path)
+        .arg(SENTENCE)
+        .output()
+        .expect("tts runs"));
+    path
+}
+
 #[test]
 fn rate_changes_the_duration() {
     let home = tempfile::tempdir().expect("tempdir");
-    let seconds = |rate: &str| {
-        let path = home.path().join(format!("rate-{rate}.wav"));
-        ok(&neural_tts(home.path())
-            .args(["say", "-e", "neural", "-r", rate, "-o"])
-            .arg(&path)
-            .arg(SENTENCE)
-            .output()
-            .expect("tts runs"));
-        wav_seconds(&path).1
-    };
+    let seconds = |rate: &str| wav_seconds(&spoken_with(home.path(), "-r", rate)).1;
     let normal = seconds("1.0");
     let fast = seconds("2.0") / normal;
     let slow = seconds("0.5") / normal;
@@ -160,14 +163,7 @@ fn rate_changes_the_duration() {
 fn volume_is_a_gain() {
     let home = tempfile::tempdir().expect("tempdir");
     let level = |volume: &str| {
-        let path = home.path().join(format!("volume-{volume}.wav"));
-        ok(&neural_tts(home.path())
-            .args(["say", "-e", "neural", "--volume", volume, "-o"])
-            .arg(&path)
-            .arg(SENTENCE)
-            .output()
-            .expect("tts runs"));
-        let samples = samples(&path).1;
+        let samples = samples(&spoken_with(home.path(), "--volume", volume)).1;
         let peak = samples
             .iter()
             .map(|s| f64::from(*s).abs())
