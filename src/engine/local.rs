@@ -157,27 +157,21 @@ fn run(
     // The neural model loads on a thread of its own from the start, beside libespeak-ng's
     // start-up here and the device opening in the caller: it is the longest part of the way
     // to the first audio. The runtime's verdict comes first, so `ready` can still refuse.
-    let (runtime_rx, model_rx) = match &params.neural {
-        Some(neural) => match load_in_background(neural) {
-            Some((runtime, model)) => (Some(runtime), Some(model)),
-            None => {
-                let _ = ready.send(Err(EngineError::Gone("neural")));
-                return;
-            }
-        },
-        None => (None, None),
+    let loading = match params.neural.as_deref().map(Loading::start) {
+        Some(None) => {
+            let _ = ready.send(Err(EngineError::Gone("neural")));
+            return;
+        }
+        Some(Some(loading)) => Some(loading),
+        None => None,
     };
     let prepared = Speaker::new().and_then(|mut speaker| {
         if let (Some(voice), None) = (&params.voice, &params.neural) {
             speaker.select(voice)?;
         }
-        let rate = match (&params.neural, &runtime_rx) {
-            (Some(neural), Some(runtime)) => {
-                runtime.recv().map_err(|_| EngineError::Gone("neural"))??;
-                SampleRate::new(neural.voice.config.audio.sample_rate)
-                    .ok_or(EngineError::Gone("neural"))?
-            }
-            _ => speaker.sample_rate(),
+        let rate = match &loading {
+            Some(loading) => loading.runtime_ready()?,
+            None => speaker.sample_rate(),
         };
         Ok((speaker, rate))
     });
@@ -190,8 +184,7 @@ fn run(
     };
     let _ = ready.send(Ok(rate));
     // The model may still be loading while the caller opens the device and reads the text.
-    let loaded = model_rx.map(|model| model.recv().unwrap_or(Err(EngineError::Gone("neural"))));
-    let mut voice = match loaded.transpose() {
+    let mut voice = match loading.map(Loading::voice).transpose() {
         Ok(voice) => voice,
         Err(err) => {
             let _ = events.send(EngineEvent::Failed(err));
@@ -245,33 +238,54 @@ fn run(
     }));
 }
 
-/// Load ONNX Runtime, then `neural`'s model, on a thread of its own: the runtime's result
-/// comes on the first channel, the loaded voice on the second. `None` if no thread starts.
-#[allow(
-    clippy::type_complexity,
-    reason = "two one-shot channels, named at the call"
-)]
-fn load_in_background(
-    neural: &NeuralParams,
-) -> Option<(
-    Receiver<Result<(), EngineError>>,
-    Receiver<Result<NeuralVoice, EngineError>>,
-)> {
-    let (runtime_tx, runtime_rx) = mpsc::sync_channel(1);
-    let (model_tx, model_rx) = mpsc::sync_channel(1);
-    let neural = neural.clone();
-    thread::Builder::new()
-        .name("neural-load".into())
-        .spawn(move || {
-            let runtime = load_runtime(&neural);
-            let failed = runtime.is_err();
-            let _ = runtime_tx.send(runtime);
-            if !failed {
-                let _ = model_tx.send(NeuralVoice::load(&neural));
-            }
+/// A neural voice loading on a thread of its own: ONNX Runtime first (its verdict decides
+/// whether the engine can start), then the model.
+struct Loading {
+    /// The voice's rate, known from its configuration before it loads.
+    rate: Option<SampleRate>,
+    runtime: Receiver<Result<(), EngineError>>,
+    model: Receiver<Result<NeuralVoice, EngineError>>,
+}
+
+impl Loading {
+    /// Start loading; `None` if no thread starts.
+    fn start(neural: &NeuralParams) -> Option<Self> {
+        let (runtime_tx, runtime) = mpsc::sync_channel(1);
+        let (model_tx, model) = mpsc::sync_channel(1);
+        let rate = SampleRate::new(neural.voice.config.audio.sample_rate);
+        let neural = neural.clone();
+        thread::Builder::new()
+            .name("neural-load".into())
+            .spawn(move || {
+                let loaded = load_runtime(&neural);
+                let failed = loaded.is_err();
+                let _ = runtime_tx.send(loaded);
+                if !failed {
+                    let _ = model_tx.send(NeuralVoice::load(&neural));
+                }
+            })
+            .ok()?;
+        Some(Self {
+            rate,
+            runtime,
+            model,
         })
-        .ok()?;
-    Some((runtime_rx, model_rx))
+    }
+
+    /// Wait for ONNX Runtime; the voice's rate once it is there.
+    fn runtime_ready(&self) -> Result<SampleRate, EngineError> {
+        self.runtime
+            .recv()
+            .map_err(|_| EngineError::Gone("neural"))??;
+        self.rate.ok_or(EngineError::Gone("neural"))
+    }
+
+    /// Wait for the model.
+    fn voice(self) -> Result<NeuralVoice, EngineError> {
+        self.model
+            .recv()
+            .unwrap_or(Err(EngineError::Gone("neural")))
+    }
 }
 
 #[cfg(feature = "neural")]
