@@ -1281,20 +1281,8 @@ fn serve_config(args: &ServeArgs, env: &Environment) -> Result<ServeOptions, Con
                 url.clone()
             };
             let url = super::remote::check_endpoint(url)?;
-            // Each request's engine derives its own URL from this one: only a bare address or
-            // one engine's path can be turned into the other's.
-            let path = url
-                .split_once("://")
-                .map(|(_, rest)| rest.find(['/', '?', '#']).map_or("", |at| &rest[at..]))
-                .unwrap_or_default();
-            let engine_paths = [
-                crate::dashscope::endpoints::INFERENCE_PATH,
-                crate::dashscope::endpoints::REALTIME_PATH,
-            ];
-            if !(path.is_empty()
-                || path == "/"
-                || engine_paths.contains(&path.trim_end_matches('/')))
-            {
+            // Each request's engine derives its own URL from this one.
+            if !crate::dashscope::endpoints::serves_both_engines(&url) {
                 return Err(ConfigError::Endpoint {
                     url,
                     reason: "--upstream takes a bare wss://HOST or a URL ending in /api-ws/v1/inference or /api-ws/v1/realtime, with no query".into(),

@@ -39,6 +39,16 @@ pub fn websocket_url(base: &str, path: &str) -> String {
     }
 }
 
+/// Whether both engines' URLs can be derived from `base`: a bare address, or one ending in
+/// either engine's path, with no query.
+pub fn serves_both_engines(base: &str) -> bool {
+    let Some((_, _, rest)) = parts(base) else {
+        return false;
+    };
+    let path = rest.trim_end_matches('/');
+    path.is_empty() || [INFERENCE_PATH, REALTIME_PATH].contains(&path)
+}
+
 /// The Qwen-TTS-Realtime URL for `model`: the realtime path and `?model=` (as both SDKs add it).
 pub fn realtime_url(base: &str, model: &str) -> String {
     let url = websocket_url(base, REALTIME_PATH);
@@ -180,6 +190,25 @@ fn is_loopback(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_engines_derive_from_a_bare_address_or_an_engine_path_only() {
+        for base in [
+            "wss://dashscope.aliyuncs.com",
+            "ws://127.0.0.1:8765/",
+            "wss://h/api-ws/v1/inference",
+            "wss://h/api-ws/v1/realtime/",
+        ] {
+            assert!(serves_both_engines(base), "{base}");
+        }
+        for base in [
+            "wss://proxy/tts",
+            "wss://h/api-ws/v1/inference?model=x",
+            "not a url",
+        ] {
+            assert!(!serves_both_engines(base), "{base}");
+        }
+    }
 
     #[test]
     fn a_bare_address_gets_each_engines_path() {
