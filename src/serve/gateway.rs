@@ -276,7 +276,7 @@ fn start(
             cancel,
         ),
     };
-    started.map_err(|error| format!("tts serve could not start a session: {error}"))
+    started.map_err(|error| format!("tts serve could not start a session ({error}); try again"))
 }
 
 /// A failure as a client of `tts serve` should read it: the service's own code and message,

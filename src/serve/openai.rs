@@ -53,6 +53,9 @@ pub const MODELS: [&str; 3] = ["tts-1", "tts-1-hd", "gpt-4o-mini-tts"];
 const SUPPORTED: &str = "mp3, opus, wav, pcm, flac";
 /// Encoded chunks waiting for a client; a slower client holds up only its own request.
 const QUEUED_CHUNKS: usize = 16;
+/// How long a request may wait for its first audio (its place in the engine's queue, or the
+/// service's answer) before it is answered 503.
+const FIRST_AUDIO_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long a client may leave a chunk unread before the request is dropped.
 pub(super) const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Engine audio held before it is encoded and sent within a long sentence (half a second at
@@ -481,9 +484,22 @@ async fn speech(
     }
     // The status waits for the first audio, so a failure before it (the service refusing the
     // key or the voice) is an error the client can read, not a 200 with an empty body.
-    let first = match rx.recv().await {
-        Some(Ok(first)) => first,
-        failed => {
+    let first = match tokio::time::timeout(FIRST_AUDIO_TIMEOUT, rx.recv()).await {
+        Ok(Some(Ok(first))) => first,
+        Err(_) => {
+            return ApiError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: format!(
+                    "no audio within {} s: the server is too busy; try again later",
+                    FIRST_AUDIO_TIMEOUT.as_secs()
+                ),
+                kind: "server_error",
+                param: None,
+                code: None,
+            }
+            .into_response();
+        }
+        Ok(failed) => {
             let message = match failed {
                 Some(Err(error)) => error.to_string(),
                 _ => "synthesis ended without audio".to_owned(),
